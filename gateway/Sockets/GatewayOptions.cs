@@ -1,0 +1,23 @@
+namespace OrleansSync.Gateway.Sockets;
+
+/// <summary>WebSocket limits (configuration section <c>Gateway</c>).</summary>
+public sealed class GatewayOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "Gateway";
+
+    /// <summary>Largest inbound message; a bigger one closes the socket with 1009. Default 16 KiB.</summary>
+    public int MaxFrameBytes { get; set; } = 16 * 1024;
+
+    /// <summary>Frames a socket may have waiting to be written; past it the socket is a slow consumer and is closed (4004). Default 256.</summary>
+    public int OutboundBufferFrames { get; set; } = 256;
+
+    /// <summary>Sustained inbound frames per second per socket; a burst of twice this is allowed. Past it: close 1008. Default 100.</summary>
+    public int MaxFramesPerSecond { get; set; } = 100;
+
+    /// <summary>If non-empty, only these <c>Origin</c> values may open a socket (others get 403). Default: any origin.</summary>
+    public string[] AllowedOrigins { get; set; } = [];
+
+    /// <summary>WebSocket ping interval that keeps idle connections alive through proxies. Default 30 s.</summary>
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,21 @@
+using Microsoft.Extensions.Logging;
+
+namespace OrleansSync.Gateway.Sockets;
+
+public sealed partial class SocketConnection
+{
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Debug, "Socket {SocketId} lost: {Reason}")]
+        public static partial void SocketLost(ILogger logger, string socketId, string reason);
+
+        [LoggerMessage(2, LogLevel.Information, "Socket {SocketId}: frame rejected ({Reason}).")]
+        public static partial void FrameRejected(ILogger logger, string socketId, string reason);
+
+        [LoggerMessage(3, LogLevel.Information, "Socket {SocketId}: auth refused ({Reason}).")]
+        public static partial void AuthFailed(ILogger logger, string socketId, string reason);
+
+        [LoggerMessage(4, LogLevel.Error, "Socket {SocketId}: detaching session {SessionId} failed.")]
+        public static partial void DetachFailed(ILogger logger, string socketId, string sessionId, Exception exception);
+    }
+}

@@ -1,0 +1,325 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using OrleansSync.Delivery;
+using OrleansSync.Gateway.Auth;
+
+namespace OrleansSync.Gateway.Sockets;
+
+/// <summary>
+/// One accepted WebSocket: reads and dispatches inbound frames, writes outbound frames from a bounded
+/// buffer, and is the <see cref="ISessionObserver"/> through which grains reach the socket.
+/// It applies no delivery policy: grains decide what to send and when to close.
+/// </summary>
+public sealed partial class SocketConnection : ISessionObserver
+{
+    private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5);
+    private static ReadOnlySpan<byte> GetIdText => "getId"u8;
+
+    private readonly WebSocket _socket;
+    private readonly SessionService _sessions;
+    private readonly TokenValidator _tokens;
+    private readonly GatewayOptions _options;
+    private readonly ILogger _logger;
+    private readonly Channel<ReadOnlyMemory<byte>> _outbound;
+    private readonly CancellationTokenSource _aborted = new();
+    private FloodGuard _flood;
+    private (WebSocketCloseStatus Code, string Reason)? _closeRequest;
+    private int _closing;
+
+    /// <summary>Wraps an accepted socket.</summary>
+    public SocketConnection(WebSocket socket, SessionService sessions, TokenValidator tokens, GatewayOptions options,
+        TimeProvider time, ILogger logger)
+    {
+        _socket = socket;
+        _sessions = sessions;
+        _tokens = tokens;
+        _options = options;
+        _logger = logger;
+        _flood = new FloodGuard(options.MaxFramesPerSecond, time);
+        _outbound = Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(options.OutboundBufferFrames)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    /// <inheritdoc />
+    public string SocketId { get; } = Ids.NewSocketId();
+
+    /// <summary>The authenticated user, or null for a socket that never sent a valid <c>auth</c>.</summary>
+    public TokenUser? User { get; private set; }
+
+    /// <summary>The attached session, once <c>auth_ok</c> was sent.</summary>
+    public string? SessionId { get; private set; }
+
+    /// <summary>Serves the socket until it closes. Never throws for client misbehaviour.</summary>
+    public async Task RunAsync(CancellationToken hostStopping)
+    {
+        using var stopping = hostStopping.Register(static state =>
+            ((SocketConnection)state!).RequestClose(WebSocketCloseStatus.EndpointUnavailable, "server_stopping"), this);
+        var sendLoop = SendLoopAsync();
+        try
+        {
+            await ReceiveLoopAsync().ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is WebSocketException or OperationCanceledException or IOException)
+        {
+            Log.SocketLost(_logger, SocketId, exception.Message);
+        }
+        finally
+        {
+            if (SessionId is { } sessionId)
+            {
+                try
+                {
+                    await _sessions.DetachAsync(sessionId, this).ConfigureAwait(false);
+                }
+                catch (Exception exception)
+                {
+                    Log.DetachFailed(_logger, SocketId, sessionId, exception);
+                }
+            }
+            _outbound.Writer.TryComplete();
+            await sendLoop.ConfigureAwait(false);
+            if (_socket.State != WebSocketState.Closed)
+            {
+                _socket.Abort();
+            }
+            _aborted.Dispose();
+        }
+    }
+
+    /// <inheritdoc />
+    public void OnSessionOpened(SessionOpened opened)
+    {
+        SessionId = opened.SessionId;
+        _outbound.Writer.TryWrite(ServerFrames.AuthOk(opened, SocketId));
+    }
+
+    /// <inheritdoc />
+    public bool TrySend(ReadOnlyMemory<byte> utf8Frame) =>
+        // A closing socket swallows frames: they stay queued in the session and are replayed on resume.
+        _outbound.Writer.TryWrite(utf8Frame) || Volatile.Read(ref _closing) != 0;
+
+    /// <inheritdoc />
+    public void Close(SessionCloseReason reason)
+    {
+        var (code, text) = CloseCodes.For(reason);
+        RequestClose(code, text);
+    }
+
+    /// <summary>Starts closing with <paramref name="code"/>: pending frames are dropped and the close handshake is bounded in time.</summary>
+    public void RequestClose(WebSocketCloseStatus code, string reason)
+    {
+        if (Interlocked.Exchange(ref _closing, 1) != 0)
+        {
+            return;
+        }
+        _closeRequest = (code, reason);
+        _outbound.Writer.TryComplete();
+        try
+        {
+            _aborted.CancelAfter(CloseHandshakeTimeout);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already finished.
+        }
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        while (_socket.State == WebSocketState.Open && Volatile.Read(ref _closing) == 0)
+        {
+            // Wait for data without holding a buffer: idle sockets then cost no receive memory.
+            var first = await _socket.ReceiveAsync(Memory<byte>.Empty, _aborted.Token).ConfigureAwait(false);
+            if (first.MessageType == WebSocketMessageType.Close)
+            {
+                return;
+            }
+            var message = await ReadMessageAsync(first).ConfigureAwait(false);
+            try
+            {
+                if (message.Buffer is null || !Accept(message.Type))
+                {
+                    return;
+                }
+                await HandleTextAsync(message.Buffer.AsMemory(0, message.Length)).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (message.Buffer is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(message.Buffer);
+                }
+            }
+        }
+    }
+
+    /// <summary>Applies the per-socket rules that close it: flood, binary frames.</summary>
+    private bool Accept(WebSocketMessageType type)
+    {
+        if (!_flood.TryTake())
+        {
+            Log.FrameRejected(_logger, SocketId, "flood");
+            RequestClose(CloseCodes.Flood, "flood: too many frames");
+            return false;
+        }
+        if (type == WebSocketMessageType.Binary)
+        {
+            Log.FrameRejected(_logger, SocketId, "binary");
+            RequestClose(CloseCodes.BinaryFrame, "binary frames are not supported");
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Reads one whole message into a pooled buffer, grown up to the frame limit. A null buffer means the
+    /// socket is closing (peer close, or the message was too big); otherwise the caller returns the buffer.
+    /// </summary>
+    private async Task<(WebSocketMessageType Type, byte[]? Buffer, int Length)> ReadMessageAsync(ValueWebSocketReceiveResult first)
+    {
+        var limit = _options.MaxFrameBytes;
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(4096, limit + 1));
+        var length = first.Count; // 0: the peek read no payload
+        var result = first;
+        while (!result.EndOfMessage)
+        {
+            if (length == buffer.Length)
+            {
+                if (length > limit)
+                {
+                    break;
+                }
+                var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(length * 2, limit + 1));
+                buffer.AsSpan(0, length).CopyTo(bigger);
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = bigger;
+            }
+            result = await _socket.ReceiveAsync(buffer.AsMemory(length), _aborted.Token).ConfigureAwait(false);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                return (first.MessageType, null, 0);
+            }
+            length += result.Count;
+        }
+        if (length > limit)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            Log.FrameRejected(_logger, SocketId, "too_big");
+            RequestClose(CloseCodes.TooBig, $"frame larger than {limit} bytes");
+            return (first.MessageType, null, 0);
+        }
+        return (first.MessageType, buffer, length);
+    }
+
+    private async Task HandleTextAsync(ReadOnlyMemory<byte> utf8)
+    {
+        if (utf8.Span.SequenceEqual(GetIdText))
+        {
+            Enqueue(ServerFrames.SocketId(SocketId));
+            return;
+        }
+        if (!ClientFrame.TryParse(utf8.Span, out var frame, out var parseError))
+        {
+            RejectFrame("bad_json", parseError!);
+            return;
+        }
+        switch (frame.Type)
+        {
+            case "ack":
+                if (SessionId is null)
+                {
+                    RejectFrame("not_authenticated", "send auth before ack");
+                }
+                else if (frame.EventId is not { Length: > 0 } eventId)
+                {
+                    RejectFrame("missing_field", "ack needs a string event_id");
+                }
+                else
+                {
+                    await _sessions.AckAsync(SessionId, eventId).ConfigureAwait(false);
+                }
+                return;
+            case "auth":
+                await AuthenticateAsync(frame).ConfigureAwait(false);
+                return;
+            case "ping":
+                Enqueue(ServerFrames.Pong);
+                return;
+            case null:
+                RejectFrame("missing_field", "frame needs a string type");
+                return;
+            default:
+                RejectFrame("unknown_type", $"unknown frame type '{Truncate(frame.Type)}'");
+                return;
+        }
+    }
+
+    private async Task AuthenticateAsync(ClientFrame frame)
+    {
+        if (User is not null)
+        {
+            RejectFrame("already_authenticated", "this socket already sent auth");
+            return;
+        }
+        var (user, error) = await _tokens.ValidateAsync(frame.Token).ConfigureAwait(false);
+        if (user is null)
+        {
+            Log.AuthFailed(_logger, SocketId, error!);
+            RequestClose((WebSocketCloseStatus)CloseCodes.AuthFailed, "auth_failed: " + error);
+            return;
+        }
+        User = user;
+        await _sessions.OpenAsync(user.UserId, frame.SessionId, this).ConfigureAwait(false);
+    }
+
+    private void RejectFrame(string code, string message)
+    {
+        Log.FrameRejected(_logger, SocketId, code);
+        Enqueue(ServerFrames.Error(code, message));
+    }
+
+    private void Enqueue(byte[] frame)
+    {
+        if (!_outbound.Writer.TryWrite(frame) && Volatile.Read(ref _closing) == 0)
+        {
+            Log.FrameRejected(_logger, SocketId, "slow_consumer");
+            RequestClose((WebSocketCloseStatus)CloseCodes.SlowConsumer, "slow_consumer");
+        }
+    }
+
+    private async Task SendLoopAsync()
+    {
+        var reader = _outbound.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(_aborted.Token).ConfigureAwait(false))
+            {
+                while (Volatile.Read(ref _closing) == 0 && reader.TryRead(out var frame))
+                {
+                    await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, _aborted.Token).ConfigureAwait(false);
+                }
+                if (Volatile.Read(ref _closing) != 0)
+                {
+                    break;
+                }
+            }
+            var (code, reason) = _closeRequest ?? (WebSocketCloseStatus.NormalClosure, "closed");
+            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                await _socket.CloseOutputAsync(code, reason, _aborted.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception exception) when (exception is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            // The peer is gone or did not finish the close handshake in time.
+        }
+    }
+
+    private static string Truncate(string value) => value.Length <= 40 ? value : value[..40] + "…";
+}

@@ -1,0 +1,33 @@
+namespace OrleansSync.Delivery;
+
+/// <summary>Reliable delivery timings and bounds (configuration section <c>Delivery</c>).</summary>
+public sealed class DeliveryOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "Delivery";
+
+    /// <summary>A pending event whose last send is at least this old is re-sent while the socket is open. Default 3 s.</summary>
+    public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Re-sends of one event without an ack before the socket is closed and the session deleted. Default 40.</summary>
+    public int MaxAttempts { get; set; } = 40;
+
+    /// <summary>How long queued events are kept after the socket is lost. Default 2 minutes.</summary>
+    public TimeSpan RetentionWindow { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Queue bound per session; past it the queue is dropped and <c>need_full_sync</c> set. Default 1000.</summary>
+    public int MaxQueuedPerSession { get; set; } = 1000;
+
+    /// <summary>How often the sweeper looks for sessions whose retention window has passed. Default 5 s.</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Throws if a value cannot work.</summary>
+    public void Validate()
+    {
+        if (RetryInterval <= TimeSpan.Zero) throw new InvalidOperationException("Delivery:RetryInterval must be positive.");
+        if (MaxAttempts < 1) throw new InvalidOperationException("Delivery:MaxAttempts must be at least 1.");
+        if (RetentionWindow < TimeSpan.Zero) throw new InvalidOperationException("Delivery:RetentionWindow must not be negative.");
+        if (MaxQueuedPerSession < 1) throw new InvalidOperationException("Delivery:MaxQueuedPerSession must be at least 1.");
+        if (SweepInterval <= TimeSpan.Zero) throw new InvalidOperationException("Delivery:SweepInterval must be positive.");
+    }
+}

@@ -1,0 +1,39 @@
+namespace OrleansSync.Delivery;
+
+/// <summary>
+/// The gateway's side of one socket, as a grain sees it. A grain pushes frames and decisions
+/// through it; it never touches the socket itself. Calls must not block.
+/// </summary>
+public interface ISessionObserver
+{
+    /// <summary>Opaque id of the socket (also used by rooms).</summary>
+    string SocketId { get; }
+
+    /// <summary>The session is attached; the gateway answers <c>auth_ok</c> before any event that follows.</summary>
+    void OnSessionOpened(SessionOpened opened);
+
+    /// <summary>Queues a UTF-8 text frame for the socket. False when the socket's outbound buffer is full.</summary>
+    bool TrySend(ReadOnlyMemory<byte> utf8Frame);
+
+    /// <summary>Closes the socket for <paramref name="reason"/>.</summary>
+    void Close(SessionCloseReason reason);
+}
+
+/// <summary>What <c>auth_ok</c> reports.</summary>
+public readonly record struct SessionOpened(string SessionId, string UserId, bool NeedFullSync);
+
+/// <summary>Why a grain closes a socket (the gateway maps each to a documented close code).</summary>
+public enum SessionCloseReason
+{
+    /// <summary>Another socket resumed the same session.</summary>
+    Replaced,
+
+    /// <summary>An event stayed unacked after <see cref="DeliveryOptions.MaxAttempts"/> re-sends; the session is deleted.</summary>
+    MaxAttemptsReached,
+
+    /// <summary>The socket does not read fast enough; its outbound buffer is full.</summary>
+    SlowConsumer,
+
+    /// <summary>The session's queue outgrew <see cref="DeliveryOptions.MaxQueuedPerSession"/>.</summary>
+    QueueOverflow,
+}

@@ -1,0 +1,17 @@
+namespace OrleansSync.Delivery;
+
+/// <summary>An event queued for one session and not acked yet.</summary>
+internal sealed class PendingEvent(long sequence, string eventId, byte[] frame)
+{
+    public long Sequence { get; } = sequence;
+    public string EventId { get; } = eventId;
+
+    /// <summary>The exact bytes sent every time, so re-sends are identical frames.</summary>
+    public byte[] Frame { get; } = frame;
+
+    /// <summary>When it was last written to a socket; null if it never was (queued while disconnected).</summary>
+    public DateTimeOffset? LastSentAt { get; set; }
+
+    /// <summary>Re-sends so far (the first send is not one).</summary>
+    public int Resends { get; set; }
+}

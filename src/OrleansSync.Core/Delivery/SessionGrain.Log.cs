@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Logging;
+
+namespace OrleansSync.Delivery;
+
+public sealed partial class SessionGrain
+{
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Debug, "Session {SessionId} of {UserId} attached to socket {SocketId} (need_full_sync={NeedFullSync}, {Queued} queued).")]
+        public static partial void SessionAttached(ILogger logger, string sessionId, string userId, string socketId, bool needFullSync, int queued);
+
+        [LoggerMessage(2, LogLevel.Information, "Session {SessionId} moved from socket {OldSocketId} to {NewSocketId}; the old socket is closed.")]
+        public static partial void SessionReplaced(ILogger logger, string sessionId, string oldSocketId, string newSocketId);
+
+        [LoggerMessage(3, LogLevel.Warning, "Session {SessionId}: event {EventId} unacked after {Resends} re-sends; closing the socket and deleting the session.")]
+        public static partial void MaxAttemptsReached(ILogger logger, string sessionId, string eventId, int resends);
+
+        [LoggerMessage(4, LogLevel.Warning, "Session {SessionId}: socket {SocketId} reads too slowly (outbound buffer full); closing it, the queue is kept for replay.")]
+        public static partial void SlowConsumer(ILogger logger, string sessionId, string socketId);
+
+        [LoggerMessage(5, LogLevel.Information, "Session {SessionId}: retention window passed; dropping {Queued} queued events, need_full_sync set.")]
+        public static partial void RetentionExpired(ILogger logger, string sessionId, int queued);
+
+        [LoggerMessage(6, LogLevel.Warning, "Session {SessionId}: queue reached {Queued} events; dropping it, need_full_sync set.")]
+        public static partial void QueueOverflow(ILogger logger, string sessionId, int queued);
+    }
+}

@@ -1,0 +1,42 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrleansSync.Delivery;
+using OrleansSync.Storage;
+
+namespace OrleansSync.Runtime;
+
+/// <summary>The directories of every grain type of this node; the one place grains are wired to their dependencies.</summary>
+public sealed class GrainFactory : IDisposable
+{
+    /// <summary>Builds the directories.</summary>
+    public GrainFactory(ISessionStore store, IOptionsMonitor<DeliveryOptions> delivery, IOptions<GrainOptions> grainOptions,
+        TimeProvider time, ILoggerFactory loggerFactory)
+    {
+        var options = grainOptions.Value;
+        var sessionLogger = loggerFactory.CreateLogger<SessionGrain>();
+        Lazy<GrainDirectory<UserGrain>> users = new(() => Users!);
+        Lazy<GrainDirectory<SessionGrain>> sessions = new(() => Sessions!);
+        Sessions = new GrainDirectory<SessionGrain>(_ => new SessionGrain(store, delivery, time, users, sessionLogger), time, options);
+        Users = new GrainDirectory<UserGrain>(_ => new UserGrain(store, sessions), time, options);
+    }
+
+    /// <summary>Per-session grains (key: session id).</summary>
+    public GrainDirectory<SessionGrain> Sessions { get; }
+
+    /// <summary>Per-user fan-out grains (key: user id, the JWT <c>sub</c>).</summary>
+    public GrainDirectory<UserGrain> Users { get; }
+
+    /// <summary>Deactivates everything (shutdown).</summary>
+    public async Task DeactivateAllAsync()
+    {
+        await Sessions.DeactivateAllAsync().ConfigureAwait(false);
+        await Users.DeactivateAllAsync().ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Sessions.Dispose();
+        Users.Dispose();
+    }
+}

@@ -1,0 +1,11 @@
+namespace OrleansSync.Storage;
+
+/// <summary>The durable row of a session.</summary>
+/// <param name="SessionId">Opaque id the tab keeps and sends back on <c>auth</c>.</param>
+/// <param name="UserId">The <c>sub</c> claim that owns the session; never resumed by another user.</param>
+/// <param name="NeedFullSync">Reported (then cleared) at the next <c>auth_ok</c>.</param>
+/// <param name="RetentionDeadline">
+/// Set when the socket is lost: queued events are kept until then. Null while a socket is attached,
+/// and after the queue was dropped (the flag is then set).
+/// </param>
+public sealed record SessionRecord(string SessionId, string UserId, bool NeedFullSync, DateTimeOffset? RetentionDeadline);

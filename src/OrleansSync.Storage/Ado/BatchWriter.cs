@@ -1,0 +1,147 @@
+using System.Data.Common;
+using Microsoft.Extensions.Logging;
+
+namespace OrleansSync.Storage.Ado;
+
+/// <summary>
+/// Group commit: writes queued while a transaction is in flight are committed together in the next one.
+/// Every write of a batch shares one completion task, so queuing a write costs a list slot, not a task.
+/// Writes are applied in the order they were queued.
+/// </summary>
+internal sealed partial class BatchWriter : IAsyncDisposable
+{
+    private readonly SqlDialect _dialect;
+    private readonly ILogger _logger;
+    private readonly object _gate = new();
+    private readonly SemaphoreSlim _signal = new(0);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _loop;
+    private List<StoreWrite> _pending = new(256);
+    private List<StoreWrite> _spare = new(256);
+    private TaskCompletionSource _batchDone = NewBatch();
+    private bool _signaled;
+    private bool _stopped;
+
+    public BatchWriter(SqlDialect dialect, ILogger logger)
+    {
+        _dialect = dialect;
+        _logger = logger;
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>Raised after each commit with the number of writes and how long the commit took (metrics).</summary>
+    public event Action<int, TimeSpan>? BatchCommitted;
+
+    public Task Enqueue(in StoreWrite write)
+    {
+        lock (_gate)
+        {
+            if (_stopped)
+            {
+                return Task.FromException(new ObjectDisposedException(nameof(BatchWriter), "The store is shutting down."));
+            }
+            _pending.Add(write);
+            if (!_signaled)
+            {
+                _signaled = true;
+                _signal.Release();
+            }
+            return _batchDone.Task;
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        DbConnection? connection = null;
+        PreparedWrites? commands = null;
+        while (true)
+        {
+            try
+            {
+                await _signal.WaitAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Fall through once more to flush what was queued before the stop.
+            }
+            List<StoreWrite> batch;
+            TaskCompletionSource done;
+            lock (_gate)
+            {
+                batch = _pending;
+                _pending = _spare;
+                _spare = batch;
+                done = _batchDone;
+                _batchDone = NewBatch();
+                _signaled = false;
+            }
+            if (batch.Count > 0)
+            {
+                try
+                {
+                    connection ??= await _dialect.OpenConnectionAsync(CancellationToken.None).ConfigureAwait(false);
+                    commands ??= new PreparedWrites(connection, _dialect);
+                    var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                    await commands.ExecuteAsync(batch).ConfigureAwait(false);
+                    BatchCommitted?.Invoke(batch.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+                    done.TrySetResult();
+                }
+                catch (Exception exception)
+                {
+                    Log.BatchFailed(_logger, batch.Count, exception);
+                    done.TrySetException(exception);
+                    // Start from a fresh connection: the old one may be broken.
+                    commands?.Dispose();
+                    commands = null;
+                    if (connection is not null)
+                    {
+                        await connection.DisposeAsync().ConfigureAwait(false);
+                        connection = null;
+                    }
+                }
+                batch.Clear();
+            }
+            else
+            {
+                done.TrySetResult();
+            }
+            if (_stopping.IsCancellationRequested)
+            {
+                lock (_gate)
+                {
+                    if (_pending.Count == 0)
+                    {
+                        _stopped = true;
+                        break;
+                    }
+                }
+            }
+        }
+        commands?.Dispose();
+        if (connection is not null)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Flushes what is queued, then stops.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        _stopping.Cancel();
+        await _loop.ConfigureAwait(false);
+    }
+
+    private int _disposed;
+
+    private static TaskCompletionSource NewBatch() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Error, "Store batch of {Count} writes failed; its callers see the error.")]
+        public static partial void BatchFailed(ILogger logger, int count, Exception exception);
+    }
+}

@@ -1,0 +1,273 @@
+using System.Text.Json;
+using OrleansSync.Tests.Infrastructure;
+using Xunit;
+
+namespace OrleansSync.Tests.Gateway;
+
+/// <summary>PROTOCOL §2 over real sockets against a real node on SQLite.</summary>
+public sealed class SessionProtocolTests
+{
+    private static string Type(JsonElement frame) => frame.GetProperty("type").GetString()!;
+    private static string EventId(JsonElement frame) => frame.GetProperty("event_id").GetString()!;
+
+    [Fact]
+    public async Task New_session_needs_full_sync_and_resume_reports_the_cleared_flag()
+    {
+        await using var node = await TestNode.StartAsync();
+        string sessionId;
+        await using (var first = await node.ConnectAsync())
+        {
+            var ok = await first.AuthAsync(TestTokens.For("alice"));
+            Assert.Equal("alice", ok.GetProperty("user").GetString());
+            Assert.True(ok.GetProperty("need_full_sync").GetBoolean());
+            Assert.False(string.IsNullOrEmpty(ok.GetProperty("socket_id").GetString()));
+            sessionId = ok.GetProperty("session_id").GetString()!;
+        }
+        await using var second = await node.ConnectAsync();
+        var resumed = await second.AuthAsync(TestTokens.For("alice"), sessionId);
+        Assert.Equal(sessionId, resumed.GetProperty("session_id").GetString());
+        Assert.False(resumed.GetProperty("need_full_sync").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Another_users_session_id_gets_a_new_session_and_never_their_queue()
+    {
+        await using var node = await TestNode.StartAsync();
+        await using var alice = await node.ConnectAsync();
+        var aliceSession = (await alice.AuthAsync(TestTokens.For("alice"))).GetProperty("session_id").GetString()!;
+        alice.Abort();
+        await node.PublishOkAsync("alice", new { type = "secret", id = "s1" });
+
+        await using var mallory = await node.ConnectAsync();
+        var ok = await mallory.AuthAsync(TestTokens.For("mallory"), aliceSession);
+        Assert.NotEqual(aliceSession, ok.GetProperty("session_id").GetString());
+        Assert.True(ok.GetProperty("need_full_sync").GetBoolean());
+        Assert.True(await mallory.NothingWithinAsync(TimeSpan.FromMilliseconds(300)));
+
+        // Alice's queue is intact.
+        await using var aliceAgain = await node.ConnectAsync();
+        var resumed = await aliceAgain.AuthAsync(TestTokens.For("alice"), aliceSession);
+        Assert.False(resumed.GetProperty("need_full_sync").GetBoolean());
+        Assert.Equal("s1", (await aliceAgain.NextAsync()).GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task An_event_reaches_every_session_of_the_user_in_order_with_the_same_id()
+    {
+        await using var node = await TestNode.StartAsync();
+        var tabs = new List<WsClient>();
+        for (var i = 0; i < 3; i++)
+        {
+            var tab = await node.ConnectAsync();
+            await tab.AuthAsync(TestTokens.For("bob"));
+            tabs.Add(tab);
+        }
+        await using var other = await node.ConnectAsync();
+        await other.AuthAsync(TestTokens.For("carol"));
+
+        var published = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            var (eventId, sessions) = await node.PublishOkAsync("bob", new { type = "added", id = $"p{i}", nested = new { n = i } });
+            Assert.Equal(3, sessions);
+            published.Add(eventId);
+        }
+        foreach (var tab in tabs)
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                var frame = await tab.NextAsync();
+                Assert.Equal("added", Type(frame));
+                Assert.Equal($"p{i}", frame.GetProperty("id").GetString());
+                Assert.Equal(i, frame.GetProperty("nested").GetProperty("n").GetInt32());
+                Assert.Equal(published[i], EventId(frame));
+                await tab.AckAsync(EventId(frame));
+            }
+        }
+        Assert.True(await other.NothingWithinAsync(TimeSpan.FromMilliseconds(300)));
+        foreach (var tab in tabs)
+        {
+            await tab.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Unacked_events_are_resent_identically_at_the_configured_pace_and_an_ack_stops_them()
+    {
+        await using var node = await TestNode.StartAsync(("Delivery:RetryInterval", "00:00:00.200"));
+        await using var tab = await node.ConnectAsync();
+        await tab.AuthAsync(TestTokens.For("dave"));
+        var (eventId, _) = await node.PublishOkAsync("dave", new { type = "added", id = "p1" });
+
+        var first = await tab.NextTextAsync();
+        var started = DateTime.UtcNow;
+        var resend1 = await tab.NextTextAsync();
+        var resend2 = await tab.NextTextAsync();
+        var elapsed = DateTime.UtcNow - started;
+        Assert.Equal(first, resend1);
+        Assert.Equal(first, resend2);
+        Assert.True(elapsed >= TimeSpan.FromMilliseconds(350), $"two re-sends took only {elapsed.TotalMilliseconds} ms");
+
+        await tab.AckAsync(eventId);
+        await tab.AckAsync(eventId); // duplicate: harmless
+        await tab.AckAsync("no-such-event"); // unknown: harmless
+        // At most one re-send may have been in flight when the ack landed; after that, silence.
+        await tab.NothingWithinAsync(TimeSpan.FromMilliseconds(250));
+        while (await tab.NothingWithinAsync(TimeSpan.Zero) == false)
+        {
+            Assert.Equal(first, await tab.NextTextAsync());
+        }
+        Assert.True(await tab.NothingWithinAsync(TimeSpan.FromMilliseconds(700)));
+        Assert.Equal(System.Net.WebSockets.WebSocketState.Open, tab.State);
+    }
+
+    [Fact]
+    public async Task After_max_attempts_the_socket_closes_and_the_session_is_gone()
+    {
+        await using var node = await TestNode.StartAsync(("Delivery:RetryInterval", "00:00:00.050"), ("Delivery:MaxAttempts", "3"));
+        await using var tab = await node.ConnectAsync();
+        var sessionId = (await tab.AuthAsync(TestTokens.For("erin"))).GetProperty("session_id").GetString()!;
+        await node.PublishOkAsync("erin", new { type = "added", id = "p1" });
+
+        var frames = new List<string>();
+        var closed = tab.Closed;
+        while (!closed.IsCompleted)
+        {
+            try
+            {
+                frames.Add(await tab.NextTextAsync());
+            }
+            catch (InvalidOperationException)
+            {
+                break; // closed while waiting
+            }
+        }
+        var (code, reason) = await tab.WaitClosedAsync();
+        Assert.Equal(4003, (int)code!);
+        Assert.Equal("max_attempts", reason);
+        Assert.Equal(4, frames.Count); // first send + 3 re-sends
+        Assert.All(frames, f => Assert.Equal(frames[0], f));
+
+        await using var again = await node.ConnectAsync();
+        var ok = await again.AuthAsync(TestTokens.For("erin"), sessionId);
+        Assert.NotEqual(sessionId, ok.GetProperty("session_id").GetString());
+        Assert.True(ok.GetProperty("need_full_sync").GetBoolean());
+        Assert.True(await again.NothingWithinAsync(TimeSpan.FromMilliseconds(300)));
+    }
+
+    [Fact]
+    public async Task Resume_within_the_window_replays_missed_events_in_order_without_full_sync()
+    {
+        await using var node = await TestNode.StartAsync(("Delivery:RetentionWindow", "00:01:00"));
+        await using var tab = await node.ConnectAsync();
+        var sessionId = (await tab.AuthAsync(TestTokens.For("frank"))).GetProperty("session_id").GetString()!;
+        tab.Abort();
+
+        var ids = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            ids.Add((await node.PublishOkAsync("frank", new { type = "added", id = $"p{i}" })).EventId);
+        }
+        await using var back = await node.ConnectAsync();
+        var ok = await back.AuthAsync(TestTokens.For("frank"), sessionId);
+        Assert.Equal(sessionId, ok.GetProperty("session_id").GetString());
+        Assert.False(ok.GetProperty("need_full_sync").GetBoolean());
+        for (var i = 0; i < 4; i++)
+        {
+            var frame = await back.NextAsync();
+            Assert.Equal(ids[i], EventId(frame));
+            Assert.Equal($"p{i}", frame.GetProperty("id").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task Resume_after_the_window_needs_full_sync_and_gets_no_stale_events()
+    {
+        await using var node = await TestNode.StartAsync(("Delivery:RetentionWindow", "00:00:00.300"), ("Delivery:SweepInterval", "00:00:00.100"));
+        await using var tab = await node.ConnectAsync();
+        var sessionId = (await tab.AuthAsync(TestTokens.For("gina"))).GetProperty("session_id").GetString()!;
+        await tab.DisposeAsync();
+        await node.PublishOkAsync("gina", new { type = "added", id = "stale" });
+
+        // Wait (observably) until the sweeper has dropped the queue in the store.
+        await Eventually.TrueAsync(async () => await QueuedRowsAsync(node, sessionId) == 0 && await DeadlineClearedAsync(node, sessionId));
+
+        await using var back = await node.ConnectAsync();
+        var ok = await back.AuthAsync(TestTokens.For("gina"), sessionId);
+        Assert.Equal(sessionId, ok.GetProperty("session_id").GetString());
+        Assert.True(ok.GetProperty("need_full_sync").GetBoolean());
+        Assert.True(await back.NothingWithinAsync(TimeSpan.FromMilliseconds(300)));
+    }
+
+    [Fact]
+    public async Task A_second_socket_on_the_same_session_takes_it_over()
+    {
+        await using var node = await TestNode.StartAsync();
+        await using var first = await node.ConnectAsync();
+        var sessionId = (await first.AuthAsync(TestTokens.For("hank"))).GetProperty("session_id").GetString()!;
+        await using var second = await node.ConnectAsync();
+        await second.AuthAsync(TestTokens.For("hank"), sessionId);
+        var (code, reason) = await first.WaitClosedAsync();
+        Assert.Equal(4002, (int)code!);
+        Assert.Equal("session_replaced", reason);
+
+        var (eventId, sessions) = await node.PublishOkAsync("hank", new { type = "added", id = "p1" });
+        Assert.Equal(1, sessions);
+        Assert.Equal(eventId, EventId(await second.NextAsync()));
+    }
+
+    [Fact]
+    public async Task A_queue_past_its_bound_falls_back_to_full_sync()
+    {
+        await using var node = await TestNode.StartAsync(("Delivery:MaxQueuedPerSession", "3"));
+        await using var tab = await node.ConnectAsync();
+        var sessionId = (await tab.AuthAsync(TestTokens.For("ivy"))).GetProperty("session_id").GetString()!;
+        tab.Abort();
+        for (var i = 0; i < 5; i++)
+        {
+            await node.PublishOkAsync("ivy", new { type = "added", id = $"p{i}" });
+        }
+        await using var back = await node.ConnectAsync();
+        var ok = await back.AuthAsync(TestTokens.For("ivy"), sessionId);
+        Assert.True(ok.GetProperty("need_full_sync").GetBoolean());
+        Assert.True(await back.NothingWithinAsync(TimeSpan.FromMilliseconds(300)));
+    }
+
+    [Fact]
+    public async Task Queued_events_and_flags_survive_a_restart_on_the_same_sqlite_file()
+    {
+        await using var node = await TestNode.StartAsync();
+        string sessionId;
+        await using (var tab = await node.ConnectAsync())
+        {
+            sessionId = (await tab.AuthAsync(TestTokens.For("jack"))).GetProperty("session_id").GetString()!;
+        }
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            ids.Add((await node.PublishOkAsync("jack", new { type = "added", id = $"p{i}" })).EventId);
+        }
+
+        await node.RestartAsync();
+
+        await using var back = await node.ConnectAsync();
+        var ok = await back.AuthAsync(TestTokens.For("jack"), sessionId);
+        Assert.False(ok.GetProperty("need_full_sync").GetBoolean());
+        foreach (var id in ids)
+        {
+            var frame = await back.NextAsync();
+            Assert.Equal(id, EventId(frame));
+            await back.AckAsync(id);
+        }
+        // Publishing after the restart still reaches the resumed session (the user's session list was reloaded).
+        var (later, sessions) = await node.PublishOkAsync("jack", new { type = "added", id = "p3" });
+        Assert.Equal(1, sessions);
+        Assert.Equal(later, EventId(await back.NextAsync()));
+    }
+
+    private static async Task<long> QueuedRowsAsync(TestNode node, string sessionId) =>
+        await SqliteProbe.ScalarAsync(node.DataFile, "SELECT COUNT(*) FROM session_events WHERE session_id = $id", sessionId);
+
+    private static async Task<bool> DeadlineClearedAsync(TestNode node, string sessionId) =>
+        await SqliteProbe.ScalarAsync(node.DataFile, "SELECT COUNT(*) FROM sessions WHERE session_id = $id AND retention_deadline IS NULL AND need_full_sync = 1", sessionId) == 1;
+}
