@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -61,6 +62,7 @@ public static class OrleansSyncHosting
         // Grains stop their timers when the host stops; the store flushes queued writes when the container is disposed.
         app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<GrainFactory>().DeactivateAllAsync().GetAwaiter().GetResult());
 
+        app.MapGet("/healthz", () => Results.Text("ok"));
         app.UseWebSockets();
         app.MapSyncWebSocket();
         app.MapPublishApi();
