@@ -12,7 +12,7 @@ public sealed class GrainHarness : IDisposable
     {
         Delivery = delivery ?? new DeliveryOptions();
         DeliveryMonitor = new FixedOptionsMonitor<DeliveryOptions>(Delivery);
-        Grains = new GrainFactory(Store, DeliveryMonitor, Options.Create(new GrainOptions()), Time, NullLoggerFactory.Instance);
+        Grains = new GrainFactory(Store, Unused.Of<OrleansSync.Conversations.IConversationStore>(), new NoSockets(), DeliveryMonitor, Options.Create(new GrainOptions()), Time, NullLoggerFactory.Instance);
         Sessions = new SessionService(Grains);
         Publisher = new EventPublisher(Grains);
     }
