@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansSync.Delivery;
 using OrleansSync.Gateway.Auth;
+using OrleansSync.Gateway.Ops;
 using OrleansSync.Gateway.Publishing;
 using OrleansSync.Gateway.Sockets;
 using OrleansSync.Runtime;
@@ -44,6 +45,7 @@ public static class OrleansSyncHosting
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<SocketRegistry>();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default));
+        builder.AddOrleansSyncOps();
         return builder;
     }
 
@@ -56,13 +58,14 @@ public static class OrleansSyncHosting
         var delivery = app.Services.GetRequiredService<IOptions<DeliveryOptions>>().Value; // validates
         var store = app.Services.GetRequiredService<AdoSessionStore>();
         await store.MigrateAsync();
+        app.Services.GetRequiredService<ReadinessCheck>().MarkMigrated();
         var time = app.Services.GetRequiredService<TimeProvider>();
         await store.StartRetentionForOrphansAsync(time.GetUtcNow() + delivery.RetentionWindow);
 
         // Grains stop their timers when the host stops; the store flushes queued writes when the container is disposed.
         app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<GrainFactory>().DeactivateAllAsync().GetAwaiter().GetResult());
 
-        app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapOrleansSyncOps();
         app.UseWebSockets();
         app.MapSyncWebSocket();
         app.MapPublishApi();
