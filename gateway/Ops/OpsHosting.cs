@@ -67,6 +67,7 @@ public static partial class OpsHosting
         services.GetRequiredService<AdoSessionStore>().BatchCommitted += metrics.BatchCommitted;
         services.GetService<MetricsCollector>();
         services.GetRequiredService<GrainFactory>();
+        services.GetRequiredService<DashboardStatsBuilder>(); // its clock of the node's uptime starts now
 
         app.MapOpsEndpoints();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(OpsHosting).FullName!);
