@@ -54,6 +54,9 @@ public sealed partial class SocketConnection : ISessionObserver
     /// <summary>The authenticated user, or null for a socket that never sent a valid <c>auth</c>.</summary>
     public TokenUser? User { get; private set; }
 
+    /// <summary>Raised once the socket's session is attached.</summary>
+    public event Action<SocketConnection>? Authenticated;
+
     /// <summary>The attached session, once <c>auth_ok</c> was sent.</summary>
     public string? SessionId { get; private set; }
 
@@ -281,6 +284,7 @@ public sealed partial class SocketConnection : ISessionObserver
         }
         User = user;
         await _sessions.OpenAsync(user.UserId, frame.SessionId, this).ConfigureAwait(false);
+        Authenticated?.Invoke(this);
     }
 
     private void RejectFrame(string code, string message)
