@@ -19,6 +19,11 @@ public sealed class BenchOptions
     public string? NodeDll { get; set; }
     public string? BaselineDll { get; set; }
     public string? ResultsFile { get; set; }
+    public bool RunLoad { get; set; } = true;
+    public bool RunIdle { get; set; } = true;
+
+    /// <summary>Extra environment for both servers (e.g. DOTNET_gcServer=0 to see how much of the idle cost is GC slack).</summary>
+    public Dictionary<string, string> ServerEnvironment { get; } = [];
 
     public static BenchOptions Parse(string[] args)
     {
@@ -53,6 +58,15 @@ public sealed class BenchOptions
                 case "--node-dll": options.NodeDll = Next(); break;
                 case "--baseline-dll": options.BaselineDll = Next(); break;
                 case "--results": options.ResultsFile = Next(); break;
+                case "--phases":
+                    var phases = Next().Split(',');
+                    options.RunLoad = phases.Contains("load");
+                    options.RunIdle = phases.Contains("idle");
+                    break;
+                case "--server-env":
+                    var pair = Next().Split('=', 2);
+                    options.ServerEnvironment[pair[0]] = pair.Length > 1 ? pair[1] : "";
+                    break;
                 default: throw new ArgumentException($"unknown option {name}");
             }
         }

@@ -12,7 +12,10 @@ public sealed class ServerBenchmark(BenchOptions options, BenchTokens tokens, st
         var figures = new ServerFigures(server.Name);
         try
         {
-            await RunLoadAsync(server, figures);
+            if (options.RunLoad)
+            {
+                await RunLoadAsync(server, figures);
+            }
         }
         catch (Exception exception)
         {
@@ -21,7 +24,10 @@ public sealed class ServerBenchmark(BenchOptions options, BenchTokens tokens, st
         }
         try
         {
-            await RunIdleAsync(server, figures);
+            if (options.RunIdle)
+            {
+                await RunIdleAsync(server, figures);
+            }
         }
         catch (Exception exception)
         {
@@ -33,7 +39,7 @@ public sealed class ServerBenchmark(BenchOptions options, BenchTokens tokens, st
 
     private async Task RunLoadAsync(ServerUnderTest server, ServerFigures figures)
     {
-        await using var process = await server.StartAsync(signingKey, apiKey, workDirectory);
+        await using var process = await server.StartAsync(signingKey, apiKey, workDirectory, options.ServerEnvironment);
         var stats = new DeliveryStats();
         var fleet = new ClientFleet(process.SocketAddress, tokens, stats);
         var sessions = options.SessionsPerUser;
@@ -82,7 +88,7 @@ public sealed class ServerBenchmark(BenchOptions options, BenchTokens tokens, st
 
     private async Task RunIdleAsync(ServerUnderTest server, ServerFigures figures)
     {
-        await using var process = await server.StartAsync(signingKey, apiKey, workDirectory);
+        await using var process = await server.StartAsync(signingKey, apiKey, workDirectory, options.ServerEnvironment);
         var stats = new DeliveryStats();
         var fleet = new ClientFleet(process.SocketAddress, tokens, stats);
         var sessions = options.SessionsPerUser;

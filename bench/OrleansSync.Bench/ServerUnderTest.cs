@@ -9,7 +9,7 @@ public sealed record ServerUnderTest(string Name, string DllPath, Func<string, I
 
     public static ServerUnderTest Baseline(string dllPath) => new("baseline", dllPath, _ => []);
 
-    public Task<ServerProcess> StartAsync(string signingKey, string apiKey, string workDirectory)
+    public Task<ServerProcess> StartAsync(string signingKey, string apiKey, string workDirectory, IReadOnlyDictionary<string, string> extraEnvironment)
     {
         var dataDirectory = Path.Combine(workDirectory, Name + "-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dataDirectory);
@@ -20,6 +20,10 @@ public sealed record ServerUnderTest(string Name, string DllPath, Func<string, I
             ["Auth__SigningKey"] = signingKey,
             ["Api__Key"] = apiKey,
         };
+        foreach (var (key, value) in extraEnvironment)
+        {
+            environment[key] = value;
+        }
         return ServerProcess.StartAsync(DllPath, ArgumentsFor(dataDirectory), environment, Path.Combine(dataDirectory, "server.log"));
     }
 }
