@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-if [ "$(ulimit -n)" != "unlimited" ] && [ "$(ulimit -n)" -lt 22000 ]; then
+if [ "$(ulimit -n)" != "unlimited" ] && [ "$(ulimit -n)" -lt 10500 ]; then
   echo "note: open-file limit is $(ulimit -n); 10,000 sockets need about 10,100 per process" >&2
 fi
 dotnet build silo/OrleansSync.Silo.csproj -c Release -nologo -v q

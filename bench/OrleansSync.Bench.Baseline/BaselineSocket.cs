@@ -26,7 +26,6 @@ public sealed class BaselineSocket(WebSocket socket, BaselineTokenValidator toke
     {
         var sendLoop = SendLoopAsync(stopping);
         string? userId = null;
-        var buffer = ArrayPool<byte>.Shared.Rent(MaxFrameBytes);
         try
         {
             while (socket.State == WebSocketState.Open)
@@ -37,6 +36,10 @@ public sealed class BaselineSocket(WebSocket socket, BaselineTokenValidator toke
                 {
                     break;
                 }
+                // The buffer is rented per message and returned at once, so an idle socket holds none.
+                var buffer = ArrayPool<byte>.Shared.Rent(MaxFrameBytes);
+                try
+                {
                 var length = 0;
                 ValueWebSocketReceiveResult result;
                 do
@@ -58,6 +61,11 @@ public sealed class BaselineSocket(WebSocket socket, BaselineTokenValidator toke
                     }
                 }
                 // Anything after auth (acks) is read and dropped: the baseline tracks nothing.
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
             }
         }
         catch (Exception exception) when (exception is WebSocketException or OperationCanceledException or IOException)
@@ -66,7 +74,6 @@ public sealed class BaselineSocket(WebSocket socket, BaselineTokenValidator toke
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
             if (userId is not null)
             {
                 users.Remove(userId, this);
