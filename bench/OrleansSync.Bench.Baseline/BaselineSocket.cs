@@ -40,27 +40,27 @@ public sealed class BaselineSocket(WebSocket socket, BaselineTokenValidator toke
                 var buffer = ArrayPool<byte>.Shared.Rent(MaxFrameBytes);
                 try
                 {
-                var length = 0;
-                ValueWebSocketReceiveResult result;
-                do
-                {
-                    result = await socket.ReceiveAsync(buffer.AsMemory(length), stopping);
-                    length += result.Count;
-                } while (!result.EndOfMessage && length < buffer.Length);
-                if (result.MessageType == WebSocketMessageType.Close || !result.EndOfMessage)
-                {
-                    break;
-                }
-                if (userId is null)
-                {
-                    userId = await AuthenticateAsync(buffer.AsMemory(0, length));
-                    if (userId is null)
+                    var length = 0;
+                    ValueWebSocketReceiveResult result;
+                    do
                     {
-                        await socket.CloseOutputAsync((WebSocketCloseStatus)4001, "auth_failed", stopping);
+                        result = await socket.ReceiveAsync(buffer.AsMemory(length), stopping);
+                        length += result.Count;
+                    } while (!result.EndOfMessage && length < buffer.Length);
+                    if (result.MessageType == WebSocketMessageType.Close || !result.EndOfMessage)
+                    {
                         break;
                     }
-                }
-                // Anything after auth (acks) is read and dropped: the baseline tracks nothing.
+                    if (userId is null)
+                    {
+                        userId = await AuthenticateAsync(buffer.AsMemory(0, length));
+                        if (userId is null)
+                        {
+                            await socket.CloseOutputAsync((WebSocketCloseStatus)4001, "auth_failed", stopping);
+                            break;
+                        }
+                    }
+                    // Anything after auth (acks) is read and dropped: the baseline tracks nothing.
                 }
                 finally
                 {
