@@ -23,11 +23,19 @@ public sealed class SqliteDialect : SqlDialect
     /// <inheritdoc />
     public override async Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {
+        // Microsoft.Data.Sqlite retries SQLITE_BUSY itself until the command timeout, so no busy_timeout pragma is needed.
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        // synchronous=NORMAL in WAL mode survives a process crash (not an OS crash) and keeps commits cheap.
+        return connection;
+    }
+
+    /// <inheritdoc />
+    public override async Task<DbConnection> OpenWriterConnectionAsync(CancellationToken cancellationToken)
+    {
+        var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        // synchronous=NORMAL in WAL mode survives a process crash (not an OS crash) and keeps group commits cheap.
         await using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;";
+        pragma.CommandText = "PRAGMA synchronous = NORMAL;";
         await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return connection;
     }
