@@ -6,7 +6,7 @@ using System.Text.Json;
 namespace OrleansSync.Tests.Infrastructure;
 
 /// <summary>Calls the /messaging routes as a ChurchApps client would, optionally with a Bearer token.</summary>
-public sealed class MessagingClient(TestNode node, string? token = null)
+public sealed class MessagingClient(INodeEndpoint node, string? token = null)
 {
     public async Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(HttpMethod method, string path, object? body = null)
     {

@@ -13,7 +13,7 @@ namespace OrleansSync.Tests.Infrastructure;
 /// <c>silo/</c> builds it, with test keys and whatever configuration the test overrides. Restartable on the
 /// same database.
 /// </summary>
-public sealed class TestNode : IAsyncDisposable
+public sealed class TestNode : INodeEndpoint, IAsyncDisposable
 {
     private readonly Dictionary<string, string?> _settings;
     private WebApplication? _app;
@@ -76,31 +76,6 @@ public sealed class TestNode : IAsyncDisposable
     }
 
     public T Service<T>() where T : notnull => App.Services.GetRequiredService<T>();
-
-    public async Task<HttpResponseMessage> PublishAsync(string userId, object evt, string? apiKey = TestTokens.ApiKey)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/users/{Uri.EscapeDataString(userId)}/events")
-        {
-            Content = JsonContent.Create(evt),
-        };
-        if (apiKey is not null)
-        {
-            request.Headers.Add("X-Api-Key", apiKey);
-        }
-        return await Http.SendAsync(request);
-    }
-
-    /// <summary>Publishes and returns the assigned event id (asserting 202).</summary>
-    public async Task<(string EventId, int Sessions)> PublishOkAsync(string userId, object evt)
-    {
-        using var response = await PublishAsync(userId, evt);
-        var body = await response.Content.ReadAsStringAsync();
-        Xunit.Assert.True(response.StatusCode == System.Net.HttpStatusCode.Accepted, $"publish answered {(int)response.StatusCode}: {body}");
-        using var json = JsonDocument.Parse(body);
-        return (json.RootElement.GetProperty("event_id").GetString()!, json.RootElement.GetProperty("sessions").GetInt32());
-    }
-
-    public async Task<WsClient> ConnectAsync() => await WsClient.ConnectAsync(WebSocketAddress);
 
     public async ValueTask DisposeAsync()
     {

@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace OrleansSync.Tests.Infrastructure;
+
+/// <summary>
+/// A node in a process of its own (the real silo executable), on a free loopback port, so a test can run a
+/// cluster and kill a node with SIGKILL. Its output is kept for failure messages.
+/// </summary>
+public sealed class ProcessNode : INodeEndpoint, IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly System.Text.StringBuilder _output = new();
+
+    private ProcessNode(Process process, string nodeId, int port)
+    {
+        _process = process;
+        NodeId = nodeId;
+        BaseAddress = new Uri($"http://127.0.0.1:{port}/");
+        Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public string NodeId { get; }
+    public Uri BaseAddress { get; }
+    public Uri WebSocketAddress => new($"ws://{BaseAddress.Authority}/ws");
+    public HttpClient Http { get; }
+    public bool HasExited => _process.HasExited;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output) return _output.ToString();
+        }
+    }
+
+    /// <summary>Starts <c>OrleansSync.Silo</c> with test keys and <paramref name="settings"/>, and waits until <c>/readyz</c> answers 200.</summary>
+    public static async Task<ProcessNode> StartAsync(string nodeId, params (string Key, string Value)[] settings)
+    {
+        var port = FreePort();
+        var silo = Path.Combine(AppContext.BaseDirectory, "OrleansSync.Silo.dll");
+        var workingDirectory = Path.Combine(Path.GetTempPath(), "orleanssync-tests", "nodes", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(workingDirectory);
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(silo);
+        foreach (var argument in new[]
+        {
+            $"--urls=http://127.0.0.1:{port}", "--environment=Testing", $"--Node:Id={nodeId}",
+            $"--Auth:SigningKey={TestTokens.SigningKey}", $"--Api:Key={TestTokens.ApiKey}", "--Logging:LogLevel:Default=Warning",
+        }.Concat(settings.Select(s => $"--{s.Key}={s.Value}")))
+        {
+            start.ArgumentList.Add(argument);
+        }
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the silo");
+        var node = new ProcessNode(process, nodeId, port);
+        process.OutputDataReceived += (_, e) => node.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => node.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await node.WaitReadyAsync();
+        return node;
+    }
+
+    /// <summary>kill -9: no shutdown, no flush, no goodbye.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        Http.Dispose();
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_output) _output.AppendLine(line);
+        }
+    }
+
+    private async Task WaitReadyAsync()
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"node {NodeId} exited with {_process.ExitCode}:\n{Output}");
+            }
+            try
+            {
+                using var response = await Http.GetAsync("/readyz");
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"node {NodeId} not ready in time:\n{Output}");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
