@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansSync.Delivery;
 using OrleansSync.Gateway.Auth;
+using OrleansSync.Gateway.Client;
 using OrleansSync.Gateway.Publishing;
 using OrleansSync.Gateway.Sockets;
 using OrleansSync.Runtime;
@@ -66,6 +67,7 @@ public static class OrleansSyncHosting
         app.UseWebSockets();
         app.MapSyncWebSocket();
         app.MapPublishApi();
+        app.MapClientLibrary();
         if (app.Environment.IsDevelopment())
         {
             app.MapDevelopmentTokens();
