@@ -4,7 +4,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OrleansSync.Conversations;
 using OrleansSync.Delivery;
+using OrleansSync.Gateway.Messaging;
 using OrleansSync.Gateway.Auth;
 using OrleansSync.Gateway.Client;
 using OrleansSync.Gateway.Publishing;
@@ -30,11 +32,15 @@ public static class OrleansSyncHosting
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.SectionName));
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.SectionName));
         services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.SectionName));
+        services.AddOptions<NodeOptions>().Bind(configuration.GetSection(NodeOptions.SectionName));
+        services.AddOptions<RoomLimits>().Bind(configuration.GetSection(RoomLimits.SectionName));
         services.TryAddTimeProvider();
 
         services.AddSingleton(sp => StoreFactory.CreateDialect(sp.GetRequiredService<IOptions<StoreOptions>>().Value));
         services.AddSingleton<AdoSessionStore>();
         services.AddSingleton<ISessionStore>(sp => sp.GetRequiredService<AdoSessionStore>());
+        services.AddSingleton<IConversationStore, AdoConversationStore>();
+        services.AddSingleton<RoomService>();
         services.AddSingleton<GrainFactory>();
         services.AddSingleton<SessionService>();
         services.AddSingleton<IEventPublisher, EventPublisher>();
@@ -44,6 +50,7 @@ public static class OrleansSyncHosting
         services.AddSingleton<TokenValidator>();
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<SocketRegistry>();
+        services.AddSingleton<ISocketDirectory>(sp => sp.GetRequiredService<SocketRegistry>());
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default));
         return builder;
     }
@@ -59,6 +66,12 @@ public static class OrleansSyncHosting
         await store.MigrateAsync();
         var time = app.Services.GetRequiredService<TimeProvider>();
         await store.StartRetentionForOrphansAsync(time.GetUtcNow() + delivery.RetentionWindow);
+        // Connection rows of this node's previous run belong to sockets that no longer exist.
+        var nodeId = app.Services.GetRequiredService<IOptions<NodeOptions>>().Value.Id;
+        await app.Services.GetRequiredService<IConversationStore>().DeleteConnectionsOfNodeAsync(nodeId);
+
+        var rooms = app.Services.GetRequiredService<RoomService>();
+        app.Services.GetRequiredService<SocketRegistry>().SocketClosed += socket => rooms.LeaveAllAsync(socket.SocketId);
 
         // Grains stop their timers when the host stops; the store flushes queued writes when the container is disposed.
         app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<GrainFactory>().DeactivateAllAsync().GetAwaiter().GetResult());
@@ -67,6 +80,7 @@ public static class OrleansSyncHosting
         app.UseWebSockets();
         app.MapSyncWebSocket();
         app.MapPublishApi();
+        app.MapMessaging();
         app.MapClientLibrary();
         if (app.Environment.IsDevelopment())
         {

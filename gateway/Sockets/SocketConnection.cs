@@ -83,6 +83,7 @@ public sealed partial class SocketConnection : ISessionObserver
             }
             _outbound.Writer.TryComplete();
             await sendLoop.ConfigureAwait(false);
+            await AwaitPeerCloseAsync().ConfigureAwait(false);
             if (_socket.State != WebSocketState.Closed)
             {
                 _socket.Abort();
@@ -318,6 +319,38 @@ public sealed partial class SocketConnection : ISessionObserver
         catch (Exception exception) when (exception is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {
             // The peer is gone or did not finish the close handshake in time.
+        }
+    }
+
+    /// <summary>
+    /// After our close frame, wait (bounded) for the peer's: aborting at once would reset the TCP connection
+    /// and could discard the close frame, and with it the close code, before the peer reads it.
+    /// </summary>
+    private async Task AwaitPeerCloseAsync()
+    {
+        if (_socket.State != WebSocketState.CloseSent)
+        {
+            return;
+        }
+        var discard = ArrayPool<byte>.Shared.Rent(256);
+        try
+        {
+            while (_socket.State == WebSocketState.CloseSent)
+            {
+                var result = await _socket.ReceiveAsync(discard.AsMemory(), _aborted.Token).ConfigureAwait(false);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception exception) when (exception is WebSocketException or OperationCanceledException or IOException)
+        {
+            // The peer did not answer in time; the socket is aborted below.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(discard);
         }
     }
 

@@ -1,9 +1,13 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using OrleansSync.Conversations;
+using OrleansSync.Delivery;
+using OrleansSync.Gateway.Hosting;
 
 namespace OrleansSync.Gateway.Sockets;
 
 /// <summary>The open sockets of this node by socket id, and what must happen when one closes.</summary>
-public sealed class SocketRegistry
+public sealed class SocketRegistry(IOptions<NodeOptions> node) : ISocketDirectory
 {
     private readonly ConcurrentDictionary<string, SocketConnection> _sockets = new(StringComparer.Ordinal);
 
@@ -15,6 +19,35 @@ public sealed class SocketRegistry
 
     /// <summary>The open socket with this id, if it is on this node.</summary>
     public SocketConnection? Find(string socketId) => _sockets.GetValueOrDefault(socketId);
+
+    /// <inheritdoc />
+    public string NodeId => node.Value.Id;
+
+    /// <inheritdoc />
+    public bool TryGetSocket(string socketId, out ISessionObserver socket, out string? sessionId)
+    {
+        if (_sockets.TryGetValue(socketId, out var connection))
+        {
+            socket = connection;
+            sessionId = connection.SessionId;
+            return true;
+        }
+        socket = null!;
+        sessionId = null;
+        return false;
+    }
+
+    /// <inheritdoc />
+    public bool TryGetIdentity(string socketId, out RoomCaller identity)
+    {
+        if (_sockets.TryGetValue(socketId, out var connection) && connection.User is { } user)
+        {
+            identity = new RoomCaller(user.ChurchId, user.PersonId, user.DisplayName);
+            return true;
+        }
+        identity = null!;
+        return false;
+    }
 
     internal void Add(SocketConnection connection) => _sockets[connection.SocketId] = connection;
 

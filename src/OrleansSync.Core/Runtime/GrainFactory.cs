@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OrleansSync.Conversations;
 using OrleansSync.Delivery;
 using OrleansSync.Storage;
 
@@ -9,8 +10,8 @@ namespace OrleansSync.Runtime;
 public sealed class GrainFactory : IDisposable
 {
     /// <summary>Builds the directories.</summary>
-    public GrainFactory(ISessionStore store, IOptionsMonitor<DeliveryOptions> delivery, IOptions<GrainOptions> grainOptions,
-        TimeProvider time, ILoggerFactory loggerFactory)
+    public GrainFactory(ISessionStore store, IConversationStore conversationStore, ISocketDirectory sockets,
+        IOptionsMonitor<DeliveryOptions> delivery, IOptions<GrainOptions> grainOptions, TimeProvider time, ILoggerFactory loggerFactory)
     {
         var options = grainOptions.Value;
         var sessionLogger = loggerFactory.CreateLogger<SessionGrain>();
@@ -18,7 +19,12 @@ public sealed class GrainFactory : IDisposable
         Lazy<GrainDirectory<SessionGrain>> sessions = new(() => Sessions!);
         Sessions = new GrainDirectory<SessionGrain>(_ => new SessionGrain(store, delivery, time, users, sessionLogger), time, options);
         Users = new GrainDirectory<UserGrain>(_ => new UserGrain(store, sessions), time, options);
+        var conversationLogger = loggerFactory.CreateLogger<ConversationGrain>();
+        Conversations = new GrainDirectory<ConversationGrain>(_ => new ConversationGrain(conversationStore, sockets, sessions, conversationLogger), time, options);
     }
+
+    /// <summary>Per-room grains (key: <see cref="RoomKey.GrainKey"/>).</summary>
+    public GrainDirectory<ConversationGrain> Conversations { get; }
 
     /// <summary>Per-session grains (key: session id).</summary>
     public GrainDirectory<SessionGrain> Sessions { get; }
@@ -31,6 +37,7 @@ public sealed class GrainFactory : IDisposable
     {
         await Sessions.DeactivateAllAsync().ConfigureAwait(false);
         await Users.DeactivateAllAsync().ConfigureAwait(false);
+        await Conversations.DeactivateAllAsync().ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -38,5 +45,6 @@ public sealed class GrainFactory : IDisposable
     {
         Sessions.Dispose();
         Users.Dispose();
+        Conversations.Dispose();
     }
 }

@@ -6,7 +6,7 @@ namespace OrleansSync.Storage.Ado;
 /// Everything that differs between databases: how to connect, the schema, and the SQL text of each
 /// statement. All statements use named parameters <c>@name</c>, which both SQLite and Npgsql accept.
 /// </summary>
-public abstract class SqlDialect
+public abstract partial class SqlDialect
 {
     /// <summary>Opens a new connection, configured for this dialect.</summary>
     public abstract Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken);

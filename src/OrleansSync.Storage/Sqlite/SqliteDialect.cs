@@ -53,6 +53,63 @@ public sealed class SqliteDialect : SqlDialect
                 frame BLOB NOT NULL,
                 PRIMARY KEY (session_id, seq)
             ) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS conversations (
+                id TEXT NOT NULL PRIMARY KEY,
+                church_id TEXT NOT NULL,
+                content_type TEXT NOT NULL,
+                content_id TEXT NOT NULL,
+                title TEXT NOT NULL,
+                allow_anonymous_posts INTEGER NOT NULL,
+                date_created INTEGER NOT NULL
+            );
+            CREATE TABLE IF NOT EXISTS messages (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                id TEXT NOT NULL UNIQUE,
+                church_id TEXT NOT NULL,
+                conversation_id TEXT NOT NULL,
+                person_id TEXT NULL,
+                display_name TEXT NOT NULL,
+                time_sent INTEGER NOT NULL,
+                message_type TEXT NOT NULL,
+                content TEXT NOT NULL,
+                time_updated INTEGER NULL
+            );
+            CREATE INDEX IF NOT EXISTS ix_messages_room ON messages (church_id, conversation_id, seq);
+            CREATE TABLE IF NOT EXISTS reactions (
+                message_id TEXT NOT NULL,
+                person_id TEXT NOT NULL,
+                emoji TEXT NOT NULL,
+                PRIMARY KEY (message_id, person_id, emoji)
+            ) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS connections (
+                id TEXT NOT NULL PRIMARY KEY,
+                church_id TEXT NOT NULL,
+                conversation_id TEXT NOT NULL,
+                person_id TEXT NULL,
+                display_name TEXT NOT NULL,
+                socket_id TEXT NOT NULL,
+                time_joined INTEGER NOT NULL,
+                node_id TEXT NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS ix_connections_room ON connections (church_id, conversation_id);
+            CREATE INDEX IF NOT EXISTS ix_connections_socket ON connections (socket_id);
+            CREATE INDEX IF NOT EXISTS ix_connections_node ON connections (node_id);
+            CREATE TABLE IF NOT EXISTS private_messages (
+                id TEXT NOT NULL PRIMARY KEY,
+                church_id TEXT NOT NULL,
+                from_person_id TEXT NOT NULL,
+                from_display_name TEXT NOT NULL,
+                to_person_id TEXT NOT NULL,
+                content TEXT NOT NULL,
+                time_sent INTEGER NOT NULL
+            );
+            CREATE TABLE IF NOT EXISTS notification_counts (
+                church_id TEXT NOT NULL,
+                person_id TEXT NOT NULL,
+                notification_count INTEGER NOT NULL,
+                pm_count INTEGER NOT NULL,
+                PRIMARY KEY (church_id, person_id)
+            ) WITHOUT ROWID;
             """;
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }

@@ -1,0 +1,136 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using OrleansSync.Conversations;
+using OrleansSync.Gateway.Publishing;
+
+namespace OrleansSync.Gateway.Messaging;
+
+/// <summary>
+/// The ChurchApps REST routes under <c>/messaging</c> (PROTOCOL §3), thin over <see cref="RoomService"/>:
+/// read the body and the caller, call the service, map <see cref="RoomException"/> to a status.
+/// </summary>
+public static class MessagingEndpoints
+{
+    private const int MaxBodyBytes = 256 * 1024;
+    private static ChurchAppsJson Json => ChurchAppsJson.Default;
+
+    /// <summary>Maps every messaging route, plus the application notification route under /api.</summary>
+    public static void MapMessaging(this IEndpointRouteBuilder endpoints)
+    {
+        var messaging = endpoints.MapGroup("/messaging");
+
+        messaging.MapPost("/connections", (HttpContext http, RoomService rooms) => Handle(http, async () =>
+            Ok(await rooms.JoinAsync(await BodyAsync(http, Json.ListJoinRequest), await BearerCaller.ReadAsync(http)), Json.IReadOnlyListRoomConnection)));
+        messaging.MapPost("/connections/setName", (HttpContext http, RoomService rooms) => Handle(http, async () =>
+        {
+            var body = await BodyAsync(http, Json.JsonElement);
+            var rooms_ = await rooms.SetNameAsync(StringField(body, "socketId"), StringField(body, "name"));
+            return Results.Json(new { success = true, rooms = rooms_ });
+        }));
+        messaging.MapDelete("/connections/{churchId}/{conversationId}/{socketId}", (HttpContext http, string churchId, string conversationId, string socketId,
+            RoomService rooms) => Handle(http, async () =>
+        {
+            await rooms.LeaveAsync(churchId, conversationId, socketId);
+            return Results.Json(new { success = true });
+        }));
+        messaging.MapGet("/connections/{churchId}/{conversationId}", (HttpContext http, string churchId, string conversationId, RoomService rooms) =>
+            Handle(http, async () => Ok(await rooms.ListConnectionsAsync(churchId, conversationId), Json.IReadOnlyListRoomConnection)));
+
+        messaging.MapPost("/conversations", (HttpContext http, RoomService rooms) => Handle(http, async () =>
+            Ok(await rooms.CreateConversationsAsync(await BodyAsync(http, Json.ListCreateConversationRequest), await BearerCaller.RequireAsync(http)),
+                Json.IReadOnlyListConversation)));
+        messaging.MapPost("/conversations/{conversationId}/callout", (HttpContext http, string conversationId, RoomService rooms) => Handle(http, async () =>
+        {
+            var caller = await BearerCaller.RequireAsync(http);
+            var body = await BodyAsync(http, Json.JsonElement);
+            return Ok(await rooms.CalloutAsync(conversationId, StringField(body, "content"), caller), Json.ChatMessage);
+        }));
+
+        messaging.MapPost("/messages/send", (HttpContext http, RoomService rooms) => Handle(http, async () =>
+            Ok(await rooms.SendAnonymousAsync(await BodyAsync(http, Json.ListPostMessageRequest)), Json.IReadOnlyListChatMessage)));
+        messaging.MapPost("/messages", (HttpContext http, RoomService rooms) => Handle(http, async () =>
+        {
+            var caller = await BearerCaller.RequireAsync(http);
+            return Ok(await rooms.PostAsync(await BodyAsync(http, Json.ListPostMessageRequest), caller), Json.IReadOnlyListChatMessage);
+        }));
+        messaging.MapGet("/messages/conversation/{conversationId}", (HttpContext http, string conversationId, RoomService rooms) => Handle(http, async () =>
+        {
+            var caller = await BearerCaller.RequireAsync(http);
+            return Ok(await rooms.HistoryAsync(caller.ChurchId, conversationId), Json.IReadOnlyListChatMessage);
+        }));
+        messaging.MapGet("/messages/catchup/{churchId}/{conversationId}", (HttpContext http, string churchId, string conversationId, RoomService rooms) =>
+            Handle(http, async () => Ok(await rooms.HistoryAsync(churchId, conversationId), Json.IReadOnlyListChatMessage)));
+        messaging.MapDelete("/messages/{id}", (HttpContext http, string id, RoomService rooms) => Handle(http, async () =>
+        {
+            await rooms.DeleteMessageAsync(id, await BearerCaller.RequireAsync(http));
+            return Results.Json(new { success = true });
+        }));
+        messaging.MapPost("/messages/{messageId}/reactions", (HttpContext http, string messageId, RoomService rooms) => Handle(http, async () =>
+        {
+            var caller = await BearerCaller.RequireAsync(http);
+            var body = await BodyAsync(http, Json.JsonElement);
+            return Ok(await rooms.ToggleReactionAsync(messageId, StringField(body, "emoji"), caller), Json.Reaction);
+        }));
+
+        messaging.MapPost("/privateMessages", (HttpContext http, RoomService rooms) => Handle(http, async () =>
+        {
+            var caller = await BearerCaller.RequireAsync(http);
+            return Ok(await rooms.SendPrivateMessageAsync(await BodyAsync(http, Json.PrivateMessageRequest), caller), Json.PrivateMessage);
+        }));
+        messaging.MapGet("/notifications/unreadCount", (HttpContext http, RoomService rooms) => Handle(http, async () =>
+            Ok(await rooms.UnreadCountAsync(await BearerCaller.RequireAsync(http)), Json.NotificationCounts)));
+
+        // Application servers raise notifications with the publish API key.
+        endpoints.MapPost("/api/notifications", (HttpContext http, RoomService rooms) => Handle(http, async () =>
+        {
+            var body = await BodyAsync(http, Json.JsonElement);
+            return Ok(await rooms.NotifyAsync(StringField(body, "churchId"), StringField(body, "personId")), Json.NotificationCounts);
+        })).AddEndpointFilter<ApiKeyFilter>();
+    }
+
+    private static IResult Ok<T>(T value, JsonTypeInfo<T> type) => Results.Json(value, type);
+
+    private static async Task<IResult> Handle(HttpContext http, Func<Task<IResult>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (RoomException exception)
+        {
+            var status = exception.Kind switch
+            {
+                RoomErrorKind.Unauthorized => StatusCodes.Status401Unauthorized,
+                RoomErrorKind.Forbidden => StatusCodes.Status403Forbidden,
+                RoomErrorKind.NotFound => StatusCodes.Status404NotFound,
+                _ => StatusCodes.Status400BadRequest,
+            };
+            return PublishEndpoints.Error(status, exception.Code, exception.Message);
+        }
+    }
+
+    /// <summary>Reads a JSON body of at most <see cref="MaxBodyBytes"/>; bad JSON becomes a 400 naming the problem.</summary>
+    private static async Task<T?> BodyAsync<T>(HttpContext http, JsonTypeInfo<T> type)
+    {
+        if (http.Request.ContentLength > MaxBodyBytes)
+        {
+            throw new RoomException(RoomErrorKind.Invalid, "too_large", $"the body is larger than {MaxBodyBytes} bytes");
+        }
+        try
+        {
+            return await JsonSerializer.DeserializeAsync(http.Request.Body, type, http.RequestAborted);
+        }
+        catch (JsonException exception)
+        {
+            throw new RoomException(RoomErrorKind.Invalid, "bad_json", "the body is not the expected JSON: " + exception.Message);
+        }
+    }
+
+    private static string? StringField(JsonElement body, string name) =>
+        body.ValueKind == JsonValueKind.Object && body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : null;
+}

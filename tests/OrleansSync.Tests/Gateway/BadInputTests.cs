@@ -1,0 +1,163 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using OrleansSync.Tests.Infrastructure;
+using Xunit;
+
+namespace OrleansSync.Tests.Gateway;
+
+/// <summary>PROTOCOL §5: bad input gets a clear error, closes only the offending socket, and costs nobody else anything.</summary>
+public sealed class BadInputTests : IAsyncLifetime
+{
+    private TestNode _node = null!;
+    private WsClient _bystander = null!;
+
+    public async Task InitializeAsync()
+    {
+        _node = await TestNode.StartAsync(("Gateway:MaxFrameBytes", "1024"), ("Gateway:MaxFramesPerSecond", "20"));
+        _bystander = await _node.ConnectAsync();
+        await _bystander.AuthAsync(TestTokens.For("bystander"));
+    }
+
+    public async Task DisposeAsync()
+    {
+        // Whatever the test did, the bystander still gets its events, in order.
+        var (eventId, _) = await _node.PublishOkAsync("bystander", new { type = "still-here" });
+        var frame = await _bystander.NextAsync();
+        Assert.Equal(eventId, frame.GetProperty("event_id").GetString());
+        await _bystander.DisposeAsync();
+        await _node.DisposeAsync();
+    }
+
+    [Theory]
+    [InlineData("{not json", "bad_json")]
+    [InlineData("[1,2]", "bad_json")]
+    [InlineData("{\"type\":\"auth\"} trailing", "bad_json")]
+    [InlineData("{\"type\":\"dance\"}", "unknown_type")]
+    [InlineData("{\"no_type\":1}", "missing_field")]
+    [InlineData("{\"type\":\"ack\",\"event_id\":\"x\"}", "not_authenticated")]
+    public async Task A_bad_frame_gets_an_error_frame_and_the_socket_stays_usable(string text, string code)
+    {
+        await using var client = await _node.ConnectAsync();
+        await client.SendTextAsync(text);
+        var error = await client.NextAsync();
+        Assert.Equal("error", error.GetProperty("type").GetString());
+        Assert.Equal(code, error.GetProperty("code").GetString());
+        Assert.False(string.IsNullOrEmpty(error.GetProperty("message").GetString()));
+        var ok = await client.AuthAsync(TestTokens.For("recovering"));
+        Assert.True(ok.GetProperty("need_full_sync").GetBoolean());
+    }
+
+    [Fact]
+    public async Task An_ack_without_event_id_is_an_error_after_auth()
+    {
+        await using var client = await _node.ConnectAsync();
+        await client.AuthAsync(TestTokens.For("acker"));
+        await client.SendTextAsync("{\"type\":\"ack\"}");
+        Assert.Equal("missing_field", (await client.NextAsync()).GetProperty("code").GetString());
+        await client.SendTextAsync($"{{\"type\":\"auth\",\"token\":\"{TestTokens.For("acker")}\"}}");
+        Assert.Equal("already_authenticated", (await client.NextAsync()).GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task An_oversized_frame_closes_the_socket_with_1009()
+    {
+        await using var client = await _node.ConnectAsync();
+        await client.SendTextAsync("{\"type\":\"ping\",\"pad\":\"" + new string('x', 2000) + "\"}");
+        var (code, reason) = await client.WaitClosedAsync();
+        Assert.Equal(1009, (int)code!);
+        Assert.Contains("1024", reason);
+    }
+
+    [Fact]
+    public async Task A_binary_frame_closes_the_socket_with_1003()
+    {
+        await using var client = await _node.ConnectAsync();
+        await client.SendBinaryAsync([1, 2, 3]);
+        var (code, _) = await client.WaitClosedAsync();
+        Assert.Equal(1003, (int)code!);
+    }
+
+    [Fact]
+    public async Task A_flood_closes_the_socket_with_1008()
+    {
+        await using var client = await _node.ConnectAsync();
+        for (var i = 0; i < 200 && client.State == System.Net.WebSockets.WebSocketState.Open; i++)
+        {
+            try
+            {
+                await client.SendTextAsync("{\"type\":\"ping\"}");
+            }
+            catch (System.Net.WebSockets.WebSocketException)
+            {
+                break; // the server already closed it
+            }
+        }
+        var (code, reason) = await client.WaitClosedAsync();
+        Assert.Equal(1008, (int)code!);
+        Assert.Contains("flood", reason);
+    }
+
+    public static TheoryData<string, string> BadTokens() => new()
+    {
+        { TestTokens.Expired("eve"), "expired" },
+        { TestTokens.SignedWithOtherKey("eve"), "signature" },
+        { TestTokens.Unsigned("eve"), "token" },
+        { "not-a-jwt", "malformed" },
+        { "", "missing" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadTokens))]
+    public async Task A_bad_token_closes_the_socket_with_4001_naming_the_problem(string token, string reasonPart)
+    {
+        await using var client = await _node.ConnectAsync();
+        await client.SendJsonAsync(new { type = "auth", token, session_id = (string?)null });
+        var (code, reason) = await client.WaitClosedAsync();
+        Assert.Equal(4001, (int)code!);
+        Assert.Contains("auth_failed", reason);
+        Assert.Contains(reasonPart, reason);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("wrong-key")]
+    public async Task Publishing_without_the_right_api_key_is_401(string? apiKey)
+    {
+        using var response = await _node.PublishAsync("bystander", new { type = "x" }, apiKey);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("X-Api-Key", await response.Content.ReadAsStringAsync());
+    }
+
+    [Theory]
+    [InlineData("{\"id\":1}", "type")]
+    [InlineData("{\"type\":3}", "type")]
+    [InlineData("[1]", "object")]
+    [InlineData("{\"type\":\"x\",\"event_id\":\"mine\"}", "event_id")]
+    [InlineData("{\"type\":", "JSON")]
+    public async Task A_bad_publish_body_is_400_with_a_message(string body, string mentions)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/users/bystander/events")
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("X-Api-Key", TestTokens.ApiKey);
+        using var response = await _node.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(mentions, await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_publish_body_over_the_limit_is_413()
+    {
+        using var response = await _node.PublishAsync("bystander", new { type = "big", pad = new string('x', 70_000) });
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_plain_http_request_to_the_socket_endpoint_is_426()
+    {
+        using var response = await _node.Http.GetAsync("/ws");
+        Assert.Equal(HttpStatusCode.UpgradeRequired, response.StatusCode);
+    }
+}
