@@ -55,14 +55,18 @@ async function join() {
   chat.signedIn = $('signed-in').checked;
   let conversationId = $('room').value.trim();
   $('setup-error').textContent = '';
-  chat.connection = chat.connection || connect({
-    url: defaultSocketUrl(),
-    storageKey: 'chatDemo',
-    getToken,
-    syncOnLoad: false, // room state is re-read by the subscription manager itself (catch-up on join and after syncs)
-    onError: error => { $('post-error').textContent = error.message || String(error); },
-  });
-  chat.connection.onStatus(status => { $('status').textContent = status; $('status').className = `status ${status}`; });
+  if (!chat.connection) {
+    chat.connection = connect({
+      url: defaultSocketUrl(),
+      storageKey: 'chatDemo',
+      getToken,
+      syncOnLoad: false, // room state is re-read by the subscription manager itself (catch-up on join and after syncs)
+      onError: error => { $('post-error').textContent = error.message || String(error); },
+    });
+    chat.connection.onStatus(status => { $('status').textContent = status; $('status').className = `status ${status}`; });
+    chat.connection.conversations.subscribe((churchId, id) => { if (churchId === chat.churchId && id === chat.conversationId) renderMessages(); });
+    chat.connection.presence.subscribe((churchId, id) => { if (churchId === chat.churchId && id === chat.conversationId) renderPresence(); });
+  }
   if (!conversationId) {
     if (!chat.signedIn) throw new Error('anonymous visitors join an existing room: enter its conversation id');
     const [created] = await chat.connection.messaging.createConversations([{
@@ -76,8 +80,6 @@ async function join() {
   history.replaceState(null, '', shareUrl);
   $('room-title').textContent = `Room ${conversationId}`;
   $('share').textContent = `share: ${shareUrl}`;
-  chat.connection.conversations.subscribe((churchId, id) => { if (churchId === chat.churchId && id === chat.conversationId) renderMessages(); });
-  chat.connection.presence.subscribe((churchId, id) => { if (churchId === chat.churchId && id === chat.conversationId) renderPresence(); });
   chat.leaveRoom = chat.connection.rooms.subscribe(chat.churchId, conversationId, { displayName: chat.name });
   $('setup').hidden = true;
   $('room-panel').hidden = false;
