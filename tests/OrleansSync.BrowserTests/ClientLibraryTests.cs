@@ -55,4 +55,27 @@ public sealed class ClientLibraryTests(BrowserFixture browser) : IClassFixture<B
         await AddPhotoAsync(page, "After the probe"); // the new socket delivers
         Assert.Equal(1, await FullSyncsAsync(page)); // resumed within the window: no second full sync
     }
+
+    [Fact]
+    public async Task A_duplicated_tab_that_copied_the_session_gets_its_own_session()
+    {
+        await using var node = await StartNodeAsync();
+        await using var context = await browser.Browser.NewContextAsync();
+        var original = await OpenGalleryAsync(context, node, "hal");
+        var storage = await original.EvaluateAsync<string>("() => JSON.stringify(Object.fromEntries(Object.entries(sessionStorage)))");
+        var sharedSession = await original.EvaluateAsync<string>("() => photoDemo.connection.sessionId");
+
+        // What "Duplicate tab" does: the new tab starts with a copy of the original's sessionStorage.
+        var duplicate = await context.NewPageAsync();
+        await duplicate.AddInitScriptAsync($"(() => {{ const copy = {storage}; for (const k in copy) sessionStorage.setItem(k, copy[k]); }})()");
+        await duplicate.GotoAsync($"{node.BaseAddress}demo/photos");
+        await WaitAsync(duplicate, "() => window.photoDemo?.connection?.status === 'live'");
+        Assert.Equal(sharedSession, await duplicate.EvaluateAsync<string>("() => photoDemo.connection.sessionId"));
+
+        // The server closed the original's socket (4002, replaced); the original starts a session of its own.
+        await WaitAsync(original, "s => photoDemo.connection.status === 'live' && photoDemo.connection.sessionId && photoDemo.connection.sessionId !== s", sharedSession);
+        await AddPhotoAsync(original, "Seen by both");
+        await WaitForCaptionsAsync(duplicate, "Seen by both");
+        Assert.Single(await AppliedEventIdsAsync(duplicate));
+    }
 }
