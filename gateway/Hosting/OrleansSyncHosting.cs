@@ -9,6 +9,7 @@ using OrleansSync.Delivery;
 using OrleansSync.Gateway.Messaging;
 using OrleansSync.Gateway.Auth;
 using OrleansSync.Gateway.Client;
+using OrleansSync.Gateway.Ops;
 using OrleansSync.Gateway.Publishing;
 using OrleansSync.Gateway.Sockets;
 using OrleansSync.Runtime;
@@ -32,7 +33,6 @@ public static class OrleansSyncHosting
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.SectionName));
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.SectionName));
         services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.SectionName));
-        services.AddOptions<NodeOptions>().Bind(configuration.GetSection(NodeOptions.SectionName));
         services.AddOptions<RoomLimits>().Bind(configuration.GetSection(RoomLimits.SectionName));
         services.TryAddTimeProvider();
 
@@ -52,6 +52,7 @@ public static class OrleansSyncHosting
         services.AddSingleton<SocketRegistry>();
         services.AddSingleton<ISocketDirectory>(sp => sp.GetRequiredService<SocketRegistry>());
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default));
+        builder.AddOrleansSyncOps();
         return builder;
     }
 
@@ -64,10 +65,11 @@ public static class OrleansSyncHosting
         var delivery = app.Services.GetRequiredService<IOptions<DeliveryOptions>>().Value; // validates
         var store = app.Services.GetRequiredService<AdoSessionStore>();
         await store.MigrateAsync();
+        app.Services.GetRequiredService<ReadinessCheck>().MarkMigrated();
         var time = app.Services.GetRequiredService<TimeProvider>();
         await store.StartRetentionForOrphansAsync(time.GetUtcNow() + delivery.RetentionWindow);
         // Connection rows of this node's previous run belong to sockets that no longer exist.
-        var nodeId = app.Services.GetRequiredService<IOptions<NodeOptions>>().Value.Id;
+        var nodeId = app.Services.GetRequiredService<IOptions<NodeOptions>>().Value.Id!;
         await app.Services.GetRequiredService<IConversationStore>().DeleteConnectionsOfNodeAsync(nodeId);
 
         var rooms = app.Services.GetRequiredService<RoomService>();
@@ -76,7 +78,7 @@ public static class OrleansSyncHosting
         // Grains stop their timers when the host stops; the store flushes queued writes when the container is disposed.
         app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<GrainFactory>().DeactivateAllAsync().GetAwaiter().GetResult());
 
-        app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapOrleansSyncOps();
         app.UseWebSockets();
         app.MapSyncWebSocket();
         app.MapPublishApi();

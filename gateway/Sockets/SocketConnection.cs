@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using OrleansSync.Delivery;
+using OrleansSync.Diagnostics;
 using OrleansSync.Gateway.Auth;
 
 namespace OrleansSync.Gateway.Sockets;
@@ -22,6 +23,7 @@ public sealed partial class SocketConnection : ISessionObserver
     private readonly TokenValidator _tokens;
     private readonly GatewayOptions _options;
     private readonly ILogger _logger;
+    private readonly SyncMetrics _metrics;
     private readonly Channel<ReadOnlyMemory<byte>> _outbound;
     private readonly CancellationTokenSource _aborted = new();
     private FloodGuard _flood;
@@ -30,8 +32,9 @@ public sealed partial class SocketConnection : ISessionObserver
 
     /// <summary>Wraps an accepted socket.</summary>
     public SocketConnection(WebSocket socket, SessionService sessions, TokenValidator tokens, GatewayOptions options,
-        TimeProvider time, ILogger logger)
+        TimeProvider time, ILogger logger, SyncMetrics metrics)
     {
+        _metrics = metrics;
         _socket = socket;
         _sessions = sessions;
         _tokens = tokens;
@@ -164,13 +167,13 @@ public sealed partial class SocketConnection : ISessionObserver
     {
         if (!_flood.TryTake())
         {
-            Log.FrameRejected(_logger, SocketId, "flood");
+            Rejected("flood");
             RequestClose(CloseCodes.Flood, "flood: too many frames");
             return false;
         }
         if (type == WebSocketMessageType.Binary)
         {
-            Log.FrameRejected(_logger, SocketId, "binary");
+            Rejected("binary");
             RequestClose(CloseCodes.BinaryFrame, "binary frames are not supported");
             return false;
         }
@@ -211,7 +214,7 @@ public sealed partial class SocketConnection : ISessionObserver
         if (length > limit)
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            Log.FrameRejected(_logger, SocketId, "too_big");
+            Rejected("too_big");
             RequestClose(CloseCodes.TooBig, $"frame larger than {limit} bytes");
             return (first.MessageType, null, 0);
         }
@@ -272,6 +275,7 @@ public sealed partial class SocketConnection : ISessionObserver
         if (user is null)
         {
             Log.AuthFailed(_logger, SocketId, error!);
+            _metrics.FrameRejected("auth_failed");
             RequestClose((WebSocketCloseStatus)CloseCodes.AuthFailed, "auth_failed: " + error);
             return;
         }
@@ -281,7 +285,7 @@ public sealed partial class SocketConnection : ISessionObserver
 
     private void RejectFrame(string code, string message)
     {
-        Log.FrameRejected(_logger, SocketId, code);
+        Rejected(code);
         Enqueue(ServerFrames.Error(code, message));
     }
 
@@ -289,7 +293,7 @@ public sealed partial class SocketConnection : ISessionObserver
     {
         if (!_outbound.Writer.TryWrite(frame) && Volatile.Read(ref _closing) == 0)
         {
-            Log.FrameRejected(_logger, SocketId, "slow_consumer");
+            Rejected("slow_consumer");
             RequestClose((WebSocketCloseStatus)CloseCodes.SlowConsumer, "slow_consumer");
         }
     }
@@ -352,6 +356,13 @@ public sealed partial class SocketConnection : ISessionObserver
         {
             ArrayPool<byte>.Shared.Return(discard);
         }
+    }
+
+    /// <summary>Logs and counts a rejected frame; <paramref name="reason"/> is one of a small fixed set of codes.</summary>
+    private void Rejected(string reason)
+    {
+        Log.FrameRejected(_logger, SocketId, reason);
+        _metrics.FrameRejected(reason);
     }
 
     private static string Truncate(string value) => value.Length <= 40 ? value : value[..40] + "…";

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using OrleansSync.Conversations;
 using OrleansSync.Delivery;
-using OrleansSync.Gateway.Hosting;
+using OrleansSync.Runtime;
 
 namespace OrleansSync.Gateway.Sockets;
 
@@ -21,7 +21,7 @@ public sealed class SocketRegistry(IOptions<NodeOptions> node) : ISocketDirector
     public SocketConnection? Find(string socketId) => _sockets.GetValueOrDefault(socketId);
 
     /// <inheritdoc />
-    public string NodeId => node.Value.Id;
+    public string NodeId => node.Value.Id!;
 
     /// <inheritdoc />
     public bool TryGetSocket(string socketId, out ISessionObserver socket, out string? sessionId)

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansSync.Delivery;
+using OrleansSync.Diagnostics;
 using OrleansSync.Gateway.Auth;
 
 namespace OrleansSync.Gateway.Sockets;
@@ -40,7 +41,7 @@ public static class WebSocketEndpoint
         });
         var connection = new SocketConnection(socket, services.GetRequiredService<SessionService>(),
             services.GetRequiredService<TokenValidator>(), options, services.GetRequiredService<TimeProvider>(),
-            services.GetRequiredService<ILoggerFactory>().CreateLogger<SocketConnection>());
+            services.GetRequiredService<ILoggerFactory>().CreateLogger<SocketConnection>(), services.GetRequiredService<SyncMetrics>());
         var registry = services.GetRequiredService<SocketRegistry>();
         registry.Add(connection);
         try

@@ -124,6 +124,10 @@ public sealed partial class ConversationGrain(IConversationStore store, ISocketD
 
     private ValueTask<int> BroadcastAttendanceAsync()
     {
+        if (_room.IsAlerts)
+        {
+            return ValueTask.FromResult(0); // private: nobody hears who else has an alerts connection
+        }
         var viewers = new Viewer[_connections.Count];
         for (var i = 0; i < viewers.Length; i++)
         {

@@ -100,14 +100,15 @@ public sealed class RoomService(GrainFactory grains, IConversationStore store, I
         foreach (var item in Items(items))
         {
             var room = new RoomKey(Id(item.ChurchId, "churchId"), Id(item.ConversationId, "conversationId"));
+            var content = Content(item.Content);
+            var displayName = Optional(item.DisplayName, "displayName") ?? AnonymousName;
             var conversation = await store.LoadConversationAsync(room.ChurchId, room.ConversationId).ConfigureAwait(false);
             if (conversation is not { AllowAnonymousPosts: true })
             {
                 throw new RoomException(RoomErrorKind.Unauthorized, "anonymous_not_allowed",
                     $"conversation {room.ConversationId} does not exist or does not allow anonymous posts");
             }
-            messages.Add(new ChatMessage(Ids.NewEventId(), room.ChurchId, room.ConversationId, null,
-                Optional(item.DisplayName, "displayName") ?? AnonymousName, time.GetUtcNow(), "message", Content(item.Content), null));
+            messages.Add(new ChatMessage(Ids.NewEventId(), room.ChurchId, room.ConversationId, null, displayName, time.GetUtcNow(), "message", content, null));
         }
         return await PostToRoomsAsync(messages).ConfigureAwait(false);
     }
@@ -120,12 +121,12 @@ public sealed class RoomService(GrainFactory grains, IConversationStore store, I
         foreach (var item in Items(items))
         {
             var conversationId = Id(item.ConversationId, "conversationId");
+            var content = Content(item.Content);
+            var messageType = Optional(item.MessageType, "messageType") ?? "message";
             if (await store.LoadConversationAsync(church, conversationId).ConfigureAwait(false) is null)
             {
                 throw new RoomException(RoomErrorKind.NotFound, "unknown_conversation", $"conversation {conversationId} does not exist in church {church}");
             }
-            var content = Content(item.Content);
-            var messageType = Optional(item.MessageType, "messageType") ?? "message";
             if (item.Id is { Length: > 0 } existingId)
             {
                 var existing = await OwnMessageAsync(existingId, caller).ConfigureAwait(false);

@@ -14,4 +14,10 @@ internal sealed class PendingEvent(long sequence, string eventId, byte[] frame)
 
     /// <summary>Re-sends so far (the first send is not one).</summary>
     public int Resends { get; set; }
+
+    /// <summary>When it was queued in this activation (a metrics timestamp; 0 when metrics are off).</summary>
+    public long EnqueuedTimestamp { get; init; }
+
+    /// <summary>When it was first written to a socket of this session (a metrics timestamp; 0: not yet, or metrics off).</summary>
+    public long FirstSentTimestamp { get; set; }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OrleansSync.Diagnostics;
 using OrleansSync.Runtime;
 using OrleansSync.Storage;
 
@@ -18,7 +19,7 @@ namespace OrleansSync.Delivery;
 /// </list>
 /// </summary>
 public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<DeliveryOptions> options, TimeProvider time,
-    Lazy<GrainDirectory<UserGrain>> users, ILogger<SessionGrain> logger) : Grain
+    Lazy<GrainDirectory<UserGrain>> users, ILogger<SessionGrain> logger, SyncMetrics metrics) : Grain
 {
     private readonly LinkedList<PendingEvent> _queue = new();
     private SessionRecord? _record;
@@ -34,6 +35,12 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     /// <summary>Number of events waiting for an ack (for tests and metrics).</summary>
     public int QueuedCount => _queue.Count;
 
+    /// <summary>True while a socket is attached (read outside turns by gauges; may be a moment stale).</summary>
+    public bool IsAttached => _observer is not null;
+
+    /// <summary>Metrics timestamp of the oldest queued event, 0 if none (read outside turns by gauges).</summary>
+    public long OldestQueuedTimestamp => _queue.First?.Value.EnqueuedTimestamp ?? 0;
+
     /// <inheritdoc />
     protected internal override async ValueTask OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -44,7 +51,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         }
         foreach (var stored in await store.LoadQueueAsync(Key, cancellationToken).ConfigureAwait(false))
         {
-            _queue.AddLast(new PendingEvent(stored.Sequence, stored.EventId, stored.Frame));
+            _queue.AddLast(new PendingEvent(stored.Sequence, stored.EventId, stored.Frame) { EnqueuedTimestamp = metrics.Timestamp() });
             _nextSequence = stored.Sequence + 1;
         }
     }
@@ -124,11 +131,11 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         {
             Log.QueueOverflow(logger, Key, _queue.Count);
             var overflowObserver = _observer;
-            DropQueueAndFlag();
+            DropQueueAndFlag(FullSyncReason.QueueOverflow);
             overflowObserver?.Close(SessionCloseReason.QueueOverflow);
             return ValueTask.FromResult(EnqueueResult.NotQueued);
         }
-        var pending = new PendingEvent(_nextSequence++, eventId, frame);
+        var pending = new PendingEvent(_nextSequence++, eventId, frame) { EnqueuedTimestamp = metrics.Timestamp() };
         _queue.AddLast(pending);
         var durable = store.AppendEventAsync(Key, pending.Sequence, eventId, frame);
         if (_observer is not null && Send(pending))
@@ -147,6 +154,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
             {
                 _queue.Remove(node);
                 _ = store.RemoveEventAsync(Key, node.Value.Sequence);
+                metrics.EventAcked(node.Value.FirstSentTimestamp);
                 return ValueTask.FromResult(true);
             }
         }
@@ -194,11 +202,23 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     }
 
     /// <summary>Writes one pending event to the socket. A full outbound buffer closes the socket (slow consumer).</summary>
-    private bool Send(PendingEvent pending)
+    private bool Send(PendingEvent pending, bool retry = false)
     {
         pending.LastSentAt = time.GetUtcNow();
         if (_observer!.TrySend(pending.Frame))
         {
+            if (retry)
+            {
+                metrics.EventResent();
+            }
+            else
+            {
+                metrics.EventSent();
+            }
+            if (pending.FirstSentTimestamp == 0)
+            {
+                pending.FirstSentTimestamp = metrics.Timestamp();
+            }
             return true;
         }
         var slow = _observer;
@@ -213,13 +233,15 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         if (_record is { RetentionDeadline: { } deadline } && time.GetUtcNow() >= deadline)
         {
             Log.RetentionExpired(logger, Key, _queue.Count);
-            DropQueueAndFlag();
+            metrics.SessionExpired();
+            DropQueueAndFlag(FullSyncReason.Retention);
         }
     }
 
     /// <summary>Falls back to a full sync: the queue goes, the flag is set, and no retention clock is needed any more.</summary>
-    private void DropQueueAndFlag()
+    private void DropQueueAndFlag(FullSyncReason reason)
     {
+        metrics.FullSyncFlagged(reason);
         _queue.Clear();
         _observer = null;
         StopRetryTimer();
@@ -288,7 +310,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
                 return default;
             }
             pending.Resends++;
-            if (!Send(pending))
+            if (!Send(pending, retry: true))
             {
                 return default;
             }
@@ -302,6 +324,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     {
         var record = _record!;
         Log.MaxAttemptsReached(logger, Key, pending.EventId, pending.Resends);
+        metrics.MaxAttemptsReached();
         var observer = _observer!;
         _observer = null;
         StopRetryTimer();

@@ -27,6 +27,21 @@ public sealed class GrainDirectory<TGrain> : IDisposable where TGrain : Grain
     /// <summary>Number of activations currently in memory.</summary>
     public int ActiveCount => _activations.Count;
 
+    /// <summary>
+    /// The grains in memory, enumerated without locking (for gauges): the set may change meanwhile, and a grain's
+    /// fields read this way, outside its turns, may be a moment stale.
+    /// </summary>
+    public IEnumerable<TGrain> ActiveGrains
+    {
+        get
+        {
+            foreach (var (_, activation) in _activations)
+            {
+                yield return (TGrain)activation.Grain;
+            }
+        }
+    }
+
     /// <summary>Calls the grain for <paramref name="key"/> (activating it if needed) as one turn.</summary>
     public async ValueTask<TResult> CallAsync<TArg, TResult>(
         string key, TArg arg, Func<TGrain, TArg, ValueTask<TResult>> call, CancellationToken cancellationToken = default)

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansSync.Conversations;
 using OrleansSync.Delivery;
+using OrleansSync.Diagnostics;
 using OrleansSync.Storage;
 
 namespace OrleansSync.Runtime;
@@ -9,18 +10,24 @@ namespace OrleansSync.Runtime;
 /// <summary>The directories of every grain type of this node; the one place grains are wired to their dependencies.</summary>
 public sealed class GrainFactory : IDisposable
 {
-    /// <summary>Builds the directories.</summary>
+    /// <summary>Builds the directories. Without <paramref name="metrics"/>, nothing is measured.</summary>
     public GrainFactory(ISessionStore store, IConversationStore conversationStore, ISocketDirectory sockets,
-        IOptionsMonitor<DeliveryOptions> delivery, IOptions<GrainOptions> grainOptions, TimeProvider time, ILoggerFactory loggerFactory)
+        IOptionsMonitor<DeliveryOptions> delivery, IOptions<GrainOptions> grainOptions, TimeProvider time, ILoggerFactory loggerFactory,
+        SyncMetrics? metrics = null)
     {
         var options = grainOptions.Value;
         var sessionLogger = loggerFactory.CreateLogger<SessionGrain>();
+        metrics ??= new SyncMetrics("", enabled: false, time);
         Lazy<GrainDirectory<UserGrain>> users = new(() => Users!);
         Lazy<GrainDirectory<SessionGrain>> sessions = new(() => Sessions!);
-        Sessions = new GrainDirectory<SessionGrain>(_ => new SessionGrain(store, delivery, time, users, sessionLogger), time, options);
+        Sessions = new GrainDirectory<SessionGrain>(_ => new SessionGrain(store, delivery, time, users, sessionLogger, metrics), time, options);
         Users = new GrainDirectory<UserGrain>(_ => new UserGrain(store, sessions), time, options);
         var conversationLogger = loggerFactory.CreateLogger<ConversationGrain>();
         Conversations = new GrainDirectory<ConversationGrain>(_ => new ConversationGrain(conversationStore, sockets, sessions, conversationLogger), time, options);
+        metrics.ObserveSessions(Sessions);
+        metrics.ObserveGrainType("session", () => Sessions.ActiveCount);
+        metrics.ObserveGrainType("user", () => Users.ActiveCount);
+        metrics.ObserveGrainType("conversation", () => Conversations.ActiveCount);
     }
 
     /// <summary>Per-room grains (key: <see cref="RoomKey.GrainKey"/>).</summary>

@@ -1,0 +1,94 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace OrleansSync.Gateway.Ops.Dashboard;
+
+/// <summary>
+/// The live dashboard: a page with its script and style (embedded in this assembly, no CDN), and the JSON it polls
+/// each second. Guarded by <see cref="DashboardAccess"/>: without access, the page answers 401 with a form that asks
+/// for the admin key and sets a cookie; the JSON answers 401.
+/// </summary>
+public static class DashboardEndpoints
+{
+    private const string ResourcePrefix = "OrleansSync.Dashboard.";
+    private const string ContentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'";
+
+    private static readonly ConcurrentDictionary<string, byte[]> Assets = new(StringComparer.Ordinal);
+
+    /// <summary>Maps <c>/dashboard</c>, its assets, <c>/dashboard/api/stats</c> and <c>/dashboard/login</c>.</summary>
+    public static void MapDashboard(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/dashboard", (HttpContext context, DashboardAccess access) =>
+            access.IsAllowed(context) ? Asset(context, "dashboard.html", "text/html; charset=utf-8") : LoginPage(context, wrongKey: false));
+        endpoints.MapGet("/dashboard/dashboard.js", (HttpContext context, DashboardAccess access) =>
+            access.IsAllowed(context) ? Asset(context, "dashboard.js", "text/javascript; charset=utf-8") : Results.Unauthorized());
+        endpoints.MapGet("/dashboard/dashboard.css", (HttpContext context) =>
+            Asset(context, "dashboard.css", "text/css; charset=utf-8")); // the login page uses it too; nothing secret in it
+        endpoints.MapGet("/dashboard/api/stats", (HttpContext context, DashboardAccess access, DashboardStatsBuilder stats) =>
+        {
+            if (!access.IsAllowed(context))
+            {
+                return Results.Json(new ReadinessBody("unauthorized", $"missing or wrong {DashboardAccess.HeaderName}"),
+                    OpsJsonContext.Default.ReadinessBody, statusCode: StatusCodes.Status401Unauthorized);
+            }
+            context.Response.Headers.CacheControl = "no-store";
+            return Results.Json(stats.Build(), OpsJsonContext.Default.DashboardStats);
+        });
+        endpoints.MapPost("/dashboard/login", LoginAsync);
+    }
+
+    private static async Task<IResult> LoginAsync(HttpContext context, DashboardAccess access)
+    {
+        var key = context.Request.HasFormContentType ? (await context.Request.ReadFormAsync(context.RequestAborted))["key"].ToString() : "";
+        if (access.Mode != DashboardMode.KeyRequired || !access.KeyMatches(key))
+        {
+            return LoginPage(context, wrongKey: true);
+        }
+        context.Response.Cookies.Append(DashboardAccess.CookieName, access.CookieValue!, new CookieOptions
+        {
+            HttpOnly = true,
+            SameSite = SameSiteMode.Strict,
+            Secure = context.Request.IsHttps,
+            Path = "/dashboard",
+        });
+        return Results.Redirect("/dashboard", permanent: false, preserveMethod: false);
+    }
+
+    private static IResult LoginPage(HttpContext context, bool wrongKey)
+    {
+        var html = System.Text.Encoding.UTF8.GetString(Load("login.html"));
+        if (wrongKey)
+        {
+            html = html.Replace("<p id=\"wrong-key\" hidden>", "<p id=\"wrong-key\">", StringComparison.Ordinal);
+        }
+        SecurityHeaders(context);
+        return Results.Content(html, "text/html; charset=utf-8", System.Text.Encoding.UTF8, StatusCodes.Status401Unauthorized);
+    }
+
+    private static IResult Asset(HttpContext context, string name, string contentType)
+    {
+        SecurityHeaders(context);
+        return Results.Bytes(Load(name), contentType);
+    }
+
+    private static void SecurityHeaders(HttpContext context)
+    {
+        var headers = context.Response.Headers;
+        headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        headers.XContentTypeOptions = "nosniff";
+        headers.CacheControl = "no-store";
+    }
+
+    private static byte[] Load(string name) => Assets.GetOrAdd(name, static n =>
+    {
+        using var stream = typeof(DashboardEndpoints).Assembly.GetManifestResourceStream(ResourcePrefix + n)
+            ?? throw new InvalidOperationException($"Embedded dashboard asset {n} is missing.");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    });
+}

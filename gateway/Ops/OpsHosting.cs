@@ -1,0 +1,86 @@
+using System.Diagnostics.Metrics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrleansSync.Diagnostics;
+using OrleansSync.Gateway.Ops.Dashboard;
+using OrleansSync.Gateway.Sockets;
+using OrleansSync.Runtime;
+using OrleansSync.Storage.Ado;
+
+namespace OrleansSync.Gateway.Ops;
+
+/// <summary>Composition of the ops surface: node id, metrics, exporter, health, readiness, dashboard.</summary>
+public static partial class OpsHosting
+{
+    /// <summary>Registers the ops services from configuration (<c>Node</c>, <c>Metrics</c>, <c>Admin</c>).</summary>
+    public static WebApplicationBuilder AddOrleansSyncOps(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var services = builder.Services;
+        services.AddOptions<NodeOptions>().Bind(configuration.GetSection(NodeOptions.SectionName)).PostConfigure(node =>
+        {
+            if (string.IsNullOrWhiteSpace(node.Id))
+            {
+                node.Id = NodeIdentity.Default(configuration[WebHostDefaults.ServerUrlsKey]);
+            }
+        });
+        services.AddOptions<MetricsOptions>().Bind(configuration.GetSection(MetricsOptions.SectionName));
+        services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.SectionName));
+
+        services.AddSingleton(sp => new SyncMetrics(sp.GetRequiredService<IOptions<NodeOptions>>().Value.Id!,
+            sp.GetRequiredService<IOptions<MetricsOptions>>().Value.Enabled, sp.GetRequiredService<TimeProvider>(), sp.GetService<IMeterFactory>()));
+        // Null when metrics are disabled: /metrics then answers 404 and the dashboard shows gauges only.
+        services.AddSingleton(sp => sp.GetRequiredService<SyncMetrics>().Enabled ? new MetricsCollector(sp.GetRequiredService<SyncMetrics>()) : null!);
+        services.AddSingleton(sp => new DashboardSampler(sp.GetService<MetricsCollector>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddHostedService(sp => sp.GetRequiredService<DashboardSampler>());
+        services.AddSingleton(sp => new DashboardStatsBuilder(sp.GetRequiredService<SyncMetrics>(), sp.GetService<MetricsCollector>(),
+            sp.GetRequiredService<DashboardSampler>(), sp.GetRequiredService<IRoomStats>(), sp.GetRequiredService<RecentLogBuffer>(),
+            sp.GetRequiredService<IHostEnvironment>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IRoomStats, NoRoomStats>();
+        services.AddSingleton<DashboardAccess>();
+        services.AddSingleton<ReadinessCheck>();
+
+        services.AddSingleton<RecentLogBuffer>();
+        services.AddSingleton<ILoggerProvider, RecentLogLoggerProvider>();
+        // The dashboard's own level rules, whatever the console's are: warnings and up, plus rejected frames.
+        builder.Logging.AddFilter<RecentLogLoggerProvider>(null, LogLevel.Warning);
+        builder.Logging.AddFilter<RecentLogLoggerProvider>(typeof(SocketConnection).FullName, LogLevel.Information);
+        return builder;
+    }
+
+    /// <summary>
+    /// Wires the gauges to their sources, starts the exporter's listener (before any traffic), and maps
+    /// <c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c> and, when allowed, <c>/dashboard</c>.
+    /// </summary>
+    public static void MapOrleansSyncOps(this WebApplication app)
+    {
+        var services = app.Services;
+        var metrics = services.GetRequiredService<SyncMetrics>();
+        var sockets = services.GetRequiredService<SocketRegistry>();
+        metrics.ObserveOpenSockets(() => sockets.Count);
+        services.GetRequiredService<AdoSessionStore>().BatchCommitted += metrics.BatchCommitted;
+        services.GetService<MetricsCollector>();
+        services.GetRequiredService<GrainFactory>();
+        services.GetRequiredService<DashboardStatsBuilder>(); // its clock of the node's uptime starts now
+
+        app.MapOpsEndpoints();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(OpsHosting).FullName!);
+        var access = services.GetRequiredService<DashboardAccess>();
+        if (access.Mode == DashboardMode.Disabled)
+        {
+            Log.DashboardDisabled(logger, app.Environment.EnvironmentName);
+        }
+        else
+        {
+            app.MapDashboard();
+            Log.DashboardEnabled(logger, access.Mode == DashboardMode.Open ? "open (Development)" : "Admin:Key required");
+        }
+        Log.MetricsState(logger, metrics.NodeId, metrics.Enabled ? "enabled at /metrics" : "disabled (Metrics:Enabled=false)");
+    }
+}

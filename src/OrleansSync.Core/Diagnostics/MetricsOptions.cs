@@ -1,0 +1,14 @@
+namespace OrleansSync.Diagnostics;
+
+/// <summary>Metrics switch (configuration section <c>Metrics</c>).</summary>
+public sealed class MetricsOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "Metrics";
+
+    /// <summary>
+    /// Records metrics and serves <c>/metrics</c>. Default true. When false no instrument is created and the
+    /// hot paths skip every measurement (to measure the cost of metrics); the dashboard then shows gauges only.
+    /// </summary>
+    public bool Enabled { get; set; } = true;
+}

@@ -1,0 +1,312 @@
+using System.Diagnostics.Metrics;
+using OrleansSync.Delivery;
+using OrleansSync.Runtime;
+
+namespace OrleansSync.Diagnostics;
+
+/// <summary>
+/// The node's instruments, on one <see cref="Meter"/> named <see cref="MeterName"/>. Hot-path methods cost a
+/// counter or histogram record with a fixed tag (no lock, no allocation) and nothing at all when metrics are
+/// disabled. Gauges are observed: they read counts that exist anyway (sockets, grain activations, queues)
+/// only when someone collects. Names and units are listed in docs/OPERATIONS.md.
+/// </summary>
+public sealed class SyncMetrics : IDisposable
+{
+    /// <summary>Name of the meter every instrument of this node lives on.</summary>
+    public const string MeterName = "OrleansSync";
+
+    /// <summary>Instrument names (the Prometheus exporter turns dots into underscores and adds unit suffixes).</summary>
+    public static class Names
+    {
+        /// <summary>Gauge: open WebSockets.</summary>
+        public const string SocketsOpen = "orleanssync.sockets.open";
+        /// <summary>Gauge: sessions with an attached socket.</summary>
+        public const string SessionsAttached = "orleanssync.sessions.attached";
+        /// <summary>Gauge: grain activations in memory, by <c>type</c>.</summary>
+        public const string GrainsActive = "orleanssync.grains.active";
+        /// <summary>Gauge: events waiting for an ack in the session grains of this node.</summary>
+        public const string QueueEvents = "orleanssync.queue.events";
+        /// <summary>Gauge: age of the oldest event waiting for an ack.</summary>
+        public const string QueueOldestAge = "orleanssync.queue.oldest_age";
+        /// <summary>Counter: event frames written to a socket, not counting retry re-sends.</summary>
+        public const string EventsSent = "orleanssync.events.sent";
+        /// <summary>Counter: retry re-sends of unacked events.</summary>
+        public const string EventsResent = "orleanssync.events.resent";
+        /// <summary>Counter: acks that removed a pending event.</summary>
+        public const string EventsAcked = "orleanssync.events.acked";
+        /// <summary>Histogram: first send of an event in a session to its ack in that session.</summary>
+        public const string AckLatency = "orleanssync.events.ack_latency";
+        /// <summary>Counter: sessions whose retention window passed (queue dropped).</summary>
+        public const string SessionsExpired = "orleanssync.sessions.expired";
+        /// <summary>Counter: sessions closed and deleted after <see cref="DeliveryOptions.MaxAttempts"/> re-sends.</summary>
+        public const string SessionsMaxAttempts = "orleanssync.sessions.max_attempts";
+        /// <summary>Counter: <c>need_full_sync</c> flags set on existing sessions, by <c>reason</c>.</summary>
+        public const string FullSyncFlagged = "orleanssync.sessions.full_sync_flagged";
+        /// <summary>Counter: inbound frames rejected by the gateway, by <c>reason</c>.</summary>
+        public const string FramesRejected = "orleanssync.frames.rejected";
+        /// <summary>Histogram: writes per store commit.</summary>
+        public const string StoreBatchSize = "orleanssync.store.batch_size";
+        /// <summary>Histogram: duration of one store commit.</summary>
+        public const string StoreCommitDuration = "orleanssync.store.commit_duration";
+    }
+
+    /// <summary>Bucket bounds (seconds) of the ack latency: a loopback ack takes about a millisecond, a retried one seconds.</summary>
+    public static readonly double[] AckLatencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+    /// <summary>Bucket bounds (seconds) of a store commit.</summary>
+    public static readonly double[] CommitDurationBuckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
+
+    /// <summary>Bucket bounds (writes) of a store batch.</summary>
+    public static readonly long[] BatchSizeBuckets = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
+
+    private static readonly TimeSpan ScanCacheTime = TimeSpan.FromMilliseconds(100);
+
+    private readonly bool _enabled;
+    private readonly TimeProvider _time;
+    private readonly Meter? _meter;
+    private readonly bool _ownsMeter;
+    private readonly KeyValuePair<string, object?> _node;
+    private readonly KeyValuePair<string, object?> _retentionReason;
+    private readonly KeyValuePair<string, object?> _overflowReason;
+    private readonly Counter<long>? _sent;
+    private readonly Counter<long>? _resent;
+    private readonly Counter<long>? _acked;
+    private readonly Counter<long>? _expired;
+    private readonly Counter<long>? _maxAttempts;
+    private readonly Counter<long>? _fullSync;
+    private readonly Counter<long>? _framesRejected;
+    private readonly Histogram<double>? _ackLatency;
+    private readonly Histogram<long>? _batchSize;
+    private readonly Histogram<double>? _commitDuration;
+
+    private readonly object _scanGate = new();
+    private Func<int>? _openSockets;
+    private GrainDirectory<SessionGrain>? _sessions;
+    private (string Type, Func<int> Count)[] _grainTypes = [];
+    private SessionScan _lastScan;
+    private long _lastScanAt;
+
+    /// <summary>
+    /// Creates the instruments (only if <paramref name="enabled"/>) on a meter from <paramref name="meterFactory"/>,
+    /// or on an own meter when there is no factory.
+    /// </summary>
+    public SyncMetrics(string nodeId, bool enabled, TimeProvider time, IMeterFactory? meterFactory = null)
+    {
+        NodeId = nodeId;
+        _enabled = enabled;
+        _time = time;
+        _node = new("node", nodeId);
+        _retentionReason = new("reason", "retention");
+        _overflowReason = new("reason", "queue_overflow");
+        if (!enabled)
+        {
+            return;
+        }
+        _ownsMeter = meterFactory is null;
+        _meter = meterFactory?.Create(new MeterOptions(MeterName)) ?? new Meter(MeterName);
+        var meter = _meter;
+
+        meter.CreateObservableGauge(Names.SocketsOpen, () => new Measurement<int>(_openSockets?.Invoke() ?? 0, _node),
+            "{socket}", "Open WebSockets on this node.");
+        meter.CreateObservableGauge(Names.SessionsAttached, () => new Measurement<int>(Scan().Attached, _node),
+            "{session}", "Sessions with an attached socket on this node.");
+        meter.CreateObservableGauge(Names.GrainsActive, ObserveGrains,
+            "{grain}", "Grain activations in memory, by grain type.");
+        meter.CreateObservableGauge(Names.QueueEvents, () => new Measurement<int>(Scan().Queued, _node),
+            "{event}", "Events waiting for an ack in the session grains of this node.");
+        meter.CreateObservableGauge(Names.QueueOldestAge, () => new Measurement<double>(Scan().OldestAge.TotalSeconds, _node),
+            "s", "Age of the oldest event waiting for an ack (0 when none waits).");
+
+        _sent = meter.CreateCounter<long>(Names.EventsSent, "{event}", "Event frames written to sockets: first sends and replays on resume (not retries).");
+        _resent = meter.CreateCounter<long>(Names.EventsResent, "{event}", "Retry re-sends of events that were not acked within Delivery:RetryInterval.");
+        _acked = meter.CreateCounter<long>(Names.EventsAcked, "{event}", "Acks that removed a pending event (duplicates and unknown ids are not counted).");
+        _expired = meter.CreateCounter<long>(Names.SessionsExpired, "{session}", "Detached sessions whose retention window passed; their queue was dropped.");
+        _maxAttempts = meter.CreateCounter<long>(Names.SessionsMaxAttempts, "{session}", "Sessions closed and deleted after Delivery:MaxAttempts re-sends without an ack.");
+        _fullSync = meter.CreateCounter<long>(Names.FullSyncFlagged, "{session}", "need_full_sync flags set on existing sessions, by reason.");
+        _framesRejected = meter.CreateCounter<long>(Names.FramesRejected, "{frame}", "Inbound frames rejected by the gateway, by reason.");
+        _ackLatency = meter.CreateHistogram(Names.AckLatency, "s", "From the first send of an event in a session to its ack in that session.",
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = AckLatencyBuckets });
+        _batchSize = meter.CreateHistogram(Names.StoreBatchSize, "{write}", "Writes committed together in one store transaction.",
+            tags: null, advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = BatchSizeBuckets });
+        _commitDuration = meter.CreateHistogram(Names.StoreCommitDuration, "s", "Duration of one store commit (group commit of a batch).",
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = CommitDurationBuckets });
+    }
+
+    /// <summary>The node id every measurement is tagged with (<c>node</c>).</summary>
+    public string NodeId { get; }
+
+    /// <summary>True when instruments exist and hot paths record.</summary>
+    public bool Enabled => _enabled;
+
+    /// <summary>The meter (null when disabled). Exporters listen to this very instance.</summary>
+    public Meter? Meter => _meter;
+
+    /// <summary>A timestamp for a later latency measurement; 0 when disabled (so nothing reads the clock).</summary>
+    public long Timestamp() => _enabled ? _time.GetTimestamp() : 0;
+
+    /// <summary>An event frame was written to a socket (first send or replay).</summary>
+    public void EventSent()
+    {
+        if (_enabled) _sent!.Add(1, _node);
+    }
+
+    /// <summary>An unacked event was re-sent by the retry timer.</summary>
+    public void EventResent()
+    {
+        if (_enabled) _resent!.Add(1, _node);
+    }
+
+    /// <summary>An event was acked; <paramref name="firstSentTimestamp"/> is from <see cref="Timestamp"/> (0: unknown).</summary>
+    public void EventAcked(long firstSentTimestamp)
+    {
+        if (!_enabled)
+        {
+            return;
+        }
+        _acked!.Add(1, _node);
+        if (firstSentTimestamp != 0)
+        {
+            _ackLatency!.Record(_time.GetElapsedTime(firstSentTimestamp).TotalSeconds, _node);
+        }
+    }
+
+    /// <summary>A detached session's retention window passed and its queue was dropped.</summary>
+    public void SessionExpired()
+    {
+        if (_enabled) _expired!.Add(1, _node);
+    }
+
+    /// <summary>A session was closed and deleted after its last allowed re-send.</summary>
+    public void MaxAttemptsReached()
+    {
+        if (_enabled) _maxAttempts!.Add(1, _node);
+    }
+
+    /// <summary>An existing session fell back to a full sync.</summary>
+    public void FullSyncFlagged(FullSyncReason reason)
+    {
+        if (_enabled) _fullSync!.Add(1, _node, reason == FullSyncReason.Retention ? _retentionReason : _overflowReason);
+    }
+
+    /// <summary>The gateway rejected an inbound frame; <paramref name="reason"/> is one of a small fixed set of codes.</summary>
+    public void FrameRejected(string reason)
+    {
+        if (_enabled) _framesRejected!.Add(1, _node, new KeyValuePair<string, object?>("reason", reason));
+    }
+
+    /// <summary>The store committed a batch of <paramref name="writes"/> in <paramref name="duration"/>.</summary>
+    public void BatchCommitted(int writes, TimeSpan duration)
+    {
+        if (!_enabled)
+        {
+            return;
+        }
+        _batchSize!.Record(writes, _node);
+        _commitDuration!.Record(duration.TotalSeconds, _node);
+    }
+
+    /// <summary>Where the open-socket gauge reads from (the gateway's socket registry).</summary>
+    public void ObserveOpenSockets(Func<int> count) => _openSockets = count;
+
+    /// <summary>Adds a grain type to the active-grains gauge (rooms add theirs the same way).</summary>
+    public void ObserveGrainType(string type, Func<int> count)
+    {
+        lock (_scanGate)
+        {
+            _grainTypes = [.. _grainTypes, (type, count)];
+        }
+    }
+
+    /// <summary>The session grains whose queues and sockets the session gauges read.</summary>
+    public void ObserveSessions(GrainDirectory<SessionGrain> sessions) => _sessions = sessions;
+
+    /// <summary>Reads every gauge now (the dashboard uses it; works with metrics disabled too).</summary>
+    public NodeGauges ReadGauges()
+    {
+        var scan = Scan();
+        var types = Volatile.Read(ref _grainTypes);
+        var grains = new KeyValuePair<string, int>[types.Length];
+        for (var i = 0; i < types.Length; i++)
+        {
+            grains[i] = new(types[i].Type, types[i].Count());
+        }
+        return new NodeGauges(_openSockets?.Invoke() ?? 0, scan.Attached, scan.Queued, scan.OldestAge, grains);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_ownsMeter)
+        {
+            _meter?.Dispose();
+        }
+    }
+
+    private IEnumerable<Measurement<int>> ObserveGrains()
+    {
+        var types = Volatile.Read(ref _grainTypes);
+        var measurements = new Measurement<int>[types.Length];
+        for (var i = 0; i < types.Length; i++)
+        {
+            measurements[i] = new Measurement<int>(types[i].Count(), _node, new KeyValuePair<string, object?>("type", types[i].Type));
+        }
+        return measurements;
+    }
+
+    /// <summary>
+    /// One pass over the session activations, shared by the session gauges of one collection. It reads grain
+    /// fields outside their turns: a value may be a moment stale, which a gauge tolerates.
+    /// </summary>
+    private SessionScan Scan()
+    {
+        lock (_scanGate)
+        {
+            if (_lastScanAt != 0 && System.Diagnostics.Stopwatch.GetElapsedTime(_lastScanAt) < ScanCacheTime)
+            {
+                return _lastScan;
+            }
+            int attached = 0, queued = 0;
+            long oldest = 0;
+            if (_sessions is { } sessions)
+            {
+                foreach (var session in sessions.ActiveGrains)
+                {
+                    if (session.IsAttached)
+                    {
+                        attached++;
+                    }
+                    queued += session.QueuedCount;
+                    var first = session.OldestQueuedTimestamp;
+                    if (first != 0 && (oldest == 0 || first < oldest))
+                    {
+                        oldest = first;
+                    }
+                }
+            }
+            _lastScanAt = System.Diagnostics.Stopwatch.GetTimestamp();
+            _lastScan = new SessionScan(attached, queued, oldest == 0 ? TimeSpan.Zero : _time.GetElapsedTime(oldest));
+            return _lastScan;
+        }
+    }
+
+    private readonly record struct SessionScan(int Attached, int Queued, TimeSpan OldestAge);
+}
+
+/// <summary>Why an existing session fell back to <c>need_full_sync</c>.</summary>
+public enum FullSyncReason
+{
+    /// <summary>Its retention window passed while detached.</summary>
+    Retention,
+
+    /// <summary>Its queue outgrew <see cref="DeliveryOptions.MaxQueuedPerSession"/>.</summary>
+    QueueOverflow,
+}
+
+/// <summary>The gauges of a node at one moment.</summary>
+/// <param name="OpenSockets">Open WebSockets.</param>
+/// <param name="AttachedSessions">Sessions with an attached socket.</param>
+/// <param name="QueuedEvents">Events waiting for an ack.</param>
+/// <param name="OldestQueuedAge">Age of the oldest of them.</param>
+/// <param name="ActiveGrains">Activations in memory by grain type.</param>
+public readonly record struct NodeGauges(int OpenSockets, int AttachedSessions, int QueuedEvents, TimeSpan OldestQueuedAge,
+    IReadOnlyList<KeyValuePair<string, int>> ActiveGrains);

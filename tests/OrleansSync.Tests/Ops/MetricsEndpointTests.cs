@@ -1,0 +1,168 @@
+using System.Net;
+using System.Text;
+using OrleansSync.Gateway.Ops;
+using OrleansSync.Gateway.Ops.Dashboard;
+using OrleansSync.Tests.Infrastructure;
+using Xunit;
+
+namespace OrleansSync.Tests.Ops;
+
+/// <summary>/metrics over a real node and real sockets, read back with a strict parser of the text format.</summary>
+public sealed class MetricsEndpointTests
+{
+    private const string Node = "metrics-node";
+
+    private static async Task<PrometheusText> ScrapeAsync(TestNode node)
+    {
+        using var response = await node.Http.GetAsync("/metrics");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/plain; version=0.0.4; charset=utf-8", response.Content.Headers.ContentType!.ToString());
+        return PrometheusText.Parse(await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Counters_gauges_and_histograms_follow_real_traffic()
+    {
+        await using var node = await TestNode.StartAsync(("Delivery:RetryInterval", "00:00:00.200"), ("Node:Id", Node));
+        var before = await ScrapeAsync(node);
+        Assert.Equal("counter", before.Types["orleanssync_events_sent_total"]);
+        Assert.Equal("histogram", before.Types["orleanssync_events_ack_latency_seconds"]);
+        Assert.Equal("gauge", before.Types["orleanssync_sockets_open"]);
+        Assert.Equal(0, before.ValueOrZero("orleanssync_events_sent_total"));
+        Assert.Equal(0, before.ValueOrZero("orleanssync_sockets_open", ("node", Node)));
+
+        await using var tab = await node.ConnectAsync();
+        await tab.AuthAsync(TestTokens.For("metrics-user"));
+
+        // Published, received, acked at once.
+        var (first, _) = await node.PublishOkAsync("metrics-user", new { type = "added", id = "p1" });
+        var frame = await tab.NextMatchingAsync(f => f.GetProperty("event_id").GetString() == first);
+        await tab.AckAsync(first);
+
+        // Published, left unacked until the retry timer re-sends the identical frame, then acked.
+        var (second, _) = await node.PublishOkAsync("metrics-user", new { type = "added", id = "p2" });
+        await tab.NextMatchingAsync(f => f.GetProperty("event_id").GetString() == second);
+        await tab.NextMatchingAsync(f => f.GetProperty("event_id").GetString() == second);
+        await tab.AckAsync(second);
+
+        // A malformed frame is rejected (the socket stays open).
+        await tab.SendTextAsync("{not json");
+        await tab.NextMatchingAsync(f => f.GetProperty("type").GetString() == "error");
+
+        PrometheusText after = null!;
+        await Eventually.TrueAsync(async () =>
+        {
+            after = await ScrapeAsync(node);
+            return after.ValueOrZero("orleanssync_events_acked_total", ("node", Node)) == 2
+                && after.ValueOrZero("orleanssync_queue_events", ("node", Node)) == 0;
+        }, because: "both acks are counted and the queue is empty");
+
+        Assert.Equal(2, after.ValueOrZero("orleanssync_events_sent_total", ("node", Node)));
+        Assert.True(after.ValueOrZero("orleanssync_events_resent_total", ("node", Node)) >= 1);
+        Assert.Equal(2, after.ValueOrZero("orleanssync_events_ack_latency_seconds_count", ("node", Node)));
+        // The re-sent event waited at least one retry interval (0.2 s) between its first send and its ack.
+        Assert.True(after.ValueOrZero("orleanssync_events_ack_latency_seconds_sum", ("node", Node)) >= 0.2);
+        Assert.True(after.ValueOrZero("orleanssync_events_ack_latency_seconds_bucket", ("node", Node), ("le", "0.1")) <= 1);
+        Assert.Equal(2, after.ValueOrZero("orleanssync_events_ack_latency_seconds_bucket", ("node", Node), ("le", "120")));
+        Assert.Equal(1, after.ValueOrZero("orleanssync_sockets_open", ("node", Node)));
+        Assert.Equal(1, after.ValueOrZero("orleanssync_sessions_attached", ("node", Node)));
+        Assert.True(after.ValueOrZero("orleanssync_grains_active", ("node", Node), ("type", "session")) >= 1);
+        Assert.Equal(1, after.ValueOrZero("orleanssync_grains_active", ("node", Node), ("type", "user")));
+        Assert.Equal(1, after.ValueOrZero("orleanssync_frames_rejected_total", ("node", Node), ("reason", "bad_json")));
+        Assert.True(after.ValueOrZero("orleanssync_store_batch_size_count", ("node", Node)) > 0);
+        Assert.True(after.ValueOrZero("orleanssync_store_commit_duration_seconds_count", ("node", Node)) > 0);
+        Assert.Equal(0, after.ValueOrZero("orleanssync_sessions_max_attempts_total"));
+
+        // The socket goes: the gauges follow.
+        await tab.DisposeAsync();
+        await Eventually.TrueAsync(async () =>
+        {
+            var scrape = await ScrapeAsync(node);
+            return scrape.ValueOrZero("orleanssync_sockets_open", ("node", Node)) == 0
+                && scrape.ValueOrZero("orleanssync_sessions_attached", ("node", Node)) == 0;
+        }, because: "the closed socket leaves the gauges");
+    }
+
+    [Fact]
+    public async Task Max_attempts_and_full_sync_fallbacks_are_counted()
+    {
+        await using var node = await TestNode.StartAsync(("Delivery:RetryInterval", "00:00:00.100"), ("Delivery:MaxAttempts", "1"),
+            ("Delivery:MaxQueuedPerSession", "1"), ("Node:Id", Node));
+        // A tab that never acks: one re-send, then the session is closed and deleted.
+        await using var silent = await node.ConnectAsync();
+        await silent.AuthAsync(TestTokens.For("silent"));
+        await node.PublishOkAsync("silent", new { type = "added", id = "x" });
+        await silent.WaitClosedAsync();
+
+        // A detached session whose queue overflows falls back to a full sync.
+        await using var gone = await node.ConnectAsync();
+        await gone.AuthAsync(TestTokens.For("overflow"));
+        gone.Abort();
+        await Eventually.TrueAsync(async () => (await ScrapeAsync(node)).ValueOrZero("orleanssync_sessions_attached") == 0);
+        await node.PublishOkAsync("overflow", new { type = "added", id = "1" });
+        await node.PublishOkAsync("overflow", new { type = "added", id = "2" });
+
+        await Eventually.TrueAsync(async () =>
+        {
+            var scrape = await ScrapeAsync(node);
+            return scrape.ValueOrZero("orleanssync_sessions_max_attempts_total", ("node", Node)) == 1
+                && scrape.ValueOrZero("orleanssync_sessions_full_sync_flagged_total", ("node", Node), ("reason", "queue_overflow")) == 1;
+        }, because: "the give-up and the overflow are counted");
+    }
+
+    [Fact]
+    public async Task Metrics_can_be_switched_off()
+    {
+        await using var node = await TestNode.StartAsync(("Metrics:Enabled", "false"));
+        using var response = await node.Http.GetAsync("/metrics");
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        await using var tab = await node.ConnectAsync();
+        await tab.AuthAsync(TestTokens.For("quiet"));
+        var (eventId, _) = await node.PublishOkAsync("quiet", new { type = "added" });
+        Assert.Equal(eventId, (await tab.NextAsync()).GetProperty("event_id").GetString());
+    }
+
+    [Fact]
+    public void Label_values_and_help_are_escaped_and_names_mapped()
+    {
+        var instruments = new[]
+        {
+            new InstrumentSnapshot("demo.requests", "{request}", "Requests \\ with\nnewline", InstrumentKind.Counter, [],
+                [new SeriesSnapshot([new("path", "a\"b\\c\nd"), new("node", "n1")], 3, null)]),
+            new InstrumentSnapshot("demo.wait", "s", "Wait.", InstrumentKind.Histogram, [0.1, 1],
+                [new SeriesSnapshot([new("node", "n1")], 2.55, [1, 1, 1])]),
+            new InstrumentSnapshot("demo.level-now", "By", null, InstrumentKind.Gauge, [],
+                [new SeriesSnapshot([], double.PositiveInfinity, null)]),
+        };
+        var text = new StringBuilder();
+        PrometheusTextWriter.Write(instruments, text);
+        var parsed = PrometheusText.Parse(text.ToString());
+
+        var sample = Assert.Single(parsed.Samples, s => s.Name == "demo_requests_total");
+        Assert.Equal("a\"b\\c\nd", sample.Labels["path"]);
+        Assert.Equal("Requests \\ with\nnewline", parsed.Help["demo_requests_total"]);
+        Assert.Equal(3, parsed.ValueOrZero("demo_wait_seconds_count"));
+        Assert.Equal(2, parsed.ValueOrZero("demo_wait_seconds_bucket", ("le", "1")));
+        Assert.Equal(2.55, parsed.ValueOrZero("demo_wait_seconds_sum"));
+        Assert.Equal(double.PositiveInfinity, parsed.ValueOrZero("demo_level_now_bytes"));
+    }
+
+    [Fact]
+    public void The_strict_parser_rejects_what_scrapers_reject()
+    {
+        Assert.Throws<FormatException>(() => PrometheusText.Parse("x_total 1\n")); // no TYPE
+        Assert.Throws<FormatException>(() => PrometheusText.Parse("# TYPE x counter\nx{a=\"\\q\"} 1\n")); // bad escape
+        Assert.Throws<FormatException>(() => PrometheusText.Parse("# TYPE x counter\nx 1\n# TYPE x counter\n")); // family twice
+        Assert.Throws<FormatException>(() => PrometheusText.Parse("# TYPE h histogram\nh_bucket{le=\"1\"} 2\nh_bucket{le=\"+Inf\"} 1\nh_sum 1\nh_count 1\n"));
+        Assert.Throws<FormatException>(() => PrometheusText.Parse("# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_sum 1\nh_count 1\n"));
+    }
+
+    [Fact]
+    public void Percentiles_interpolate_within_buckets()
+    {
+        double[] bounds = [0.01, 0.1, 1];
+        Assert.Null(HistogramMath.Percentile(bounds, [0, 0, 0, 0], 0.5));
+        Assert.Equal(0.055, HistogramMath.Percentile(bounds, [0, 10, 0, 0], 0.5)!.Value, 6);
+        Assert.Equal(1, HistogramMath.Percentile(bounds, [0, 0, 0, 4], 0.99));
+    }
+}
