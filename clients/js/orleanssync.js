@@ -130,6 +130,7 @@ export class ConversationStore {
   constructor(api) {
     this.api = api;
     this.rooms = new Map();
+    this.deleted = new Set(); // ids of deleted messages: a catch-up read that raced the delete must not bring them back
     this.changed = new Listeners();
   }
   /** Messages of a room, oldest first. */
@@ -146,7 +147,7 @@ export class ConversationStore {
     this.changed.emit(churchId, conversationId);
   }
   upsert(churchId, conversationId, message, notify = true) {
-    if (!message || message.id === undefined) return;
+    if (!message || message.id === undefined || this.deleted.has(String(message.id))) return;
     const key = roomKey(churchId, conversationId);
     if (!this.rooms.has(key)) this.rooms.set(key, new Map());
     const room = this.rooms.get(key);
@@ -154,6 +155,7 @@ export class ConversationStore {
     if (notify) this.changed.emit(churchId, conversationId);
   }
   remove(churchId, conversationId, id) {
+    this.deleted.add(String(id));
     const room = this.rooms.get(roomKey(churchId, conversationId));
     if (room && room.delete(String(id))) this.changed.emit(churchId, conversationId);
   }

@@ -100,8 +100,15 @@ function applyEvent(event) {
   render();
 }
 
-function signIn(user) {
+async function signIn(user) {
   demo.user = user;
+  $('signin-error').textContent = '';
+  try {
+    await getToken(); // fail here, visibly, rather than in the reconnect loop
+  } catch (error) {
+    $('signin-error').textContent = error.message;
+    return;
+  }
   sessionStorage.setItem('photoDemo:user', user);
   $('signin').hidden = true;
   $('gallery').hidden = false;
