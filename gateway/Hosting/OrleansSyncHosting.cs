@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OrleansSync.Cluster;
 using OrleansSync.Conversations;
 using OrleansSync.Delivery;
 using OrleansSync.Gateway.Messaging;
@@ -34,18 +35,24 @@ public static class OrleansSyncHosting
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.SectionName));
         services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.SectionName));
         services.AddOptions<RoomLimits>().Bind(configuration.GetSection(RoomLimits.SectionName));
+        services.AddOptions<ClusterOptions>().Bind(configuration.GetSection(ClusterOptions.SectionName));
+        services.AddSingleton(new NodeRoles(configuration["Node:Roles"]));
         services.TryAddTimeProvider();
 
         services.AddSingleton(sp => StoreFactory.CreateDialect(sp.GetRequiredService<IOptions<StoreOptions>>().Value));
         services.AddSingleton<AdoSessionStore>();
         services.AddSingleton<ISessionStore>(sp => sp.GetRequiredService<AdoSessionStore>());
+        services.AddSingleton<ISocketLocations>(sp => sp.GetRequiredService<AdoSessionStore>());
+        services.AddSingleton<IRoomOutbox>(sp => sp.GetRequiredService<AdoSessionStore>());
         services.AddSingleton<IConversationStore, AdoConversationStore>();
+        services.AddSingleton<INodeStore, AdoNodeStore>();
+        services.AddSingleton<IClusterSignals, NoClusterSignals>();
         services.AddSingleton<RoomService>();
         services.AddSingleton<GrainFactory>();
         services.AddSingleton<SessionService>();
         services.AddSingleton<IEventPublisher, EventPublisher>();
-        services.AddSingleton<RetentionSweeper>();
-        services.AddHostedService(sp => sp.GetRequiredService<RetentionSweeper>());
+        services.AddSingleton<NodeMaintenance>();
+        services.AddHostedService(sp => sp.GetRequiredService<NodeMaintenance>());
 
         services.AddSingleton<TokenValidator>();
         services.AddSingleton<TokenIssuer>();
@@ -57,8 +64,8 @@ public static class OrleansSyncHosting
     }
 
     /// <summary>
-    /// Prepares the store (schema, retention clock of sessions orphaned by the previous process) before
-    /// the server accepts anything, then maps the endpoints.
+    /// Prepares the store (schema; this node's registration; the sessions and viewers its previous run left
+    /// behind) before the server accepts anything, then maps the endpoints of this node's roles.
     /// </summary>
     public static async Task UseOrleansSyncAsync(this WebApplication app)
     {
@@ -66,11 +73,8 @@ public static class OrleansSyncHosting
         var store = app.Services.GetRequiredService<AdoSessionStore>();
         await store.MigrateAsync();
         app.Services.GetRequiredService<ReadinessCheck>().MarkMigrated();
-        var time = app.Services.GetRequiredService<TimeProvider>();
-        await store.StartRetentionForOrphansAsync(time.GetUtcNow() + delivery.RetentionWindow);
-        // Connection rows of this node's previous run belong to sockets that no longer exist.
-        var nodeId = app.Services.GetRequiredService<IOptions<NodeOptions>>().Value.Id!;
-        await app.Services.GetRequiredService<IConversationStore>().DeleteConnectionsOfNodeAsync(nodeId);
+        await app.Services.GetRequiredService<NodeMaintenance>().PrepareAsync(app.Lifetime.ApplicationStopping);
+        var roles = app.Services.GetRequiredService<NodeRoles>();
 
         var rooms = app.Services.GetRequiredService<RoomService>();
         app.Services.GetRequiredService<SocketRegistry>().SocketClosed += socket => rooms.LeaveAllAsync(socket.SocketId);
@@ -79,16 +83,24 @@ public static class OrleansSyncHosting
         app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<GrainFactory>().DeactivateAllAsync().GetAwaiter().GetResult());
 
         app.MapOrleansSyncOps();
-        app.UseWebSockets();
-        app.MapSyncWebSocket();
-        app.MapPublishApi();
-        app.MapMessaging();
-        app.MapClientLibrary();
+        if (roles.Gateway)
+        {
+            app.UseWebSockets();
+            app.MapSyncWebSocket();
+            app.MapClientLibrary();
+        }
+        if (roles.Silo)
+        {
+            app.MapPublishApi();
+            app.MapMessaging();
+        }
         if (app.Environment.IsDevelopment())
         {
             app.MapDevelopmentTokens();
         }
-        app.Logger.LogInformation("OrleansSync node ready: store {Provider}, retry {Retry}, max attempts {MaxAttempts}, retention {Retention}.",
+        app.Logger.LogInformation(
+            "OrleansSync node {NodeId} ready: roles {Roles}, store {Provider}, retry {Retry}, max attempts {MaxAttempts}, retention {Retention}.",
+            app.Services.GetRequiredService<IOptions<NodeOptions>>().Value.Id, roles.Describe(),
             app.Services.GetRequiredService<IOptions<StoreOptions>>().Value.Provider, delivery.RetryInterval, delivery.MaxAttempts, delivery.RetentionWindow);
     }
 

@@ -17,6 +17,7 @@ public sealed partial class SocketConnection : ISessionObserver
 {
     private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5);
     private static ReadOnlySpan<byte> GetIdText => "getId"u8;
+    private const int AckBudgetFactor = 10;
 
     private readonly WebSocket _socket;
     private readonly SessionService _sessions;
@@ -27,6 +28,7 @@ public sealed partial class SocketConnection : ISessionObserver
     private readonly Channel<ReadOnlyMemory<byte>> _outbound;
     private readonly CancellationTokenSource _aborted = new();
     private FloodGuard _flood;
+    private FloodGuard _ackFlood;
     private (WebSocketCloseStatus Code, string Reason)? _closeRequest;
     private int _closing;
 
@@ -41,6 +43,8 @@ public sealed partial class SocketConnection : ISessionObserver
         _options = options;
         _logger = logger;
         _flood = new FloodGuard(options.MaxFramesPerSecond, time);
+        // Acks answer what the server sent, so an honest tab acks as fast as events arrive: they get a wider budget.
+        _ackFlood = new FloodGuard(options.MaxFramesPerSecond * AckBudgetFactor, time);
         _outbound = Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(options.OutboundBufferFrames)
         {
             SingleReader = true,
@@ -53,6 +57,9 @@ public sealed partial class SocketConnection : ISessionObserver
 
     /// <summary>The authenticated user, or null for a socket that never sent a valid <c>auth</c>.</summary>
     public TokenUser? User { get; private set; }
+
+    /// <summary>Raised once the socket's session is attached.</summary>
+    public event Action<SocketConnection>? Authenticated;
 
     /// <summary>The attached session, once <c>auth_ok</c> was sent.</summary>
     public string? SessionId { get; private set; }
@@ -162,15 +169,21 @@ public sealed partial class SocketConnection : ISessionObserver
         }
     }
 
-    /// <summary>Applies the per-socket rules that close it: flood, binary frames.</summary>
+    /// <summary>Takes one token from the frame's budget; closes the socket (1008) when it is spent.</summary>
+    private bool WithinRate(ref FloodGuard guard)
+    {
+        if (guard.TryTake())
+        {
+            return true;
+        }
+        Rejected("flood");
+        RequestClose(CloseCodes.Flood, "flood: too many frames");
+        return false;
+    }
+
+    /// <summary>Rejects binary frames (the socket closes with 1003).</summary>
     private bool Accept(WebSocketMessageType type)
     {
-        if (!_flood.TryTake())
-        {
-            Rejected("flood");
-            RequestClose(CloseCodes.Flood, "flood: too many frames");
-            return false;
-        }
         if (type == WebSocketMessageType.Binary)
         {
             Rejected("binary");
@@ -223,12 +236,17 @@ public sealed partial class SocketConnection : ISessionObserver
 
     private async Task HandleTextAsync(ReadOnlyMemory<byte> utf8)
     {
+        var parsed = ClientFrame.TryParse(utf8.Span, out var frame, out var parseError);
+        if (!(parsed && frame.Type == "ack" ? WithinRate(ref _ackFlood) : WithinRate(ref _flood)))
+        {
+            return;
+        }
         if (utf8.Span.SequenceEqual(GetIdText))
         {
             Enqueue(ServerFrames.SocketId(SocketId));
             return;
         }
-        if (!ClientFrame.TryParse(utf8.Span, out var frame, out var parseError))
+        if (!parsed)
         {
             RejectFrame("bad_json", parseError!);
             return;
@@ -281,6 +299,7 @@ public sealed partial class SocketConnection : ISessionObserver
         }
         User = user;
         await _sessions.OpenAsync(user.UserId, frame.SessionId, this).ConfigureAwait(false);
+        Authenticated?.Invoke(this);
     }
 
     private void RejectFrame(string code, string message)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
+using OrleansSync.Cluster;
 using OrleansSync.Conversations;
 using OrleansSync.Delivery;
 using OrleansSync.Runtime;
@@ -7,7 +8,7 @@ using OrleansSync.Runtime;
 namespace OrleansSync.Gateway.Sockets;
 
 /// <summary>The open sockets of this node by socket id, and what must happen when one closes.</summary>
-public sealed class SocketRegistry(IOptions<NodeOptions> node) : ISocketDirectory
+public sealed class SocketRegistry(IOptions<NodeOptions> node, ISocketLocations locations) : ISocketDirectory
 {
     private readonly ConcurrentDictionary<string, SocketConnection> _sockets = new(StringComparer.Ordinal);
 
@@ -49,11 +50,39 @@ public sealed class SocketRegistry(IOptions<NodeOptions> node) : ISocketDirector
         return false;
     }
 
-    internal void Add(SocketConnection connection) => _sockets[connection.SocketId] = connection;
+    /// <inheritdoc />
+    public IReadOnlyList<string> AttachedSessionIds()
+    {
+        var attached = new List<string>();
+        foreach (var connection in _sockets.Values)
+        {
+            if (connection.SessionId is { } sessionId)
+            {
+                attached.Add(sessionId);
+            }
+        }
+        return attached;
+    }
+
+    internal void Add(SocketConnection connection)
+    {
+        _sockets[connection.SocketId] = connection;
+        _ = locations.RegisterSocketAsync(connection.SocketId, NodeId);
+    }
+
+    /// <summary>The socket authenticated: other nodes can now find its session (rooms route to it reliably).</summary>
+    internal void Authenticated(SocketConnection connection)
+    {
+        if (connection is { SessionId: { } sessionId, User: { } user })
+        {
+            _ = locations.SetSocketSessionAsync(connection.SocketId, sessionId, new RoomCaller(user.ChurchId, user.PersonId, user.DisplayName));
+        }
+    }
 
     internal async Task RemoveAsync(SocketConnection connection)
     {
         _sockets.TryRemove(new KeyValuePair<string, SocketConnection>(connection.SocketId, connection));
+        _ = locations.UnregisterSocketAsync(connection.SocketId);
         if (SocketClosed is { } handlers)
         {
             foreach (var handler in handlers.GetInvocationList().Cast<Func<SocketConnection, Task>>())

@@ -44,6 +44,7 @@ public static class WebSocketEndpoint
             services.GetRequiredService<ILoggerFactory>().CreateLogger<SocketConnection>(), services.GetRequiredService<SyncMetrics>());
         var registry = services.GetRequiredService<SocketRegistry>();
         registry.Add(connection);
+        connection.Authenticated += registry.Authenticated;
         try
         {
             await connection.RunAsync(services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);

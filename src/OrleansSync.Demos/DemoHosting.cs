@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using OrleansSync.Cluster;
 using OrleansSync.Demos.Photos;
 using OrleansSync.Gateway.Client;
 
@@ -23,10 +24,11 @@ public static class DemoHosting
         return builder;
     }
 
-    /// <summary>Maps the demo pages and APIs (no-op when <c>Demos:Enabled</c> is false).</summary>
+    /// <summary>Maps the demo pages and APIs (no-op when <c>Demos:Enabled</c> is false or the node has no gateway role).</summary>
     public static void MapOrleansSyncDemos(this WebApplication app)
     {
-        if (!IsEnabled(app.Configuration))
+        // The pages talk to this node's /ws, so they belong with the gateway role.
+        if (!IsEnabled(app.Configuration) || !app.Services.GetRequiredService<NodeRoles>().Gateway)
         {
             return;
         }

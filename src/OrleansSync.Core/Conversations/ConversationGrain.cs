@@ -1,37 +1,35 @@
 using Microsoft.Extensions.Logging;
+using OrleansSync.Cluster;
 using OrleansSync.Delivery;
 using OrleansSync.Runtime;
 
 namespace OrleansSync.Conversations;
 
 /// <summary>
-/// One room <c>(churchId, conversationId)</c>: its connection rows (presence), and fan-out of every payload
-/// to them. A socket that authenticated gets payloads through its session's reliable queue (event_id, acks,
-/// re-sends); an anonymous socket gets them best-effort, and a failed send removes its rows and
-/// re-broadcasts attendance, as ChurchApps does. Messages are saved here, in turn order, so every member
-/// sees them in the order they were saved.
+/// One room <c>(churchId, conversationId)</c> on this node: fan-out of every payload to its connection rows.
+/// The rows live in the store and are read for each broadcast, so any node can fan out for any room (and a
+/// room needs no single owner across the cluster). A socket that authenticated gets payloads through its
+/// session's reliable queue (event_id, acks, re-sends, replay) wherever it is; an anonymous socket gets them
+/// best-effort (directly here, or through its node's outbox), and a failed send removes its rows and
+/// re-broadcasts attendance, as ChurchApps does. Changes made through this grain run in its turns, so one
+/// node's posts to a room are saved and sent in order.
 /// </summary>
-public sealed partial class ConversationGrain(IConversationStore store, ISocketDirectory sockets,
-    Lazy<GrainDirectory<SessionGrain>> sessions, ILogger<ConversationGrain> logger) : Grain
+public sealed partial class ConversationGrain(IConversationStore store, ISocketDirectory sockets, IRoomOutbox outbox,
+    SessionRouter router, IClusterSignals signals, ILogger<ConversationGrain> logger) : Grain
 {
-    private readonly List<RoomConnection> _connections = [];
     private RoomKey _room;
 
-    /// <summary>Number of connection rows (viewers).</summary>
-    public int ViewerCount => _connections.Count;
-
     /// <inheritdoc />
-    protected internal override async ValueTask OnActivateAsync(CancellationToken cancellationToken)
+    protected internal override ValueTask OnActivateAsync(CancellationToken cancellationToken)
     {
         _room = RoomKey.FromGrainKey(Key);
-        _connections.AddRange(await store.LoadConnectionsAsync(_room.ChurchId, _room.ConversationId, cancellationToken).ConfigureAwait(false));
+        return default;
     }
 
     /// <summary>Adds connection rows, then tells the room who is watching.</summary>
     public async ValueTask<IReadOnlyList<RoomConnection>> JoinAsync(IReadOnlyList<RoomConnection> rows)
     {
-        await store.SaveConnectionsAsync(rows, sockets.NodeId).ConfigureAwait(false);
-        _connections.AddRange(rows);
+        await store.SaveConnectionsAsync(rows).ConfigureAwait(false);
         await BroadcastAttendanceAsync().ConfigureAwait(false);
         return rows;
     }
@@ -39,11 +37,10 @@ public sealed partial class ConversationGrain(IConversationStore store, ISocketD
     /// <summary>Removes a socket's rows; attendance follows if it had any.</summary>
     public async ValueTask<bool> LeaveAsync(string socketId)
     {
-        if (_connections.RemoveAll(c => c.SocketId == socketId) == 0)
+        if (await store.DeleteConnectionsAsync(_room.ChurchId, _room.ConversationId, socketId).ConfigureAwait(false) == 0)
         {
             return false;
         }
-        await store.DeleteConnectionsAsync(_room.ChurchId, _room.ConversationId, socketId).ConfigureAwait(false);
         await BroadcastAttendanceAsync().ConfigureAwait(false);
         return true;
     }
@@ -51,26 +48,20 @@ public sealed partial class ConversationGrain(IConversationStore store, ISocketD
     /// <summary>Renames a socket's rows (<c>setName</c>); attendance follows.</summary>
     public async ValueTask<bool> RenameAsync(string socketId, string displayName)
     {
-        var changed = false;
-        for (var i = 0; i < _connections.Count; i++)
+        if (await store.RenameConnectionsAsync(_room.ChurchId, _room.ConversationId, socketId, displayName).ConfigureAwait(false) == 0)
         {
-            if (_connections[i].SocketId == socketId)
-            {
-                _connections[i] = _connections[i] with { DisplayName = displayName };
-                changed = true;
-            }
+            return false;
         }
-        if (changed)
-        {
-            await store.RenameConnectionsAsync(_room.ChurchId, _room.ConversationId, socketId, displayName).ConfigureAwait(false);
-            await BroadcastAttendanceAsync().ConfigureAwait(false);
-        }
-        return changed;
+        await BroadcastAttendanceAsync().ConfigureAwait(false);
+        return true;
     }
 
+    /// <summary>Re-sends attendance (after a dead node's rows were removed).</summary>
+    public async ValueTask<int> RefreshAttendanceAsync() => await BroadcastAttendanceAsync().ConfigureAwait(false);
+
     /// <summary>Connection rows, as stored.</summary>
-    public ValueTask<IReadOnlyList<RoomConnection>> ListConnectionsAsync() =>
-        ValueTask.FromResult<IReadOnlyList<RoomConnection>>(_connections.ToArray());
+    public async ValueTask<IReadOnlyList<RoomConnection>> ListConnectionsAsync() =>
+        await store.LoadConnectionsAsync(_room.ChurchId, _room.ConversationId).ConfigureAwait(false);
 
     /// <summary>Saves messages (all or none) and sends each to the room as <c>message</c>.</summary>
     public async ValueTask<IReadOnlyList<ChatMessage>> PostAsync(IReadOnlyList<ChatMessage> messages)
@@ -109,7 +100,7 @@ public sealed partial class ConversationGrain(IConversationStore store, ISocketD
 
     /// <summary>
     /// Alerts room only: adds to the person's unread counters and sends <paramref name="action"/> with the new
-    /// counts to that person's rows only. Counting in this turn keeps the counts each payload carries in order.
+    /// counts to that person's rows only.
     /// </summary>
     public async ValueTask<NotificationCounts> AlertPersonAsync(string personId, string action, int notifications, PrivateMessage? privateMessage)
     {
@@ -122,49 +113,66 @@ public sealed partial class ConversationGrain(IConversationStore store, ISocketD
         return counts;
     }
 
-    private ValueTask<int> BroadcastAttendanceAsync()
+    private async ValueTask<int> BroadcastAttendanceAsync()
     {
         if (_room.IsAlerts)
         {
-            return ValueTask.FromResult(0); // private: nobody hears who else has an alerts connection
+            return 0; // private: nobody hears who else has an alerts connection
         }
-        var viewers = new Viewer[_connections.Count];
+        var rows = await store.LoadConnectionsAsync(_room.ChurchId, _room.ConversationId).ConfigureAwait(false);
+        var viewers = new Viewer[rows.Count];
         for (var i = 0; i < viewers.Length; i++)
         {
-            viewers[i] = new Viewer(_connections[i].Id, _connections[i].DisplayName);
+            viewers[i] = new Viewer(rows[i].Id, rows[i].DisplayName);
         }
-        return BroadcastAsync("attendance", new Attendance(_room.ConversationId, viewers, viewers.Length), ChurchAppsJson.Default.Attendance);
+        return await FanOutAsync(rows, "attendance", new Attendance(_room.ConversationId, viewers, viewers.Length), ChurchAppsJson.Default.Attendance, null)
+            .ConfigureAwait(false);
+    }
+
+    private async ValueTask<int> BroadcastAsync<T>(string action, T data, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> dataType,
+        string? personId = null)
+    {
+        var rows = await store.LoadConnectionsAsync(_room.ChurchId, _room.ConversationId).ConfigureAwait(false);
+        return await FanOutAsync(rows, action, data, dataType, personId).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Sends one payload to every socket of the room (once per socket, however many rows it has), or only to
-    /// <paramref name="personId"/>'s sockets. Returns the number of sockets reached.
+    /// Sends one payload to every socket of the rows (once per socket, however many rows it has), or only to
+    /// <paramref name="personId"/>'s sockets. Returns the number of sockets it was handed to.
     /// </summary>
-    private async ValueTask<int> BroadcastAsync<T>(string action, T data, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> dataType,
-        string? personId = null)
+    private async ValueTask<int> FanOutAsync<T>(IReadOnlyList<RoomConnection> rows, string action, T data,
+        System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> dataType, string? personId)
     {
         var eventId = Ids.NewEventId();
         var (anonymousFrame, reliableFrame) = RoomPayloads.Build(_room, action, data, dataType, eventId);
         var reached = new HashSet<string>(StringComparer.Ordinal);
+        HashSet<string>? wokenNodes = null;
         List<string>? lost = null;
-        foreach (var row in _connections)
+        foreach (var row in rows)
         {
             if ((personId is not null && row.PersonId != personId) || !reached.Add(row.SocketId))
             {
                 continue;
             }
-            if (!sockets.TryGetSocket(row.SocketId, out var socket, out var sessionId))
+            if (row.SessionId is { } sessionId)
+            {
+                await router.RouteAsync(sessionId, row.NodeId, eventId, reliableFrame).ConfigureAwait(false);
+            }
+            else if (row.NodeId != router.NodeId)
+            {
+                await outbox.AppendOutboxAsync(row.NodeId, row.SocketId, _room.ChurchId, _room.ConversationId, anonymousFrame).ConfigureAwait(false);
+                (wokenNodes ??= []).Add(row.NodeId);
+            }
+            else if (!sockets.TryGetSocket(row.SocketId, out var socket, out _) || !socket.TrySend(anonymousFrame))
             {
                 (lost ??= []).Add(row.SocketId);
             }
-            else if (sessionId is not null)
+        }
+        if (wokenNodes is not null)
+        {
+            foreach (var node in wokenNodes)
             {
-                await sessions.Value.CallAsync(sessionId, (eventId, reliableFrame),
-                    static (session, e) => session.EnqueueAsync(e.eventId, e.reliableFrame)).ConfigureAwait(false);
-            }
-            else if (!socket.TrySend(anonymousFrame))
-            {
-                (lost ??= []).Add(row.SocketId);
+                signals.OutboxChanged(node);
             }
         }
         if (lost is not null)
@@ -180,7 +188,6 @@ public sealed partial class ConversationGrain(IConversationStore store, ISocketD
         foreach (var socketId in lost)
         {
             Log.LostSocketRemoved(logger, socketId, _room.ChurchId, _room.ConversationId);
-            _connections.RemoveAll(c => c.SocketId == socketId);
             await store.DeleteConnectionsAsync(_room.ChurchId, _room.ConversationId, socketId).ConfigureAwait(false);
         }
         await BroadcastAttendanceAsync().ConfigureAwait(false);

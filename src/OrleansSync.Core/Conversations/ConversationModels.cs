@@ -8,9 +8,14 @@ public sealed record Conversation(string Id, string ChurchId, string ContentType
 public sealed record ChatMessage(string Id, string ChurchId, string ConversationId, string? PersonId, string DisplayName,
     DateTimeOffset TimeSent, string MessageType, string Content, DateTimeOffset? TimeUpdated);
 
-/// <summary>A socket's presence in a room (a ChurchApps "connection" row).</summary>
+/// <summary>
+/// A socket's presence in a room (a ChurchApps "connection" row). <see cref="NodeId"/> is the node holding the
+/// socket and <see cref="SessionId"/> its reliable session if it authenticated; neither is sent to clients.
+/// </summary>
 public sealed record RoomConnection(string Id, string ChurchId, string ConversationId, string? PersonId, string DisplayName,
-    string SocketId, DateTimeOffset TimeJoined);
+    string SocketId, DateTimeOffset TimeJoined,
+    [property: System.Text.Json.Serialization.JsonIgnore] string NodeId = "",
+    [property: System.Text.Json.Serialization.JsonIgnore] string? SessionId = null);
 
 /// <summary>Unread counters of a person, sent with <c>privateMessage</c> and <c>notification</c>.</summary>
 public sealed record NotificationCounts(int NotificationCount, int PmCount);

@@ -27,14 +27,14 @@ public interface IConversationStore
     /// <summary>Connection rows of a room.</summary>
     Task<IReadOnlyList<RoomConnection>> LoadConnectionsAsync(string churchId, string conversationId, CancellationToken cancellationToken = default);
 
-    /// <summary>Inserts connection rows (owned by <paramref name="nodeId"/>).</summary>
-    Task SaveConnectionsAsync(IReadOnlyList<RoomConnection> connections, string nodeId, CancellationToken cancellationToken = default);
+    /// <summary>Inserts connection rows (with the node and session of their socket).</summary>
+    Task SaveConnectionsAsync(IReadOnlyList<RoomConnection> connections, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes a socket's rows in one room.</summary>
-    Task DeleteConnectionsAsync(string churchId, string conversationId, string socketId, CancellationToken cancellationToken = default);
+    /// <summary>Deletes a socket's rows in one room; returns how many.</summary>
+    Task<int> DeleteConnectionsAsync(string churchId, string conversationId, string socketId, CancellationToken cancellationToken = default);
 
-    /// <summary>Renames a socket's rows in one room.</summary>
-    Task RenameConnectionsAsync(string churchId, string conversationId, string socketId, string displayName, CancellationToken cancellationToken = default);
+    /// <summary>Renames a socket's rows in one room; returns how many.</summary>
+    Task<int> RenameConnectionsAsync(string churchId, string conversationId, string socketId, string displayName, CancellationToken cancellationToken = default);
 
     /// <summary>The rooms a socket has rows in.</summary>
     Task<IReadOnlyList<RoomKey>> LoadRoomsOfSocketAsync(string socketId, CancellationToken cancellationToken = default);

@@ -14,6 +14,9 @@ public interface ISocketDirectory
     /// </summary>
     bool TryGetSocket(string socketId, out ISessionObserver socket, out string? sessionId);
 
+    /// <summary>Sessions attached to open sockets of this node.</summary>
+    IReadOnlyList<string> AttachedSessionIds();
+
     /// <summary>Who an open socket on this node authenticated as (via <c>auth</c>), if it did.</summary>
     bool TryGetIdentity(string socketId, out RoomCaller identity);
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using OrleansSync.Cluster;
 using OrleansSync.Delivery;
 using OrleansSync.Runtime;
 
@@ -8,7 +9,8 @@ namespace OrleansSync.Conversations;
 /// The room API behind the ChurchApps REST routes: validates input (all items before saving any), applies
 /// the policies (anonymous posting, ownership, alerts privacy), and routes each change to its room's grain.
 /// </summary>
-public sealed class RoomService(GrainFactory grains, IConversationStore store, ISocketDirectory sockets, TimeProvider time, IOptions<RoomLimits> options)
+public sealed class RoomService(GrainFactory grains, IConversationStore store, ISocketDirectory sockets, ISocketLocations locations,
+    TimeProvider time, IOptions<RoomLimits> options)
 {
     /// <summary>Display name of anonymous viewers and posters, as ChurchApps shows them.</summary>
     public const string AnonymousName = "Anonymous";
@@ -26,10 +28,11 @@ public sealed class RoomService(GrainFactory grains, IConversationStore store, I
         {
             var room = new RoomKey(Id(item.ChurchId, "churchId"), Id(item.ConversationId, "conversationId"));
             var socketId = Id(item.SocketId, "socketId");
+            var socket = await LocateAsync(socketId).ConfigureAwait(false);
             var personId = caller?.PersonId ?? Optional(item.PersonId, "personId");
             if (room.IsAlerts)
             {
-                var identity = caller ?? (sockets.TryGetIdentity(socketId, out var socketCaller) ? socketCaller : null)
+                var identity = caller ?? socket.Identity
                     ?? throw new RoomException(RoomErrorKind.Unauthorized, "alerts_need_auth",
                         "joining an alerts room needs a Bearer token or a socket authenticated as that person");
                 if (identity.ChurchId != room.ChurchId || (item.PersonId is { Length: > 0 } asked && asked != identity.PersonId))
@@ -39,7 +42,8 @@ public sealed class RoomService(GrainFactory grains, IConversationStore store, I
                 personId = identity.PersonId;
             }
             var name = Optional(item.DisplayName, "displayName") ?? caller?.DisplayName ?? AnonymousName;
-            rows.Add(new RoomConnection(Ids.NewEventId(), room.ChurchId, room.ConversationId, personId, name, socketId, time.GetUtcNow()));
+            rows.Add(new RoomConnection(Ids.NewEventId(), room.ChurchId, room.ConversationId, personId, name, socketId, time.GetUtcNow(),
+                socket.NodeId, socket.SessionId));
         }
         var saved = new List<RoomConnection>(rows.Count);
         foreach (var group in rows.GroupBy(r => new RoomKey(r.ChurchId, r.ConversationId)))
@@ -48,6 +52,19 @@ public sealed class RoomService(GrainFactory grains, IConversationStore store, I
                 static (room, r) => room.JoinAsync(r)).ConfigureAwait(false));
         }
         return saved;
+    }
+
+    /// <summary>
+    /// Where a socket is: on this node (asked directly), or on another node (asked of the store). A socket no
+    /// node knows is placed here; its row goes at the first send, as an unreachable socket's row does.
+    /// </summary>
+    private async Task<SocketLocation> LocateAsync(string socketId)
+    {
+        if (sockets.TryGetSocket(socketId, out _, out var sessionId))
+        {
+            return new SocketLocation(socketId, sockets.NodeId, sessionId, sockets.TryGetIdentity(socketId, out var identity) ? identity : null);
+        }
+        return await locations.FindSocketAsync(socketId).ConfigureAwait(false) ?? new SocketLocation(socketId, sockets.NodeId, null, null);
     }
 
     /// <summary>Removes a socket's rows from one room.</summary>

@@ -23,5 +23,8 @@ public sealed partial class SessionGrain
 
         [LoggerMessage(6, LogLevel.Warning, "Session {SessionId}: queue reached {Queued} events; dropping it, need_full_sync set.")]
         public static partial void QueueOverflow(ILogger logger, string sessionId, int queued);
+
+        [LoggerMessage(7, LogLevel.Information, "Session {SessionId} is owned by another node now; closing its socket here.")]
+        public static partial void OwnershipLost(ILogger logger, string sessionId);
     }
 }

@@ -7,19 +7,23 @@ using OrleansSync.Storage;
 namespace OrleansSync.Delivery;
 
 /// <summary>
-/// One reliable session (one tab or device): its ordered queue of unacked events, the
-/// <c>need_full_sync</c> flag, the retry timer and the attached socket's observer.
+/// One reliable session (one tab or device) while its socket is attached to this node: the ordered queue of
+/// unacked events, the <c>need_full_sync</c> flag, the retry timer and the socket's observer.
 /// Recovery rules, in one place:
 /// <list type="bullet">
+/// <item>Attaching claims the session in the store (owner = this node, epoch + 1) and reads its queue and inbox
+/// there, so an attach always starts from the durable truth, whichever node held the session before.</item>
 /// <item>Attached: every event is sent at once and re-sent each <see cref="DeliveryOptions.RetryInterval"/>
 /// until acked; after <see cref="DeliveryOptions.MaxAttempts"/> re-sends the socket is closed and the session deleted.</item>
-/// <item>Detached: events queue until the retention deadline; a resume before it replays them in order
-/// with <c>need_full_sync: false</c>. Past it (or past the queue bound) the queue is dropped and the flag set.</item>
+/// <item>Detached: the grain holds nothing that matters; events wait in the session's durable inbox until the
+/// retention deadline. A resume before it replays queue and inbox in order with <c>need_full_sync: false</c>.
+/// Past it (or past the queue bound) everything is dropped and the flag set.</item>
 /// <item>Flag set and detached: nothing is queued any more, since the tab re-reads its state anyway.</item>
+/// <item>Every write carries the epoch of the claim; a write from a node that lost the session is refused.</item>
 /// </list>
 /// </summary>
 public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<DeliveryOptions> options, TimeProvider time,
-    Lazy<GrainDirectory<UserGrain>> users, ILogger<SessionGrain> logger, SyncMetrics metrics) : Grain
+    string nodeId, IClusterSignals signals, ILogger<SessionGrain> logger, SyncMetrics metrics) : Grain
 {
     private readonly LinkedList<PendingEvent> _queue = new();
     private SessionRecord? _record;
@@ -42,110 +46,129 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     public long OldestQueuedTimestamp => _queue.First?.Value.EnqueuedTimestamp ?? 0;
 
     /// <inheritdoc />
-    protected internal override async ValueTask OnActivateAsync(CancellationToken cancellationToken)
-    {
-        _record = await store.LoadSessionAsync(Key, cancellationToken).ConfigureAwait(false);
-        if (_record is null)
-        {
-            return;
-        }
-        foreach (var stored in await store.LoadQueueAsync(Key, cancellationToken).ConfigureAwait(false))
-        {
-            _queue.AddLast(new PendingEvent(stored.Sequence, stored.EventId, stored.Frame) { EnqueuedTimestamp = metrics.Timestamp() });
-            _nextSequence = stored.Sequence + 1;
-        }
-    }
-
-    /// <inheritdoc />
     protected internal override ValueTask OnDeactivateAsync()
     {
         StopRetryTimer();
         return default;
     }
 
-    /// <summary>
-    /// Creates this session for <paramref name="userId"/>, flagged <c>need_full_sync</c> (a new tab knows nothing yet).
-    /// False if the id is already taken.
-    /// </summary>
-    public ValueTask<bool> CreateAsync(string userId)
+    /// <summary>Creates this session for <paramref name="userId"/>, detached and flagged <c>need_full_sync</c> (a new tab knows nothing yet).</summary>
+    public async ValueTask<bool> CreateAsync(string userId)
     {
-        if (_record is not null)
-        {
-            return ValueTask.FromResult(false);
-        }
-        _record = new SessionRecord(Key, userId, NeedFullSync: true, RetentionDeadline: null);
-        _ = store.SaveSessionAsync(_record);
-        return ValueTask.FromResult(true);
+        await store.CreateSessionAsync(new SessionRecord(Key, userId, NeedFullSync: true, RetentionDeadline: null)).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>
-    /// Resumes this session for <paramref name="userId"/> on a new socket. False if the session does not
-    /// exist or belongs to another user: it is then left untouched.
+    /// Attaches a socket: claims the session for this node and replays what is queued. False if the session does
+    /// not exist or belongs to another user: it is then left untouched.
     /// </summary>
-    public ValueTask<bool> ResumeAsync(string userId, ISessionObserver observer)
+    public async ValueTask<bool> ResumeAsync(string userId, ISessionObserver observer)
     {
-        if (_record is null || !string.Equals(_record.UserId, userId, StringComparison.Ordinal))
+        var claimed = await store.ClaimSessionAsync(Key, userId, nodeId).ConfigureAwait(false);
+        if (claimed is null)
         {
-            return ValueTask.FromResult(false);
+            return false; // unknown, or another user's: the current socket (if any) is untouched
         }
         if (_observer is { } previous && !ReferenceEquals(previous, observer))
         {
             Log.SessionReplaced(logger, Key, previous.SocketId, observer.SocketId);
-            previous.Close(SessionCloseReason.Replaced);
-            _observer = null;
+            LoseSocket(SessionCloseReason.Replaced);
         }
-        ExpireIfPastRetention();
-        Attach(observer);
-        return ValueTask.FromResult(true);
+        if (claimed.PreviousOwner is { } previousOwner && previousOwner != nodeId)
+        {
+            signals.SessionClaimed(previousOwner, Key);
+        }
+        _record = claimed.Session;
+        LoadQueue(claimed);
+        _observer = observer;
+        if (_record.RetentionDeadline is { } deadline && time.GetUtcNow() >= deadline)
+        {
+            Log.RetentionExpired(logger, Key, _queue.Count);
+            metrics.SessionsExpired(1);
+            DropQueueAndFlag();
+        }
+        else if (_queue.Count > Options.MaxQueuedPerSession)
+        {
+            Log.QueueOverflow(logger, Key, _queue.Count);
+            metrics.FullSyncFlagged(FullSyncReason.QueueOverflow);
+            DropQueueAndFlag();
+        }
+        Attach();
+        return true;
     }
 
-    /// <summary>The socket is gone: the retention clock starts. Ignored if another socket took over meanwhile.</summary>
+    /// <summary>The socket is gone: the session is released and its retention clock starts. Ignored if another socket took over.</summary>
     public ValueTask DetachAsync(ISessionObserver observer)
     {
         if (ReferenceEquals(_observer, observer))
         {
-            DetachObserver();
+            Release();
         }
         return default;
     }
 
     /// <summary>
-    /// Queues an event (and sends it if a socket is attached). The result tells whether the session
-    /// exists; its task completes when the event is durable (or at once if nothing had to be stored).
+    /// Queues an event for the attached socket and sends it. <see cref="EnqueueOutcome.NotAttached"/> tells the
+    /// caller to use the session's inbox instead. The result's task completes when the event is durable.
     /// </summary>
     public ValueTask<EnqueueResult> EnqueueAsync(string eventId, byte[] frame)
     {
-        if (_record is null)
+        if (_observer is null || _record is null)
         {
-            return ValueTask.FromResult(EnqueueResult.NoSession);
-        }
-        if (_observer is null)
-        {
-            ExpireIfPastRetention();
-            if (_record.NeedFullSync)
-            {
-                return ValueTask.FromResult(EnqueueResult.NotQueued);
-            }
+            return ValueTask.FromResult(EnqueueResult.NotAttached);
         }
         if (_queue.Count >= Options.MaxQueuedPerSession)
         {
-            Log.QueueOverflow(logger, Key, _queue.Count);
-            var overflowObserver = _observer;
-            DropQueueAndFlag(FullSyncReason.QueueOverflow);
-            overflowObserver?.Close(SessionCloseReason.QueueOverflow);
+            Overflow();
             return ValueTask.FromResult(EnqueueResult.NotQueued);
         }
-        var pending = new PendingEvent(_nextSequence++, eventId, frame) { EnqueuedTimestamp = metrics.Timestamp() };
-        _queue.AddLast(pending);
-        var durable = store.AppendEventAsync(Key, pending.Sequence, eventId, frame);
-        if (_observer is not null && Send(pending))
+        var pending = NewPending(eventId, frame);
+        var durable = store.AppendEventAsync(Key, _record.Epoch, pending.Sequence, eventId, frame);
+        if (Send(pending))
         {
             EnsureRetryTimer();
         }
         return ValueTask.FromResult(new EnqueueResult(EnqueueOutcome.Queued, durable));
     }
 
-    /// <summary>Removes the acked event. Unknown and duplicate acks are ignored.</summary>
+    /// <summary>Moves what other nodes left in the inbox into the queue and sends it (a wake-up or the poll calls this).</summary>
+    public async ValueTask<int> DrainInboxAsync()
+    {
+        if (_observer is null || _record is null)
+        {
+            return 0;
+        }
+        var moved = 0;
+        foreach (var inbox in await store.LoadInboxAsync(Key).ConfigureAwait(false))
+        {
+            if (_observer is null)
+            {
+                break; // the socket went away while we were reading (overflow, slow consumer)
+            }
+            if (Contains(inbox.EventId))
+            {
+                _ = store.DropInboxEventAsync(inbox.Id);
+                continue;
+            }
+            if (_queue.Count >= Options.MaxQueuedPerSession)
+            {
+                Overflow();
+                break;
+            }
+            var pending = NewPending(inbox.EventId, inbox.Frame);
+            _ = store.MoveInboxEventAsync(Key, _record.Epoch, inbox.Id, pending.Sequence, inbox.EventId, inbox.Frame);
+            moved++;
+            if (!Send(pending))
+            {
+                break;
+            }
+        }
+        EnsureRetryTimer();
+        return moved;
+    }
+
+    /// <summary>Removes the acked event. Unknown and duplicate acks are ignored (and cost no write).</summary>
     public ValueTask<bool> AckAsync(string eventId)
     {
         for (var node = _queue.First; node is not null; node = node.Next)
@@ -153,7 +176,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
             if (string.Equals(node.Value.EventId, eventId, StringComparison.Ordinal))
             {
                 _queue.Remove(node);
-                _ = store.RemoveEventAsync(Key, node.Value.Sequence);
+                _ = store.RemoveEventAsync(Key, eventId);
                 metrics.EventAcked(node.Value.FirstSentTimestamp);
                 return ValueTask.FromResult(true);
             }
@@ -161,22 +184,67 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         return ValueTask.FromResult(false);
     }
 
-    /// <summary>Sweeper entry: drops the queue if the session is detached past its retention deadline.</summary>
-    public ValueTask ExpireIfDueAsync()
+    /// <summary>
+    /// Ownership backstop: the store says another node owns this session (a missed wake-up). The socket here
+    /// closes as replaced; nothing is written, since this node's epoch is no longer valid.
+    /// </summary>
+    public ValueTask<bool> LoseOwnershipAsync()
     {
-        if (_record is not null && _observer is null)
+        if (_observer is null)
         {
-            ExpireIfPastRetention();
+            return ValueTask.FromResult(false);
         }
-        return default;
+        Log.OwnershipLost(logger, Key);
+        LoseSocket(SessionCloseReason.Replaced);
+        return ValueTask.FromResult(true);
     }
 
-    private void Attach(ISessionObserver observer)
+    private void LoadQueue(ClaimedSession claimed)
+    {
+        _queue.Clear();
+        _nextSequence = 0;
+        foreach (var stored in claimed.Queue)
+        {
+            _queue.AddLast(new PendingEvent(stored.Sequence, stored.EventId, stored.Frame) { EnqueuedTimestamp = metrics.Timestamp() });
+            _nextSequence = stored.Sequence + 1;
+        }
+        foreach (var inbox in claimed.Inbox)
+        {
+            if (Contains(inbox.EventId))
+            {
+                _ = store.DropInboxEventAsync(inbox.Id);
+                continue;
+            }
+            var pending = NewPending(inbox.EventId, inbox.Frame);
+            _ = store.MoveInboxEventAsync(Key, claimed.Session.Epoch, inbox.Id, pending.Sequence, inbox.EventId, inbox.Frame);
+        }
+    }
+
+    private PendingEvent NewPending(string eventId, byte[] frame)
+    {
+        var pending = new PendingEvent(_nextSequence++, eventId, frame) { EnqueuedTimestamp = metrics.Timestamp() };
+        _queue.AddLast(pending);
+        return pending;
+    }
+
+    private bool Contains(string eventId)
+    {
+        foreach (var pending in _queue)
+        {
+            if (string.Equals(pending.EventId, eventId, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Reports and clears the flag, then replays the queue in order.</summary>
+    private void Attach()
     {
         var record = _record!;
-        _observer = observer;
-        // The flag is reported once, then cleared; the socket is attached, so no retention clock runs.
-        _record = record with { NeedFullSync = false, RetentionDeadline = null };
+        var observer = _observer!;
+        _record = record with { NeedFullSync = false, RetentionDeadline = null, OwnerNode = nodeId };
         _ = store.SaveSessionAsync(_record);
         observer.OnSessionOpened(new SessionOpened(Key, record.UserId, record.NeedFullSync));
         Log.SessionAttached(logger, Key, record.UserId, observer.SocketId, record.NeedFullSync, _queue.Count);
@@ -190,15 +258,30 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         EnsureRetryTimer();
     }
 
-    private void DetachObserver()
+    /// <summary>The socket is gone: release the session with its retention clock running (unless it needs a full sync anyway).</summary>
+    private void Release()
     {
         _observer = null;
         StopRetryTimer();
-        if (_record is { NeedFullSync: false } record)
+        var record = _record!;
+        _record = record with
         {
-            _record = record with { RetentionDeadline = time.GetUtcNow() + Options.RetentionWindow };
-            _ = store.SaveSessionAsync(_record);
-        }
+            OwnerNode = null,
+            RetentionDeadline = record.NeedFullSync ? null : time.GetUtcNow() + Options.RetentionWindow,
+        };
+        _ = store.SaveSessionAsync(_record);
+        _queue.Clear(); // the durable queue is the truth from here on; the next attach reads it back
+    }
+
+    /// <summary>Closes the socket without writing anything (another node or socket owns the session now).</summary>
+    private void LoseSocket(SessionCloseReason reason)
+    {
+        var observer = _observer!;
+        _observer = null;
+        StopRetryTimer();
+        _queue.Clear();
+        _record = null;
+        observer.Close(reason);
     }
 
     /// <summary>Writes one pending event to the socket. A full outbound buffer closes the socket (slow consumer).</summary>
@@ -223,36 +306,35 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         }
         var slow = _observer;
         Log.SlowConsumer(logger, Key, slow.SocketId);
-        DetachObserver();
+        Release();
         slow.Close(SessionCloseReason.SlowConsumer);
         return false;
     }
 
-    private void ExpireIfPastRetention()
+    /// <summary>The queue outgrew its bound while attached: drop it, flag, and close the socket so the tab re-syncs.</summary>
+    private void Overflow()
     {
-        if (_record is { RetentionDeadline: { } deadline } && time.GetUtcNow() >= deadline)
-        {
-            Log.RetentionExpired(logger, Key, _queue.Count);
-            metrics.SessionExpired();
-            DropQueueAndFlag(FullSyncReason.Retention);
-        }
+        Log.QueueOverflow(logger, Key, _queue.Count);
+        metrics.FullSyncFlagged(FullSyncReason.QueueOverflow);
+        var observer = _observer!;
+        DropQueueAndFlag();
+        Release();
+        observer.Close(SessionCloseReason.QueueOverflow);
     }
 
-    /// <summary>Falls back to a full sync: the queue goes, the flag is set, and no retention clock is needed any more.</summary>
-    private void DropQueueAndFlag(FullSyncReason reason)
+    /// <summary>Falls back to a full sync: queue and inbox go, the flag is set.</summary>
+    private void DropQueueAndFlag()
     {
-        metrics.FullSyncFlagged(reason);
         _queue.Clear();
-        _observer = null;
         StopRetryTimer();
-        _ = store.ClearQueueAsync(Key);
-        _record = _record! with { NeedFullSync = true, RetentionDeadline = null };
+        _ = store.ClearQueueAsync(Key, _record!.Epoch);
+        _record = _record with { NeedFullSync = true, RetentionDeadline = null };
         _ = store.SaveSessionAsync(_record);
     }
 
     private void EnsureRetryTimer()
     {
-        if (_retryTimer is null && _queue.Count > 0)
+        if (_retryTimer is null && _queue.Count > 0 && _observer is not null)
         {
             ScheduleRetry();
         }
@@ -322,18 +404,10 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     /// <summary>An event stayed unacked through every re-send: close the socket, delete the session and its queue.</summary>
     private void GiveUp(PendingEvent pending)
     {
-        var record = _record!;
         Log.MaxAttemptsReached(logger, Key, pending.EventId, pending.Resends);
         metrics.MaxAttemptsReached();
-        var observer = _observer!;
-        _observer = null;
-        StopRetryTimer();
-        _queue.Clear();
-        _record = null;
-        _ = store.DeleteSessionAsync(Key);
-        observer.Close(SessionCloseReason.MaxAttemptsReached);
-        // Posted, not awaited: a session never waits on its user's grain (the user grain calls sessions).
-        _ = users.Value.CallAsync(record.UserId, Key, static (user, sessionId) => user.RemoveSessionAsync(sessionId)).AsTask();
+        _ = store.DeleteSessionAsync(Key, _record!.Epoch);
+        LoseSocket(SessionCloseReason.MaxAttemptsReached);
     }
 
     private void StopRetryTimer()
@@ -348,22 +422,22 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
 /// <param name="Durable">Completes when the queued event is durable.</param>
 public readonly record struct EnqueueResult(EnqueueOutcome Outcome, Task Durable)
 {
-    /// <summary>The session does not exist (any more).</summary>
-    public static EnqueueResult NoSession => new(EnqueueOutcome.NoSession, Task.CompletedTask);
+    /// <summary>No socket is attached here: the caller puts the event in the session's inbox.</summary>
+    public static EnqueueResult NotAttached => new(EnqueueOutcome.NotAttached, Task.CompletedTask);
 
-    /// <summary>The session exists but needs a full sync, so nothing was queued.</summary>
+    /// <summary>The queue overflowed: the session will run a full sync, so nothing was queued.</summary>
     public static EnqueueResult NotQueued => new(EnqueueOutcome.NotQueued, Task.CompletedTask);
 }
 
 /// <summary>What <see cref="SessionGrain.EnqueueAsync"/> did with an event.</summary>
 public enum EnqueueOutcome
 {
-    /// <summary>Queued (and sent if a socket is attached).</summary>
+    /// <summary>Queued and sent to the attached socket.</summary>
     Queued,
 
     /// <summary>Not queued: the session will run a full sync anyway.</summary>
     NotQueued,
 
-    /// <summary>The session does not exist.</summary>
-    NoSession,
+    /// <summary>No socket attached on this node: use the inbox.</summary>
+    NotAttached,
 }

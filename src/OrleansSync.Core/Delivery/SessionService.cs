@@ -21,14 +21,9 @@ public sealed class SessionService(GrainFactory grains)
         while (true)
         {
             var sessionId = Ids.NewSessionId();
-            if (!await grains.Sessions.CallAsync(sessionId, userId,
-                    static (session, user) => session.CreateAsync(user), cancellationToken).ConfigureAwait(false))
-            {
-                continue;
-            }
-            // Registered before attaching: anything published from here on is either queued or
-            // covered by the full sync the tab runs after auth_ok.
-            await grains.Users.CallAsync(userId, sessionId, static (user, id) => user.AddSessionAsync(id), cancellationToken).ConfigureAwait(false);
+            await grains.Sessions.CallAsync(sessionId, userId, static (session, user) => session.CreateAsync(user), cancellationToken).ConfigureAwait(false);
+            // Created before attaching: anything published from here on is either queued or covered by the
+            // full sync the tab runs after auth_ok.
             if (await grains.Sessions.CallAsync(sessionId, (userId, observer),
                     static (session, a) => session.ResumeAsync(a.userId, a.observer), cancellationToken).ConfigureAwait(false))
             {
@@ -36,6 +31,14 @@ public sealed class SessionService(GrainFactory grains)
             }
         }
     }
+
+    /// <summary>Moves what waits in the session's inbox into its queue (after a wake-up or at the poll).</summary>
+    public ValueTask<int> DrainInboxAsync(string sessionId) =>
+        grains.Sessions.CallAsync(sessionId, static session => session.DrainInboxAsync());
+
+    /// <summary>The store says another node owns the session now: close its socket here.</summary>
+    public ValueTask<bool> LoseOwnershipAsync(string sessionId) =>
+        grains.Sessions.CallAsync(sessionId, static session => session.LoseOwnershipAsync());
 
     /// <summary>Acks an event for the session. Unknown ids are ignored.</summary>
     public ValueTask<bool> AckAsync(string sessionId, string eventId) =>

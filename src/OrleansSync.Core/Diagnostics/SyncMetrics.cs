@@ -170,10 +170,14 @@ public sealed class SyncMetrics : IDisposable
         }
     }
 
-    /// <summary>A detached session's retention window passed and its queue was dropped.</summary>
-    public void SessionExpired()
+    /// <summary>Detached sessions' retention windows passed and their queues were dropped (each is also flagged).</summary>
+    public void SessionsExpired(int count)
     {
-        if (_enabled) _expired!.Add(1, _node);
+        if (_enabled && count > 0)
+        {
+            _expired!.Add(count, _node);
+            _fullSync!.Add(count, _node, _retentionReason);
+        }
     }
 
     /// <summary>A session was closed and deleted after its last allowed re-send.</summary>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OrleansSync.Cluster;
 using OrleansSync.Conversations;
 using OrleansSync.Delivery;
 using OrleansSync.Diagnostics;
@@ -11,24 +12,28 @@ namespace OrleansSync.Runtime;
 public sealed class GrainFactory : IDisposable
 {
     /// <summary>Builds the directories. Without <paramref name="metrics"/>, nothing is measured.</summary>
-    public GrainFactory(ISessionStore store, IConversationStore conversationStore, ISocketDirectory sockets,
-        IOptionsMonitor<DeliveryOptions> delivery, IOptions<GrainOptions> grainOptions, TimeProvider time, ILoggerFactory loggerFactory,
-        SyncMetrics? metrics = null)
+    public GrainFactory(ISessionStore store, IConversationStore conversationStore, ISocketDirectory sockets, IRoomOutbox outbox,
+        IClusterSignals signals, IOptions<NodeOptions> node, IOptionsMonitor<DeliveryOptions> delivery, IOptions<GrainOptions> grainOptions,
+        TimeProvider time, ILoggerFactory loggerFactory, SyncMetrics? metrics = null)
     {
         var options = grainOptions.Value;
+        var nodeId = node.Value.Id ?? throw new InvalidOperationException("Node:Id is not set.");
         var sessionLogger = loggerFactory.CreateLogger<SessionGrain>();
-        metrics ??= new SyncMetrics("", enabled: false, time);
-        Lazy<GrainDirectory<UserGrain>> users = new(() => Users!);
-        Lazy<GrainDirectory<SessionGrain>> sessions = new(() => Sessions!);
-        Sessions = new GrainDirectory<SessionGrain>(_ => new SessionGrain(store, delivery, time, users, sessionLogger, metrics), time, options);
-        Users = new GrainDirectory<UserGrain>(_ => new UserGrain(store, sessions), time, options);
         var conversationLogger = loggerFactory.CreateLogger<ConversationGrain>();
-        Conversations = new GrainDirectory<ConversationGrain>(_ => new ConversationGrain(conversationStore, sockets, sessions, conversationLogger), time, options);
+        metrics ??= new SyncMetrics("", enabled: false, time);
+        Router = new SessionRouter(new Lazy<GrainDirectory<SessionGrain>>(() => Sessions!), store, nodeId, signals);
+        Sessions = new GrainDirectory<SessionGrain>(_ => new SessionGrain(store, delivery, time, nodeId, signals, sessionLogger, metrics), time, options);
+        Users = new GrainDirectory<UserGrain>(_ => new UserGrain(store, Router), time, options);
+        Conversations = new GrainDirectory<ConversationGrain>(
+            _ => new ConversationGrain(conversationStore, sockets, outbox, Router, signals, conversationLogger), time, options);
         metrics.ObserveSessions(Sessions);
         metrics.ObserveGrainType("session", () => Sessions.ActiveCount);
         metrics.ObserveGrainType("user", () => Users.ActiveCount);
         metrics.ObserveGrainType("conversation", () => Conversations.ActiveCount);
     }
+
+    /// <summary>Routes events to sessions wherever their sockets are.</summary>
+    public SessionRouter Router { get; }
 
     /// <summary>Per-room grains (key: <see cref="RoomKey.GrainKey"/>).</summary>
     public GrainDirectory<ConversationGrain> Conversations { get; }

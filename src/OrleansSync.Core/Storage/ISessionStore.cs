@@ -1,44 +1,78 @@
 namespace OrleansSync.Storage;
 
 /// <summary>
-/// Durable state of sessions and their queues. Reads go straight to the database; writes are
-/// queued and committed in batches (group commit): the returned task completes when the write is durable.
-/// Writes issued in some order are applied in that order.
+/// Durable state of sessions: rows, queues and inboxes. The node that holds a session's socket owns it
+/// (claim, with an epoch bump); only the owner writes the queue, and its writes are fenced by the epoch.
+/// Anyone may drop an event into a session's inbox. Batched writes return a task that completes when the
+/// write is durable; writes issued in some order are applied in that order.
 /// </summary>
 public interface ISessionStore
 {
-    /// <summary>The session row, or null if it does not exist.</summary>
-    Task<SessionRecord?> LoadSessionAsync(string sessionId, CancellationToken cancellationToken = default);
-
-    /// <summary>The session's queued events in publish order.</summary>
-    Task<IReadOnlyList<StoredEvent>> LoadQueueAsync(string sessionId, CancellationToken cancellationToken = default);
-
-    /// <summary>Ids of every session of the user.</summary>
-    Task<IReadOnlyList<string>> LoadUserSessionIdsAsync(string userId, CancellationToken cancellationToken = default);
-
-    /// <summary>Sessions whose retention deadline has passed (the sweeper expires them through their grains).</summary>
-    Task<IReadOnlyList<string>> FindExpiredSessionsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default);
+    /// <summary>Inserts a new session (detached, flagged <c>need_full_sync</c>). Durable when it returns.</summary>
+    Task CreateSessionAsync(SessionRecord session, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// At start: sessions that still look attached lost their socket when the previous process stopped;
-    /// their retention clock starts now and ends at <paramref name="deadline"/>.
+    /// Makes <paramref name="nodeId"/> the owner of the session if it belongs to <paramref name="userId"/>, bumping
+    /// the epoch, and reads its queue and inbox in the same transaction. Null if no such session of that user.
     /// </summary>
-    Task StartRetentionForOrphansAsync(DateTimeOffset deadline, CancellationToken cancellationToken = default);
+    Task<ClaimedSession?> ClaimSessionAsync(string sessionId, string userId, string nodeId, CancellationToken cancellationToken = default);
 
-    /// <summary>Inserts or updates the session row.</summary>
+    /// <summary>The user's sessions and their owners.</summary>
+    Task<IReadOnlyList<UserSession>> LoadUserSessionsAsync(string userId, CancellationToken cancellationToken = default);
+
+    /// <summary>The session's inbox, in arrival order.</summary>
+    Task<IReadOnlyList<InboxEvent>> LoadInboxAsync(string sessionId, CancellationToken cancellationToken = default);
+
+    /// <summary>Sessions owned by <paramref name="nodeId"/> that have something in their inbox.</summary>
+    Task<IReadOnlyList<string>> FindOwnedSessionsWithInboxAsync(string nodeId, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Of <paramref name="sessionIds"/>, those the store says <paramref name="nodeId"/> does not own (the ownership backstop).</summary>
+    Task<IReadOnlyList<string>> FindSessionsNotOwnedByAsync(string nodeId, IReadOnlyList<string> sessionIds, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Drops the queue and inbox of every detached session whose retention deadline passed and sets its flag,
+    /// in one statement set (so it happens once however many nodes sweep). Returns how many sessions expired.
+    /// </summary>
+    Task<int> ExpireSessionsAsync(DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Enforces the queue bound on detached sessions: a session whose queue and inbox together hold more than
+    /// <paramref name="maxQueued"/> events loses them and gets its flag set. Returns how many sessions.
+    /// </summary>
+    Task<int> FlagOverflowingSessionsAsync(int maxQueued, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The node's sockets are gone (it restarted or died): its sessions become detached with their retention
+    /// clock ending at <paramref name="deadline"/>, and their epoch is bumped. Returns how many sessions.
+    /// </summary>
+    Task<int> ReleaseSessionsOfNodeAsync(string nodeId, DateTimeOffset deadline, CancellationToken cancellationToken = default);
+
+    /// <summary>Updates flag, deadline and owner, if <see cref="SessionRecord.Epoch"/> is still current (batched).</summary>
     Task SaveSessionAsync(SessionRecord session);
 
-    /// <summary>Deletes the session and its queue.</summary>
-    Task DeleteSessionAsync(string sessionId);
+    /// <summary>Deletes the session, its queue and inbox, if the epoch is still current (batched).</summary>
+    Task DeleteSessionAsync(string sessionId, long epoch);
 
-    /// <summary>Appends an event to the session's queue.</summary>
-    Task AppendEventAsync(string sessionId, long sequence, string eventId, byte[] frame);
+    /// <summary>
+    /// Appends an event to the queue if the epoch is still current (batched). A fenced-out append is not lost:
+    /// it goes to the session's inbox instead, for the new owner.
+    /// </summary>
+    Task AppendEventAsync(string sessionId, long epoch, long sequence, string eventId, byte[] frame);
 
-    /// <summary>Removes one acked event.</summary>
-    Task RemoveEventAsync(string sessionId, long sequence);
+    /// <summary>Moves an inbox event into the queue at <paramref name="sequence"/> if the epoch is current (batched, one transaction).</summary>
+    Task MoveInboxEventAsync(string sessionId, long epoch, long inboxId, long sequence, string eventId, byte[] frame);
 
-    /// <summary>Drops the whole queue of a session.</summary>
-    Task ClearQueueAsync(string sessionId);
+    /// <summary>Deletes an inbox event that is already queued (a duplicate; batched).</summary>
+    Task DropInboxEventAsync(long inboxId);
+
+    /// <summary>Drops an event into a session's inbox unless the session needs a full sync anyway (batched).</summary>
+    Task AppendInboxAsync(string sessionId, string eventId, byte[] frame);
+
+    /// <summary>Removes one acked event (batched; idempotent).</summary>
+    Task RemoveEventAsync(string sessionId, string eventId);
+
+    /// <summary>Drops the queue and inbox if the epoch is still current (batched).</summary>
+    Task ClearQueueAsync(string sessionId, long epoch);
 
     /// <summary>Checks that the database answers (readiness).</summary>
     Task PingAsync(CancellationToken cancellationToken = default);

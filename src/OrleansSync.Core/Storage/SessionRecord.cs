@@ -8,4 +8,7 @@ namespace OrleansSync.Storage;
 /// Set when the socket is lost: queued events are kept until then. Null while a socket is attached,
 /// and after the queue was dropped (the flag is then set).
 /// </param>
-public sealed record SessionRecord(string SessionId, string UserId, bool NeedFullSync, DateTimeOffset? RetentionDeadline);
+/// <param name="OwnerNode">The node whose socket is attached to the session; null while detached.</param>
+/// <param name="Epoch">Bumped by every claim; writes of an older epoch are refused (fencing).</param>
+public sealed record SessionRecord(string SessionId, string UserId, bool NeedFullSync, DateTimeOffset? RetentionDeadline,
+    string? OwnerNode = null, long Epoch = 0);

@@ -91,35 +91,36 @@ public sealed class AdoConversationStore(SqlDialect dialect) : IConversationStor
     {
         await using var connection = await dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return await ReadAsync(connection, dialect.SelectConnections, static r => new RoomConnection(r.GetString(0), r.GetString(1), r.GetString(2),
-            NullableString(r, 3), r.GetString(4), r.GetString(5), FromUnixMs(r.GetInt64(6))), cancellationToken,
+            NullableString(r, 3), r.GetString(4), r.GetString(5), FromUnixMs(r.GetInt64(6)), r.GetString(7), NullableString(r, 8)), cancellationToken,
             ("church_id", churchId), ("conversation_id", conversationId)).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
-    public Task SaveConnectionsAsync(IReadOnlyList<RoomConnection> connections, string nodeId, CancellationToken cancellationToken = default) =>
+    public Task SaveConnectionsAsync(IReadOnlyList<RoomConnection> connections, CancellationToken cancellationToken = default) =>
         InTransactionAsync(async (connection, transaction) =>
         {
             foreach (var c in connections)
             {
                 await ExecuteAsync(connection, transaction, dialect.InsertConnection, cancellationToken,
                     ("id", c.Id), ("church_id", c.ChurchId), ("conversation_id", c.ConversationId), ("person_id", c.PersonId),
-                    ("display_name", c.DisplayName), ("socket_id", c.SocketId), ("time_joined", ToUnixMs(c.TimeJoined)), ("node_id", nodeId)).ConfigureAwait(false);
+                    ("display_name", c.DisplayName), ("socket_id", c.SocketId), ("time_joined", ToUnixMs(c.TimeJoined)), ("node_id", c.NodeId),
+                    ("session_id", c.SessionId)).ConfigureAwait(false);
             }
         }, cancellationToken);
 
     /// <inheritdoc />
-    public async Task DeleteConnectionsAsync(string churchId, string conversationId, string socketId, CancellationToken cancellationToken = default)
+    public async Task<int> DeleteConnectionsAsync(string churchId, string conversationId, string socketId, CancellationToken cancellationToken = default)
     {
         await using var connection = await dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(connection, null, dialect.DeleteConnections, cancellationToken,
+        return await ExecuteAsync(connection, null, dialect.DeleteConnections, cancellationToken,
             ("church_id", churchId), ("conversation_id", conversationId), ("socket_id", socketId)).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
-    public async Task RenameConnectionsAsync(string churchId, string conversationId, string socketId, string displayName, CancellationToken cancellationToken = default)
+    public async Task<int> RenameConnectionsAsync(string churchId, string conversationId, string socketId, string displayName, CancellationToken cancellationToken = default)
     {
         await using var connection = await dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(connection, null, dialect.RenameConnections, cancellationToken,
+        return await ExecuteAsync(connection, null, dialect.RenameConnections, cancellationToken,
             ("church_id", churchId), ("conversation_id", conversationId), ("socket_id", socketId), ("display_name", displayName)).ConfigureAwait(false);
     }
 

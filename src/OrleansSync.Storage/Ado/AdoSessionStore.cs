@@ -1,10 +1,16 @@
 using System.Data.Common;
 using Microsoft.Extensions.Logging;
+using OrleansSync.Cluster;
+using OrleansSync.Conversations;
+using static OrleansSync.Storage.Ado.SqlCommands;
 
 namespace OrleansSync.Storage.Ado;
 
-/// <summary><see cref="ISessionStore"/> over ADO.NET: reads on pooled connections, writes through the <see cref="BatchWriter"/>.</summary>
-public sealed class AdoSessionStore : ISessionStore, IAsyncDisposable
+/// <summary>
+/// Sessions, queues, inboxes, socket locations and the room outbox over ADO.NET: reads and claims on pooled
+/// connections, hot-path writes through the <see cref="BatchWriter"/> (group commit).
+/// </summary>
+public sealed class AdoSessionStore : ISessionStore, ISocketLocations, IRoomOutbox, IAsyncDisposable
 {
     private readonly SqlDialect _dialect;
     private readonly BatchWriter _writer;
@@ -30,86 +36,221 @@ public sealed class AdoSessionStore : ISessionStore, IAsyncDisposable
         await _dialect.MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
     }
 
+    // ---- sessions ----
+
     /// <inheritdoc />
-    public async Task<SessionRecord?> LoadSessionAsync(string sessionId, CancellationToken cancellationToken = default)
+    public async Task CreateSessionAsync(SessionRecord session, CancellationToken cancellationToken = default)
     {
         await using var connection = await _dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = Command(connection, _dialect.SelectSession, ("session_id", sessionId));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            return null;
-        }
-        DateTimeOffset? deadline = reader.IsDBNull(2) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2));
-        return new SessionRecord(sessionId, reader.GetString(0), reader.GetBoolean(1), deadline);
+        await ExecuteAsync(connection, null, _dialect.InsertSession, cancellationToken, ("session_id", session.SessionId), ("user_id", session.UserId),
+            ("need_full_sync", session.NeedFullSync), ("retention_deadline", session.RetentionDeadline is { } d ? ToUnixMs(d) : null)).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<StoredEvent>> LoadQueueAsync(string sessionId, CancellationToken cancellationToken = default)
+    public async Task<ClaimedSession?> ClaimSessionAsync(string sessionId, string userId, string nodeId, CancellationToken cancellationToken = default)
     {
         await using var connection = await _dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = Command(connection, _dialect.SelectQueue, ("session_id", sessionId));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var events = new List<StoredEvent>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var previous = await ReadInTransactionAsync(connection, transaction, _dialect.SelectOwnerForClaim, static r => (Owner: NullableString(r, 0), Found: true),
+            cancellationToken, ("session_id", sessionId), ("user_id", userId)).ConfigureAwait(false);
+        if (previous.Count == 0)
         {
-            events.Add(new StoredEvent(reader.GetInt64(0), reader.GetString(1), (byte[])reader.GetValue(2)));
+            return null; // no such session, or another user's: never touched
         }
-        return events;
+        await ExecuteAsync(connection, transaction, _dialect.ClaimSession, cancellationToken,
+            ("session_id", sessionId), ("user_id", userId), ("node_id", nodeId)).ConfigureAwait(false);
+        var session = (await ReadInTransactionAsync(connection, transaction, _dialect.SelectSession, r => ReadSession(sessionId, r), cancellationToken,
+            ("session_id", sessionId)).ConfigureAwait(false))[0];
+        var queue = await ReadInTransactionAsync(connection, transaction, _dialect.SelectQueue,
+            static r => new StoredEvent(r.GetInt64(0), r.GetString(1), (byte[])r.GetValue(2)), cancellationToken, ("session_id", sessionId)).ConfigureAwait(false);
+        var inbox = await ReadInTransactionAsync(connection, transaction, _dialect.SelectInbox, ReadInbox, cancellationToken,
+            ("session_id", sessionId)).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return new ClaimedSession(session, queue, inbox, previous[0].Owner);
     }
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<string>> LoadUserSessionIdsAsync(string userId, CancellationToken cancellationToken = default) =>
-        ReadStringsAsync(_dialect.SelectUserSessions, cancellationToken, ("user_id", userId));
-
-    /// <inheritdoc />
-    public Task<IReadOnlyList<string>> FindExpiredSessionsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default) =>
-        ReadStringsAsync(_dialect.SelectExpired, cancellationToken, ("now", now.ToUnixTimeMilliseconds()), ("limit", limit));
-
-    /// <inheritdoc />
-    public async Task StartRetentionForOrphansAsync(DateTimeOffset deadline, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<UserSession>> LoadUserSessionsAsync(string userId, CancellationToken cancellationToken = default)
     {
         await using var connection = await _dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = Command(connection, _dialect.StartRetentionForOrphans,
-            ("deadline", deadline.ToUnixTimeMilliseconds()), ("false", false));
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return await ReadAsync(connection, _dialect.SelectUserSessions, static r => new UserSession(r.GetString(0), NullableString(r, 1)),
+            cancellationToken, ("user_id", userId)).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<InboxEvent>> LoadInboxAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await ReadAsync(connection, _dialect.SelectInbox, ReadInbox, cancellationToken, ("session_id", sessionId)).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> FindOwnedSessionsWithInboxAsync(string nodeId, int limit, CancellationToken cancellationToken = default) =>
+        ReadStringsAsync(_dialect.SelectOwnedWithInbox, cancellationToken, ("node_id", nodeId), ("limit", limit));
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> FindSessionsNotOwnedByAsync(string nodeId, IReadOnlyList<string> sessionIds, CancellationToken cancellationToken = default)
+    {
+        var notOwned = new List<string>();
+        await using var connection = await _dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var chunk in sessionIds.Chunk(500))
+        {
+            var parameters = new (string, object?)[chunk.Length + 1];
+            parameters[0] = ("node_id", nodeId);
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                parameters[i + 1] = ($"s{i}", chunk[i]);
+            }
+            var idList = string.Join(", ", Enumerable.Range(0, chunk.Length).Select(i => $"@s{i}"));
+            var owned = (await ReadAsync(connection, _dialect.SelectOwnedAmong(idList), static r => r.GetString(0), cancellationToken, parameters)
+                .ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
+            notOwned.AddRange(chunk.Where(id => !owned.Contains(id)));
+        }
+        return notOwned;
+    }
+
+    /// <inheritdoc />
+    public async Task<int> ExpireSessionsAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var at = ToUnixMs(now);
+        await ExecuteAsync(connection, transaction, _dialect.DeleteExpiredQueues, cancellationToken, ("now", at)).ConfigureAwait(false);
+        await ExecuteAsync(connection, transaction, _dialect.DeleteExpiredInboxes, cancellationToken, ("now", at)).ConfigureAwait(false);
+        var expired = await ExecuteAsync(connection, transaction, _dialect.FlagExpiredSessions, cancellationToken, ("now", at), ("true", true)).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return expired;
+    }
+
+    /// <inheritdoc />
+    public async Task<int> FlagOverflowingSessionsAsync(int maxQueued, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var overflowing = await ReadAsync(connection, _dialect.SelectOverflowingSessions, static r => r.GetString(0), cancellationToken,
+            ("max", maxQueued), ("false", false)).ConfigureAwait(false);
+        var flagged = 0;
+        foreach (var sessionId in overflowing)
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            // Flag first: if a node claimed the session meanwhile, nothing is dropped.
+            if (await ExecuteAsync(connection, transaction, _dialect.FlagDetachedSession, cancellationToken, ("session_id", sessionId), ("true", true))
+                    .ConfigureAwait(false) == 1)
+            {
+                await ExecuteAsync(connection, transaction, _dialect.DeleteQueueOf, cancellationToken, ("session_id", sessionId)).ConfigureAwait(false);
+                await ExecuteAsync(connection, transaction, _dialect.DeleteInboxOf, cancellationToken, ("session_id", sessionId)).ConfigureAwait(false);
+                flagged++;
+            }
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        return flagged;
+    }
+
+    /// <inheritdoc />
+    public async Task<int> ReleaseSessionsOfNodeAsync(string nodeId, DateTimeOffset deadline, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await ExecuteAsync(connection, null, _dialect.ReleaseSessionsOfNode, cancellationToken,
+            ("node_id", nodeId), ("deadline", ToUnixMs(deadline))).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public Task SaveSessionAsync(SessionRecord session) =>
-        _writer.Enqueue(new StoreWrite(StoreWriteKind.UpsertSession, session.SessionId, Session: session));
+        _writer.Enqueue(new StoreWrite(StoreWriteKind.UpdateSession, session.SessionId, Session: session));
 
     /// <inheritdoc />
-    public Task DeleteSessionAsync(string sessionId) => _writer.Enqueue(new StoreWrite(StoreWriteKind.DeleteSession, sessionId));
+    public Task DeleteSessionAsync(string sessionId, long epoch) => _writer.Enqueue(new StoreWrite(StoreWriteKind.DeleteSession, sessionId, epoch));
 
     /// <inheritdoc />
-    public Task AppendEventAsync(string sessionId, long sequence, string eventId, byte[] frame) =>
-        _writer.Enqueue(new StoreWrite(StoreWriteKind.InsertEvent, sessionId, sequence, eventId, frame));
+    public Task AppendEventAsync(string sessionId, long epoch, long sequence, string eventId, byte[] frame) =>
+        _writer.Enqueue(new StoreWrite(StoreWriteKind.InsertEvent, sessionId, epoch, sequence, EventId: eventId, Frame: frame));
 
     /// <inheritdoc />
-    public Task RemoveEventAsync(string sessionId, long sequence) =>
-        _writer.Enqueue(new StoreWrite(StoreWriteKind.DeleteEvent, sessionId, sequence));
+    public Task MoveInboxEventAsync(string sessionId, long epoch, long inboxId, long sequence, string eventId, byte[] frame) =>
+        _writer.Enqueue(new StoreWrite(StoreWriteKind.MoveInboxEvent, sessionId, epoch, sequence, inboxId, eventId, frame));
 
     /// <inheritdoc />
-    public Task ClearQueueAsync(string sessionId) => _writer.Enqueue(new StoreWrite(StoreWriteKind.DeleteQueue, sessionId));
+    public Task DropInboxEventAsync(long inboxId) => _writer.Enqueue(new StoreWrite(StoreWriteKind.DropInboxEvent, "", InboxId: inboxId));
+
+    /// <inheritdoc />
+    public Task AppendInboxAsync(string sessionId, string eventId, byte[] frame) =>
+        _writer.Enqueue(new StoreWrite(StoreWriteKind.InsertInbox, sessionId, EventId: eventId, Frame: frame));
+
+    /// <inheritdoc />
+    public Task RemoveEventAsync(string sessionId, string eventId) =>
+        _writer.Enqueue(new StoreWrite(StoreWriteKind.DeleteEvent, sessionId, EventId: eventId));
+
+    /// <inheritdoc />
+    public Task ClearQueueAsync(string sessionId, long epoch) => _writer.Enqueue(new StoreWrite(StoreWriteKind.ClearQueue, sessionId, epoch));
 
     /// <inheritdoc />
     public async Task PingAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await _dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = Command(connection, _dialect.Ping);
+        await using var command = Create(connection, _dialect.Ping);
         await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    // ---- sockets ----
+
+    /// <inheritdoc />
+    public Task RegisterSocketAsync(string socketId, string nodeId) => _writer.Enqueue(new StoreWrite(StoreWriteKind.UpsertSocket, socketId, NodeId: nodeId));
+
+    /// <inheritdoc />
+    public Task SetSocketSessionAsync(string socketId, string sessionId, RoomCaller identity) =>
+        _writer.Enqueue(new StoreWrite(StoreWriteKind.UpdateSocketSession, socketId, SessionId: sessionId, Identity: identity));
+
+    /// <inheritdoc />
+    public Task UnregisterSocketAsync(string socketId) => _writer.Enqueue(new StoreWrite(StoreWriteKind.DeleteSocket, socketId));
+
+    /// <inheritdoc />
+    public async Task<SocketLocation?> FindSocketAsync(string socketId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await ReadAsync(connection, _dialect.SelectSocket, r => new SocketLocation(socketId, r.GetString(0), NullableString(r, 1),
+            r.IsDBNull(3) ? null : new RoomCaller(NullableString(r, 2) ?? "", r.GetString(3), NullableString(r, 4) ?? "")),
+            cancellationToken, ("socket_id", socketId)).ConfigureAwait(false);
+        return rows.FirstOrDefault();
+    }
+
+    // ---- outbox ----
+
+    /// <inheritdoc />
+    public async Task AppendOutboxAsync(string nodeId, string socketId, string churchId, string conversationId, byte[] frame)
+    {
+        await using var connection = await _dialect.OpenConnectionAsync(CancellationToken.None).ConfigureAwait(false);
+        await ExecuteAsync(connection, null, _dialect.InsertOutbox, CancellationToken.None, ("node_id", nodeId), ("socket_id", socketId),
+            ("church_id", churchId), ("conversation_id", conversationId), ("frame", frame)).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<OutboxPayload>> TakeOutboxAsync(string nodeId, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await ReadAsync(connection, _dialect.TakeOutbox, static r => new OutboxPayload(r.GetInt64(0), r.GetString(1), r.GetString(2),
+            r.GetString(3), (byte[])r.GetValue(4)), cancellationToken, ("node_id", nodeId), ("limit", limit)).ConfigureAwait(false);
+        rows.Sort(static (a, b) => a.Id.CompareTo(b.Id));
+        return rows;
+    }
+
+    /// <inheritdoc />
+    public async Task ForgetNodeSocketsAsync(string nodeId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, null, _dialect.DeleteOutboxOfNode, cancellationToken, ("node_id", nodeId)).ConfigureAwait(false);
+        await ExecuteAsync(connection, null, _dialect.DeleteSocketsOfNode, cancellationToken, ("node_id", nodeId)).ConfigureAwait(false);
     }
 
     /// <summary>Flushes queued writes.</summary>
     public ValueTask DisposeAsync() => _writer.DisposeAsync();
 
+    private static SessionRecord ReadSession(string sessionId, DbDataReader r) => new(sessionId, r.GetString(0), r.GetBoolean(1),
+        r.IsDBNull(2) ? null : FromUnixMs(r.GetInt64(2)), NullableString(r, 3), r.GetInt64(4));
+
+    private static InboxEvent ReadInbox(DbDataReader r) => new(r.GetInt64(0), r.GetString(1), (byte[])r.GetValue(2));
+
     private async Task<IReadOnlyList<string>> ReadStringsAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
         await using var connection = await _dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        return await SqlCommands.ReadAsync(connection, sql, static reader => reader.GetString(0), cancellationToken, parameters).ConfigureAwait(false);
+        return await ReadAsync(connection, sql, static reader => reader.GetString(0), cancellationToken, parameters).ConfigureAwait(false);
     }
-
-    private static DbCommand Command(DbConnection connection, string sql, params (string Name, object? Value)[] parameters) =>
-        SqlCommands.Create(connection, sql, parameters);
 }

@@ -40,6 +40,20 @@ internal static class SqlCommands
         return rows;
     }
 
+    public static async Task<List<T>> ReadInTransactionAsync<T>(DbConnection connection, DbTransaction transaction, string sql, Func<DbDataReader, T> map,
+        CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        await using var command = Create(connection, sql, parameters);
+        command.Transaction = transaction;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add(map(reader));
+        }
+        return rows;
+    }
+
     public static long ToUnixMs(DateTimeOffset value) => value.ToUnixTimeMilliseconds();
 
     public static DateTimeOffset FromUnixMs(long value) => DateTimeOffset.FromUnixTimeMilliseconds(value);

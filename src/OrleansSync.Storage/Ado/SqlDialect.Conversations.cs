@@ -42,13 +42,13 @@ public abstract partial class SqlDialect
 
     /// <summary>@church_id, @conversation_id.</summary>
     public virtual string SelectConnections =>
-        "SELECT id, church_id, conversation_id, person_id, display_name, socket_id, time_joined FROM connections " +
+        "SELECT id, church_id, conversation_id, person_id, display_name, socket_id, time_joined, node_id, session_id FROM connections " +
         "WHERE church_id = @church_id AND conversation_id = @conversation_id ORDER BY time_joined, id";
 
     /// <summary>Insert a connection row.</summary>
     public virtual string InsertConnection =>
-        "INSERT INTO connections (id, church_id, conversation_id, person_id, display_name, socket_id, time_joined, node_id) " +
-        "VALUES (@id, @church_id, @conversation_id, @person_id, @display_name, @socket_id, @time_joined, @node_id)";
+        "INSERT INTO connections (id, church_id, conversation_id, person_id, display_name, socket_id, time_joined, node_id, session_id) " +
+        "VALUES (@id, @church_id, @conversation_id, @person_id, @display_name, @socket_id, @time_joined, @node_id, @session_id)";
 
     /// <summary>@church_id, @conversation_id, @socket_id.</summary>
     public virtual string DeleteConnections =>

@@ -4,47 +4,182 @@ namespace OrleansSync.Storage.Ado;
 
 /// <summary>
 /// Everything that differs between databases: how to connect, the schema, and the SQL text of each
-/// statement. All statements use named parameters <c>@name</c>, which both SQLite and Npgsql accept.
+/// statement. All statements use named parameters <c>@name</c>, which both SQLite and Npgsql accept; the base
+/// class holds the standard SQL both understand, a dialect overrides what differs.
 /// </summary>
 public abstract partial class SqlDialect
 {
     /// <summary>Opens a new connection, configured for this dialect.</summary>
     public abstract Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken);
 
-    /// <summary>Creates or upgrades the schema; safe to run on every start.</summary>
+    /// <summary>Opens the long-lived connection of the batch writer (a dialect may tune it for group commit).</summary>
+    public virtual Task<DbConnection> OpenWriterConnectionAsync(CancellationToken cancellationToken) => OpenConnectionAsync(cancellationToken);
+
+    /// <summary>Creates or upgrades the schema; safe to run on every start, and by several nodes at once.</summary>
     public abstract Task MigrateAsync(DbConnection connection, CancellationToken cancellationToken);
 
-    /// <summary>@session_id → user_id, need_full_sync, retention_deadline (unix ms or null).</summary>
-    public virtual string SelectSession => "SELECT user_id, need_full_sync, retention_deadline FROM sessions WHERE session_id = @session_id";
+    /// <summary>Runs <paramref name="work"/> unless another node runs work of the same name (see <c>INodeStore.TryRunExclusiveAsync</c>).</summary>
+    public abstract Task<bool> TryRunExclusiveAsync(string name, Func<CancellationToken, Task> work, CancellationToken cancellationToken);
+
+    /// <summary>Appended to a SELECT that must lock the rows it reads until the transaction ends ("" where the transaction already does).</summary>
+    public virtual string LockRows => "";
+
+    // ---- sessions ----
+
+    /// <summary>@session_id, @user_id, @need_full_sync, @retention_deadline.</summary>
+    public virtual string InsertSession =>
+        "INSERT INTO sessions (session_id, user_id, need_full_sync, retention_deadline, owner_node, epoch) " +
+        "VALUES (@session_id, @user_id, @need_full_sync, @retention_deadline, NULL, 0)";
+
+    /// <summary>@session_id, @user_id → owner_node (locked for the claim).</summary>
+    public virtual string SelectOwnerForClaim => "SELECT owner_node FROM sessions WHERE session_id = @session_id AND user_id = @user_id" + LockRows;
+
+    /// <summary>@session_id, @user_id, @node_id.</summary>
+    public virtual string ClaimSession =>
+        "UPDATE sessions SET owner_node = @node_id, epoch = epoch + 1 WHERE session_id = @session_id AND user_id = @user_id";
+
+    /// <summary>@session_id → user_id, need_full_sync, retention_deadline, owner_node, epoch.</summary>
+    public virtual string SelectSession =>
+        "SELECT user_id, need_full_sync, retention_deadline, owner_node, epoch FROM sessions WHERE session_id = @session_id";
+
+    /// <summary>@session_id, @epoch, @need_full_sync, @retention_deadline, @owner_node: fenced update.</summary>
+    public virtual string UpdateSession =>
+        "UPDATE sessions SET need_full_sync = @need_full_sync, retention_deadline = @retention_deadline, owner_node = @owner_node " +
+        "WHERE session_id = @session_id AND epoch = @epoch";
+
+    /// <summary>@session_id, @epoch: fenced delete.</summary>
+    public virtual string DeleteSession => "DELETE FROM sessions WHERE session_id = @session_id AND epoch = @epoch";
+
+    /// <summary>@user_id → session_id, owner_node.</summary>
+    public virtual string SelectUserSessions => "SELECT session_id, owner_node FROM sessions WHERE user_id = @user_id";
+
+    /// <summary>@node_id, @limit → sessions owned by the node with inbox rows.</summary>
+    public virtual string SelectOwnedWithInbox =>
+        "SELECT DISTINCT i.session_id FROM inbox i JOIN sessions s ON s.session_id = i.session_id WHERE s.owner_node = @node_id LIMIT @limit";
+
+    /// <summary>@node_id and an id list → those the node owns.</summary>
+    public virtual string SelectOwnedAmong(string idList) => $"SELECT session_id FROM sessions WHERE owner_node = @node_id AND session_id IN ({idList})";
+
+    /// <summary>Detached sessions past their deadline (used inside the expiry statements).</summary>
+    private const string ExpiredSessions =
+        "SELECT session_id FROM sessions WHERE retention_deadline IS NOT NULL AND retention_deadline <= @now AND owner_node IS NULL";
+
+    /// <summary>@now.</summary>
+    public virtual string DeleteExpiredQueues => $"DELETE FROM session_events WHERE session_id IN ({ExpiredSessions})";
+
+    /// <summary>@now.</summary>
+    public virtual string DeleteExpiredInboxes => $"DELETE FROM inbox WHERE session_id IN ({ExpiredSessions})";
+
+    /// <summary>@now, @true: rows affected = sessions expired.</summary>
+    public virtual string FlagExpiredSessions =>
+        "UPDATE sessions SET need_full_sync = @true, retention_deadline = NULL, epoch = epoch + 1 " +
+        "WHERE retention_deadline IS NOT NULL AND retention_deadline <= @now AND owner_node IS NULL";
+
+    /// <summary>@max, @false → detached, unflagged sessions whose inbox plus queue exceed the bound.</summary>
+    public virtual string SelectOverflowingSessions =>
+        "SELECT s.session_id FROM sessions s JOIN (SELECT session_id, COUNT(*) AS waiting FROM inbox GROUP BY session_id) i ON i.session_id = s.session_id " +
+        "WHERE s.owner_node IS NULL AND s.need_full_sync = @false " +
+        "AND i.waiting + (SELECT COUNT(*) FROM session_events e WHERE e.session_id = s.session_id) > @max";
+
+    /// <summary>@session_id, @true: flag a detached session after its queue and inbox were dropped.</summary>
+    public virtual string FlagDetachedSession =>
+        "UPDATE sessions SET need_full_sync = @true, retention_deadline = NULL, epoch = epoch + 1 WHERE session_id = @session_id AND owner_node IS NULL";
+
+    /// <summary>@session_id.</summary>
+    public virtual string DeleteQueueOf => "DELETE FROM session_events WHERE session_id = @session_id";
+
+    /// <summary>@session_id.</summary>
+    public virtual string DeleteInboxOf => "DELETE FROM inbox WHERE session_id = @session_id";
+
+    /// <summary>@node_id, @deadline.</summary>
+    public virtual string ReleaseSessionsOfNode =>
+        "UPDATE sessions SET owner_node = NULL, epoch = epoch + 1, " +
+        "retention_deadline = CASE WHEN need_full_sync THEN NULL ELSE @deadline END WHERE owner_node = @node_id";
+
+    // ---- queue and inbox ----
 
     /// <summary>@session_id → seq, event_id, frame in seq order.</summary>
     public virtual string SelectQueue => "SELECT seq, event_id, frame FROM session_events WHERE session_id = @session_id ORDER BY seq";
 
-    /// <summary>@user_id → session_id.</summary>
-    public virtual string SelectUserSessions => "SELECT session_id FROM sessions WHERE user_id = @user_id";
+    /// <summary>@session_id, @epoch, @seq, @event_id, @frame: inserts only if the epoch is current.</summary>
+    public virtual string InsertEventFenced =>
+        "INSERT INTO session_events (session_id, seq, event_id, frame) SELECT @session_id, @seq, @event_id, @frame " +
+        "WHERE EXISTS (SELECT 1 FROM sessions WHERE session_id = @session_id AND epoch = @epoch)";
 
-    /// <summary>@now, @limit → session_id of detached sessions past their deadline.</summary>
-    public virtual string SelectExpired => "SELECT session_id FROM sessions WHERE retention_deadline IS NOT NULL AND retention_deadline <= @now LIMIT @limit";
+    /// <summary>@session_id, @event_id.</summary>
+    public virtual string DeleteEvent => "DELETE FROM session_events WHERE session_id = @session_id AND event_id = @event_id";
 
-    /// <summary>@deadline: start the retention clock of sessions that look attached.</summary>
-    public virtual string StartRetentionForOrphans => "UPDATE sessions SET retention_deadline = @deadline WHERE retention_deadline IS NULL AND need_full_sync = @false";
+    /// <summary>@session_id, @epoch.</summary>
+    public virtual string DeleteQueueFenced =>
+        "DELETE FROM session_events WHERE session_id = @session_id AND EXISTS (SELECT 1 FROM sessions WHERE session_id = @session_id AND epoch = @epoch)";
 
-    /// <summary>@session_id, @user_id, @need_full_sync, @retention_deadline.</summary>
-    public virtual string UpsertSession =>
-        "INSERT INTO sessions (session_id, user_id, need_full_sync, retention_deadline) VALUES (@session_id, @user_id, @need_full_sync, @retention_deadline) " +
-        "ON CONFLICT (session_id) DO UPDATE SET user_id = excluded.user_id, need_full_sync = excluded.need_full_sync, retention_deadline = excluded.retention_deadline";
+    /// <summary>@session_id, @epoch.</summary>
+    public virtual string DeleteInboxFenced =>
+        "DELETE FROM inbox WHERE session_id = @session_id AND EXISTS (SELECT 1 FROM sessions WHERE session_id = @session_id AND epoch = @epoch)";
 
-    /// <summary>@session_id.</summary>
-    public virtual string DeleteSession => "DELETE FROM sessions WHERE session_id = @session_id";
+    /// <summary>@session_id: after the session row is gone.</summary>
+    public virtual string DeleteOrphanQueue => "DELETE FROM session_events WHERE session_id = @session_id AND NOT EXISTS (SELECT 1 FROM sessions WHERE session_id = @session_id)";
 
-    /// <summary>@session_id, @seq, @event_id, @frame.</summary>
-    public virtual string InsertEvent => "INSERT INTO session_events (session_id, seq, event_id, frame) VALUES (@session_id, @seq, @event_id, @frame)";
+    /// <summary>@session_id: after the session row is gone.</summary>
+    public virtual string DeleteOrphanInbox => "DELETE FROM inbox WHERE session_id = @session_id AND NOT EXISTS (SELECT 1 FROM sessions WHERE session_id = @session_id)";
 
-    /// <summary>@session_id, @seq.</summary>
-    public virtual string DeleteEvent => "DELETE FROM session_events WHERE session_id = @session_id AND seq = @seq";
+    /// <summary>@session_id → id, event_id, frame in arrival order.</summary>
+    public virtual string SelectInbox => "SELECT id, event_id, frame FROM inbox WHERE session_id = @session_id ORDER BY id";
 
-    /// <summary>@session_id.</summary>
-    public virtual string DeleteQueue => "DELETE FROM session_events WHERE session_id = @session_id";
+    /// <summary>@session_id, @event_id, @frame, @false: nothing for a session that needs a full sync anyway.</summary>
+    public virtual string InsertInbox =>
+        "INSERT INTO inbox (session_id, event_id, frame) SELECT session_id, @event_id, @frame FROM sessions " +
+        "WHERE session_id = @session_id AND need_full_sync = @false";
+
+    /// <summary>@id.</summary>
+    public virtual string DeleteInboxRow => "DELETE FROM inbox WHERE id = @id";
+
+    // ---- sockets and outbox ----
+
+    /// <summary>@socket_id, @node_id.</summary>
+    public virtual string UpsertSocket =>
+        "INSERT INTO sockets (socket_id, node_id) VALUES (@socket_id, @node_id) ON CONFLICT (socket_id) DO UPDATE SET node_id = excluded.node_id";
+
+    /// <summary>@socket_id, @session_id, @church_id, @person_id, @display_name.</summary>
+    public virtual string UpdateSocketSession =>
+        "UPDATE sockets SET session_id = @session_id, church_id = @church_id, person_id = @person_id, display_name = @display_name WHERE socket_id = @socket_id";
+
+    /// <summary>@socket_id.</summary>
+    public virtual string DeleteSocket => "DELETE FROM sockets WHERE socket_id = @socket_id";
+
+    /// <summary>@socket_id → node_id, session_id, church_id, person_id, display_name.</summary>
+    public virtual string SelectSocket => "SELECT node_id, session_id, church_id, person_id, display_name FROM sockets WHERE socket_id = @socket_id";
+
+    /// <summary>@node_id.</summary>
+    public virtual string DeleteSocketsOfNode => "DELETE FROM sockets WHERE node_id = @node_id";
+
+    /// <summary>@node_id, @socket_id, @church_id, @conversation_id, @frame.</summary>
+    public virtual string InsertOutbox =>
+        "INSERT INTO outbox (node_id, socket_id, church_id, conversation_id, frame) VALUES (@node_id, @socket_id, @church_id, @conversation_id, @frame)";
+
+    /// <summary>@node_id, @limit → id, socket_id, church_id, conversation_id, frame (deleted as read).</summary>
+    public virtual string TakeOutbox =>
+        "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE node_id = @node_id ORDER BY id LIMIT @limit) " +
+        "RETURNING id, socket_id, church_id, conversation_id, frame";
+
+    /// <summary>@node_id.</summary>
+    public virtual string DeleteOutboxOfNode => "DELETE FROM outbox WHERE node_id = @node_id";
+
+    // ---- nodes ----
+
+    /// <summary>@node_id, @roles, @now.</summary>
+    public virtual string UpsertNode =>
+        "INSERT INTO nodes (node_id, roles, started_at, heartbeat_at) VALUES (@node_id, @roles, @now, @now) " +
+        "ON CONFLICT (node_id) DO UPDATE SET roles = excluded.roles, heartbeat_at = excluded.heartbeat_at";
+
+    /// <summary>@self, @before.</summary>
+    public virtual string SelectDeadNodes => "SELECT node_id FROM nodes WHERE heartbeat_at < @before AND node_id <> @self";
+
+    /// <summary>All nodes.</summary>
+    public virtual string SelectNodes => "SELECT node_id, roles, started_at, heartbeat_at FROM nodes ORDER BY node_id";
+
+    /// <summary>@node_id.</summary>
+    public virtual string DeleteNode => "DELETE FROM nodes WHERE node_id = @node_id";
 
     /// <summary>A statement that proves the database answers.</summary>
     public virtual string Ping => "SELECT 1";

@@ -1,14 +1,26 @@
+using OrleansSync.Conversations;
+
 namespace OrleansSync.Storage.Ado;
 
-/// <summary>One queued write. A struct, so queuing a write allocates nothing of its own.</summary>
-internal readonly record struct StoreWrite(StoreWriteKind Kind, string SessionId, long Sequence = 0, string? EventId = null,
-    byte[]? Frame = null, SessionRecord? Session = null);
+/// <summary>
+/// One queued write. A struct, so queuing a write allocates nothing of its own. <c>Key</c> is the session id
+/// (session writes) or the socket id (socket writes); the other fields are used by the kinds that need them.
+/// </summary>
+internal readonly record struct StoreWrite(StoreWriteKind Kind, string Key, long Epoch = 0, long Sequence = 0, long InboxId = 0,
+    string? EventId = null, byte[]? Frame = null, SessionRecord? Session = null, string? NodeId = null, string? SessionId = null,
+    RoomCaller? Identity = null);
 
 internal enum StoreWriteKind
 {
-    UpsertSession,
+    UpdateSession,
     DeleteSession,
     InsertEvent,
+    MoveInboxEvent,
+    DropInboxEvent,
+    InsertInbox,
     DeleteEvent,
-    DeleteQueue,
+    ClearQueue,
+    UpsertSocket,
+    UpdateSocketSession,
+    DeleteSocket,
 }

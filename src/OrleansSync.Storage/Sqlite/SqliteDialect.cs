@@ -23,13 +23,41 @@ public sealed class SqliteDialect : SqlDialect
     /// <inheritdoc />
     public override async Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {
+        // Microsoft.Data.Sqlite retries SQLITE_BUSY itself until the command timeout, so no busy_timeout pragma is needed.
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        // synchronous=NORMAL in WAL mode survives a process crash (not an OS crash) and keeps commits cheap.
+        return connection;
+    }
+
+    /// <inheritdoc />
+    public override async Task<DbConnection> OpenWriterConnectionAsync(CancellationToken cancellationToken)
+    {
+        var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        // synchronous=NORMAL in WAL mode survives a process crash (not an OS crash) and keeps group commits cheap.
         await using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;";
+        pragma.CommandText = "PRAGMA synchronous = NORMAL;";
         await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return connection;
+    }
+
+    private readonly SemaphoreSlim _exclusive = new(1, 1);
+
+    /// <summary>SQLite is one process's file: an in-process lock is exclusive enough.</summary>
+    public override async Task<bool> TryRunExclusiveAsync(string name, Func<CancellationToken, Task> work, CancellationToken cancellationToken)
+    {
+        if (!await _exclusive.WaitAsync(0, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+        try
+        {
+            await work(cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        finally
+        {
+            _exclusive.Release();
+        }
     }
 
     /// <inheritdoc />
@@ -42,10 +70,13 @@ public sealed class SqliteDialect : SqlDialect
                 session_id TEXT NOT NULL PRIMARY KEY,
                 user_id TEXT NOT NULL,
                 need_full_sync INTEGER NOT NULL,
-                retention_deadline INTEGER NULL
+                retention_deadline INTEGER NULL,
+                owner_node TEXT NULL,
+                epoch INTEGER NOT NULL DEFAULT 0
             );
             CREATE INDEX IF NOT EXISTS ix_sessions_user ON sessions (user_id);
             CREATE INDEX IF NOT EXISTS ix_sessions_deadline ON sessions (retention_deadline) WHERE retention_deadline IS NOT NULL;
+            CREATE INDEX IF NOT EXISTS ix_sessions_owner ON sessions (owner_node) WHERE owner_node IS NOT NULL;
             CREATE TABLE IF NOT EXISTS session_events (
                 session_id TEXT NOT NULL,
                 seq INTEGER NOT NULL,
@@ -53,6 +84,38 @@ public sealed class SqliteDialect : SqlDialect
                 frame BLOB NOT NULL,
                 PRIMARY KEY (session_id, seq)
             ) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS ix_session_events_event ON session_events (session_id, event_id);
+            CREATE TABLE IF NOT EXISTS inbox (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                session_id TEXT NOT NULL,
+                event_id TEXT NOT NULL,
+                frame BLOB NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS ix_inbox_session ON inbox (session_id, id);
+            CREATE TABLE IF NOT EXISTS sockets (
+                socket_id TEXT NOT NULL PRIMARY KEY,
+                node_id TEXT NOT NULL,
+                session_id TEXT NULL,
+                church_id TEXT NULL,
+                person_id TEXT NULL,
+                display_name TEXT NULL
+            );
+            CREATE INDEX IF NOT EXISTS ix_sockets_node ON sockets (node_id);
+            CREATE TABLE IF NOT EXISTS outbox (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                node_id TEXT NOT NULL,
+                socket_id TEXT NOT NULL,
+                church_id TEXT NOT NULL,
+                conversation_id TEXT NOT NULL,
+                frame BLOB NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS ix_outbox_node ON outbox (node_id, id);
+            CREATE TABLE IF NOT EXISTS nodes (
+                node_id TEXT NOT NULL PRIMARY KEY,
+                roles TEXT NOT NULL,
+                started_at INTEGER NOT NULL,
+                heartbeat_at INTEGER NOT NULL
+            );
             CREATE TABLE IF NOT EXISTS conversations (
                 id TEXT NOT NULL PRIMARY KEY,
                 church_id TEXT NOT NULL,
@@ -89,7 +152,8 @@ public sealed class SqliteDialect : SqlDialect
                 display_name TEXT NOT NULL,
                 socket_id TEXT NOT NULL,
                 time_joined INTEGER NOT NULL,
-                node_id TEXT NOT NULL
+                node_id TEXT NOT NULL,
+                session_id TEXT NULL
             );
             CREATE INDEX IF NOT EXISTS ix_connections_room ON connections (church_id, conversation_id);
             CREATE INDEX IF NOT EXISTS ix_connections_socket ON connections (socket_id);

@@ -31,9 +31,7 @@ public sealed class SessionGrainTests
         Assert.Equal(41, tab.Frames.Count);
         Assert.Null(harness.Store.Session(sessionId));
         Assert.Equal(0, harness.Store.QueuedCount(sessionId));
-
-        // The user's fan-out forgot the deleted session.
-        await Eventually.TrueAsync(async () => (await harness.PublishAsync("u1", """{"type":"x"}""")).Sessions == 0);
+        Assert.Equal(0, (await harness.PublishAsync("u1", """{"type":"x"}""")).Sessions);
     }
 
     [Fact]
@@ -54,46 +52,52 @@ public sealed class SessionGrainTests
     }
 
     [Fact]
-    public async Task Retention_window_keeps_the_queue_then_drops_it_and_sets_the_flag()
+    public async Task Retention_window_keeps_queue_and_inbox_then_drops_them_and_sets_the_flag()
     {
         using var harness = new GrainHarness();
         var tab = new RecordingObserver();
         var sessionId = await harness.Sessions.OpenAsync("u1", null, tab);
+        var queued = await harness.PublishAsync("u1", """{"type":"a"}"""); // queued while attached, never acked
         await harness.Sessions.DetachAsync(sessionId, tab);
-        await harness.PublishAsync("u1", """{"type":"a"}""");
+        var missed = await harness.PublishAsync("u1", """{"type":"b"}"""); // detached: waits in the inbox
+        Assert.Equal(1, harness.Store.InboxCount(sessionId));
 
         harness.Time.Advance(TimeSpan.FromSeconds(119));
         var back = new RecordingObserver("socket-2");
         Assert.Equal(sessionId, await harness.Sessions.OpenAsync("u1", sessionId, back));
         Assert.False(back.Opened.Single().NeedFullSync);
-        Assert.Single(back.Frames);
+        Assert.Equal(2, back.Frames.Count);
+        Assert.Contains(queued.EventId, back.Frames[0]);
+        Assert.Contains(missed.EventId, back.Frames[1]);
+        Assert.Equal(2, harness.Store.QueuedCount(sessionId));
+        Assert.Equal(0, harness.Store.InboxCount(sessionId));
 
         await harness.Sessions.DetachAsync(sessionId, back);
         harness.Time.Advance(TimeSpan.FromSeconds(120));
-        await harness.PublishAsync("u1", """{"type":"b"}""");
+        await harness.PublishAsync("u1", """{"type":"c"}""");
         var late = new RecordingObserver("socket-3");
         Assert.Equal(sessionId, await harness.Sessions.OpenAsync("u1", sessionId, late));
         Assert.True(late.Opened.Single().NeedFullSync);
         Assert.Empty(late.Frames);
         Assert.Equal(0, harness.Store.QueuedCount(sessionId));
+        Assert.Equal(0, harness.Store.InboxCount(sessionId));
     }
 
     [Fact]
-    public async Task The_sweeper_expires_a_detached_session_through_its_grain()
+    public async Task The_sweeper_expires_detached_sessions_in_the_store()
     {
         using var harness = new GrainHarness();
         var tab = new RecordingObserver();
         var sessionId = await harness.Sessions.OpenAsync("u1", null, tab);
         await harness.PublishAsync("u1", """{"type":"a"}""");
         await harness.Sessions.DetachAsync(sessionId, tab);
-        var sweeper = new RetentionSweeper(harness.Store, harness.Grains, harness.DeliveryMonitor, harness.Time, Microsoft.Extensions.Logging.Abstractions.NullLogger<RetentionSweeper>.Instance);
 
-        Assert.Equal(0, await sweeper.SweepOnceAsync(CancellationToken.None));
+        Assert.Equal(0, await harness.Store.ExpireSessionsAsync(harness.Time.GetUtcNow()));
         harness.Time.Advance(TimeSpan.FromMinutes(2));
-        Assert.Equal(1, await sweeper.SweepOnceAsync(CancellationToken.None));
+        Assert.Equal(1, await harness.Store.ExpireSessionsAsync(harness.Time.GetUtcNow()));
         Assert.Equal(0, harness.Store.QueuedCount(sessionId));
         Assert.True(harness.Store.Session(sessionId)!.NeedFullSync);
-        Assert.Equal(0, await sweeper.SweepOnceAsync(CancellationToken.None));
+        Assert.Equal(0, await harness.Store.ExpireSessionsAsync(harness.Time.GetUtcNow()));
     }
 
     [Fact]
@@ -108,6 +112,7 @@ public sealed class SessionGrainTests
         }
         Assert.Equal([SessionCloseReason.SlowConsumer], slow.Closes);
         Assert.Equal(3, harness.Store.QueuedCount(sessionId));
+        Assert.Null(harness.Store.Session(sessionId)!.OwnerNode);
 
         var back = new RecordingObserver("socket-2");
         await harness.Sessions.OpenAsync("u1", sessionId, back);
@@ -116,7 +121,7 @@ public sealed class SessionGrainTests
     }
 
     [Fact]
-    public async Task Events_published_to_a_session_that_needs_full_sync_are_not_queued()
+    public async Task Events_for_a_detached_session_that_needs_full_sync_are_not_kept()
     {
         using var harness = new GrainHarness(new DeliveryOptions { MaxQueuedPerSession = 2 });
         var tab = new RecordingObserver();
@@ -124,10 +129,55 @@ public sealed class SessionGrainTests
         await harness.Sessions.DetachAsync(sessionId, tab);
         for (var i = 0; i < 5; i++)
         {
-            var result = await harness.PublishAsync("u1", """{"type":"e"}""");
-            Assert.Equal(1, result.Sessions);
+            Assert.Equal(1, (await harness.PublishAsync("u1", """{"type":"e"}""")).Sessions);
         }
+        // Five wait in the inbox; at the resume the bound is exceeded, so everything goes and the flag is reported.
+        Assert.Equal(5, harness.Store.InboxCount(sessionId));
+        var back = new RecordingObserver("socket-2");
+        await harness.Sessions.OpenAsync("u1", sessionId, back);
+        Assert.True(back.Opened.Single().NeedFullSync);
+        Assert.Empty(back.Frames);
+        await harness.Sessions.DetachAsync(sessionId, back);
+        await harness.PublishAsync("u1", """{"type":"e"}""");
+        Assert.Equal(1, harness.Store.InboxCount(sessionId)); // flag was cleared by the report, so new events are kept again
+    }
+
+    [Fact]
+    public async Task A_claim_by_another_node_fences_the_old_owner_and_its_late_append_lands_in_the_inbox()
+    {
+        using var harness = new GrainHarness();
+        var tab = new RecordingObserver();
+        var sessionId = await harness.Sessions.OpenAsync("u1", null, tab);
+        var oldEpoch = harness.Store.Session(sessionId)!.Epoch;
+
+        // Another node claims the session (its socket resumed there).
+        var claimed = await harness.Store.ClaimSessionAsync(sessionId, "u1", "other-node");
+        Assert.Equal(GrainHarness.NodeId, claimed!.PreviousOwner);
+        Assert.True(claimed.Session.Epoch > oldEpoch);
+
+        // The old owner still believes it owns the session: its append is refused and rerouted to the inbox.
+        await harness.Store.AppendEventAsync(sessionId, oldEpoch, 99, "late-event", [1]);
         Assert.Equal(0, harness.Store.QueuedCount(sessionId));
-        Assert.True(harness.Store.Session(sessionId)!.NeedFullSync);
+        Assert.Equal(1, harness.Store.InboxCount(sessionId));
+
+        // The ownership check closes the old socket without writing.
+        Assert.Equal([sessionId], await harness.Store.FindSessionsNotOwnedByAsync(GrainHarness.NodeId, [sessionId]));
+        Assert.True(await harness.Sessions.LoseOwnershipAsync(sessionId));
+        Assert.Equal([SessionCloseReason.Replaced], tab.Closes);
+        Assert.Equal("other-node", harness.Store.Session(sessionId)!.OwnerNode);
+    }
+
+    [Fact]
+    public async Task Another_users_claim_is_refused_and_changes_nothing()
+    {
+        using var harness = new GrainHarness();
+        var tab = new RecordingObserver();
+        var sessionId = await harness.Sessions.OpenAsync("alice", null, tab);
+        var before = harness.Store.Session(sessionId);
+        Assert.Null(await harness.Store.ClaimSessionAsync(sessionId, "mallory", "node-x"));
+        Assert.Equal(before, harness.Store.Session(sessionId));
+        var mallory = new RecordingObserver("socket-m");
+        Assert.NotEqual(sessionId, await harness.Sessions.OpenAsync("mallory", sessionId, mallory));
+        Assert.Empty(tab.Closes);
     }
 }

@@ -12,10 +12,14 @@ public sealed class GrainHarness : IDisposable
     {
         Delivery = delivery ?? new DeliveryOptions();
         DeliveryMonitor = new FixedOptionsMonitor<DeliveryOptions>(Delivery);
-        Grains = new GrainFactory(Store, Unused.Of<OrleansSync.Conversations.IConversationStore>(), new NoSockets(), DeliveryMonitor, Options.Create(new GrainOptions()), Time, NullLoggerFactory.Instance);
+        Grains = new GrainFactory(Store, Unused.Of<OrleansSync.Conversations.IConversationStore>(), new NoSockets(),
+            Unused.Of<OrleansSync.Cluster.IRoomOutbox>(), new NoClusterSignals(), Options.Create(new NodeOptions { Id = NodeId }), DeliveryMonitor,
+            Options.Create(new GrainOptions()), Time, NullLoggerFactory.Instance);
         Sessions = new SessionService(Grains);
         Publisher = new EventPublisher(Grains);
     }
+
+    public const string NodeId = "unit-node";
 
     public DeliveryOptions Delivery { get; }
     public IOptionsMonitor<DeliveryOptions> DeliveryMonitor { get; }

@@ -1,72 +1,238 @@
-using System.Collections.Concurrent;
 using OrleansSync.Storage;
 
 namespace OrleansSync.Tests.Infrastructure;
 
-/// <summary>An in-memory <see cref="ISessionStore"/> for unit tests of grain logic only (features are proven on SQLite).</summary>
+/// <summary>
+/// An in-memory <see cref="ISessionStore"/> with the same fencing and inbox rules as the SQL one, for unit tests
+/// of grain logic only (every feature is also proven against SQLite and PostgreSQL).
+/// </summary>
 public sealed class InMemorySessionStore : ISessionStore
 {
-    private readonly ConcurrentDictionary<string, SessionRecord> _sessions = new();
-    private readonly ConcurrentDictionary<string, SortedDictionary<long, StoredEvent>> _queues = new();
+    private readonly object _gate = new();
+    private readonly Dictionary<string, SessionRecord> _sessions = new();
+    private readonly Dictionary<string, SortedDictionary<long, StoredEvent>> _queues = new();
+    private readonly List<(long Id, string SessionId, InboxEvent Event)> _inbox = [];
+    private long _nextInboxId = 1;
 
-    public int QueuedCount(string sessionId) => _queues.TryGetValue(sessionId, out var q) ? q.Count : 0;
-    public SessionRecord? Session(string sessionId) => _sessions.GetValueOrDefault(sessionId);
-
-    public Task<SessionRecord?> LoadSessionAsync(string sessionId, CancellationToken cancellationToken = default) =>
-        Task.FromResult(_sessions.GetValueOrDefault(sessionId));
-
-    public Task<IReadOnlyList<StoredEvent>> LoadQueueAsync(string sessionId, CancellationToken cancellationToken = default) =>
-        Task.FromResult<IReadOnlyList<StoredEvent>>(_queues.TryGetValue(sessionId, out var q) ? q.Values.ToList() : []);
-
-    public Task<IReadOnlyList<string>> LoadUserSessionIdsAsync(string userId, CancellationToken cancellationToken = default) =>
-        Task.FromResult<IReadOnlyList<string>>(_sessions.Values.Where(s => s.UserId == userId).Select(s => s.SessionId).ToList());
-
-    public Task<IReadOnlyList<string>> FindExpiredSessionsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default) =>
-        Task.FromResult<IReadOnlyList<string>>(_sessions.Values.Where(s => s.RetentionDeadline <= now).Take(limit).Select(s => s.SessionId).ToList());
-
-    public Task StartRetentionForOrphansAsync(DateTimeOffset deadline, CancellationToken cancellationToken = default)
+    public int QueuedCount(string sessionId)
     {
-        foreach (var s in _sessions.Values.Where(s => s.RetentionDeadline is null && !s.NeedFullSync))
-        {
-            _sessions[s.SessionId] = s with { RetentionDeadline = deadline };
-        }
+        lock (_gate) return _queues.TryGetValue(sessionId, out var q) ? q.Count : 0;
+    }
+
+    public int InboxCount(string sessionId)
+    {
+        lock (_gate) return _inbox.Count(i => i.SessionId == sessionId);
+    }
+
+    public SessionRecord? Session(string sessionId)
+    {
+        lock (_gate) return _sessions.GetValueOrDefault(sessionId);
+    }
+
+    public Task CreateSessionAsync(SessionRecord session, CancellationToken cancellationToken = default)
+    {
+        lock (_gate) _sessions.Add(session.SessionId, session);
         return Task.CompletedTask;
+    }
+
+    public Task<ClaimedSession?> ClaimSessionAsync(string sessionId, string userId, string nodeId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (!_sessions.TryGetValue(sessionId, out var session) || session.UserId != userId)
+            {
+                return Task.FromResult<ClaimedSession?>(null);
+            }
+            var claimed = session with { OwnerNode = nodeId, Epoch = session.Epoch + 1 };
+            _sessions[sessionId] = claimed;
+            var queue = _queues.TryGetValue(sessionId, out var q) ? q.Values.ToList() : [];
+            var inbox = _inbox.Where(i => i.SessionId == sessionId).Select(i => i.Event).ToList();
+            return Task.FromResult<ClaimedSession?>(new ClaimedSession(claimed, queue, inbox, session.OwnerNode));
+        }
+    }
+
+    public Task<IReadOnlyList<UserSession>> LoadUserSessionsAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate) return Task.FromResult<IReadOnlyList<UserSession>>(
+            _sessions.Values.Where(s => s.UserId == userId).Select(s => new UserSession(s.SessionId, s.OwnerNode)).ToList());
+    }
+
+    public Task<IReadOnlyList<InboxEvent>> LoadInboxAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate) return Task.FromResult<IReadOnlyList<InboxEvent>>(_inbox.Where(i => i.SessionId == sessionId).Select(i => i.Event).ToList());
+    }
+
+    public Task<IReadOnlyList<string>> FindOwnedSessionsWithInboxAsync(string nodeId, int limit, CancellationToken cancellationToken = default)
+    {
+        lock (_gate) return Task.FromResult<IReadOnlyList<string>>(_inbox.Select(i => i.SessionId).Distinct()
+            .Where(id => _sessions.TryGetValue(id, out var s) && s.OwnerNode == nodeId).Take(limit).ToList());
+    }
+
+    public Task<IReadOnlyList<string>> FindSessionsNotOwnedByAsync(string nodeId, IReadOnlyList<string> sessionIds, CancellationToken cancellationToken = default)
+    {
+        lock (_gate) return Task.FromResult<IReadOnlyList<string>>(
+            sessionIds.Where(id => !_sessions.TryGetValue(id, out var s) || s.OwnerNode != nodeId).ToList());
+    }
+
+    public Task<int> ExpireSessionsAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var expired = _sessions.Values.Where(s => s.RetentionDeadline <= now && s.OwnerNode is null).ToList();
+            foreach (var s in expired)
+            {
+                _queues.Remove(s.SessionId);
+                _inbox.RemoveAll(i => i.SessionId == s.SessionId);
+                _sessions[s.SessionId] = s with { NeedFullSync = true, RetentionDeadline = null, Epoch = s.Epoch + 1 };
+            }
+            return Task.FromResult(expired.Count);
+        }
+    }
+
+    public Task<int> FlagOverflowingSessionsAsync(int maxQueued, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var overflowing = _sessions.Values.Where(s => s.OwnerNode is null && !s.NeedFullSync
+                && _inbox.Count(i => i.SessionId == s.SessionId) > 0
+                && _inbox.Count(i => i.SessionId == s.SessionId) + (_queues.TryGetValue(s.SessionId, out var q) ? q.Count : 0) > maxQueued).ToList();
+            foreach (var s in overflowing)
+            {
+                _queues.Remove(s.SessionId);
+                _inbox.RemoveAll(i => i.SessionId == s.SessionId);
+                _sessions[s.SessionId] = s with { NeedFullSync = true, RetentionDeadline = null, Epoch = s.Epoch + 1 };
+            }
+            return Task.FromResult(overflowing.Count);
+        }
+    }
+
+    public Task<int> ReleaseSessionsOfNodeAsync(string nodeId, DateTimeOffset deadline, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var owned = _sessions.Values.Where(s => s.OwnerNode == nodeId).ToList();
+            foreach (var s in owned)
+            {
+                _sessions[s.SessionId] = s with { OwnerNode = null, Epoch = s.Epoch + 1, RetentionDeadline = s.NeedFullSync ? null : deadline };
+            }
+            return Task.FromResult(owned.Count);
+        }
     }
 
     public Task SaveSessionAsync(SessionRecord session)
     {
-        _sessions[session.SessionId] = session;
-        return Task.CompletedTask;
-    }
-
-    public Task DeleteSessionAsync(string sessionId)
-    {
-        _sessions.TryRemove(sessionId, out _);
-        _queues.TryRemove(sessionId, out _);
-        return Task.CompletedTask;
-    }
-
-    public Task AppendEventAsync(string sessionId, long sequence, string eventId, byte[] frame)
-    {
-        var queue = _queues.GetOrAdd(sessionId, _ => new SortedDictionary<long, StoredEvent>());
-        lock (queue) queue[sequence] = new StoredEvent(sequence, eventId, frame);
-        return Task.CompletedTask;
-    }
-
-    public Task RemoveEventAsync(string sessionId, long sequence)
-    {
-        if (_queues.TryGetValue(sessionId, out var queue))
+        lock (_gate)
         {
-            lock (queue) queue.Remove(sequence);
+            if (Current(session.SessionId, session.Epoch))
+            {
+                _sessions[session.SessionId] = session;
+            }
         }
         return Task.CompletedTask;
     }
 
-    public Task ClearQueueAsync(string sessionId)
+    public Task DeleteSessionAsync(string sessionId, long epoch)
     {
-        _queues.TryRemove(sessionId, out _);
+        lock (_gate)
+        {
+            if (Current(sessionId, epoch))
+            {
+                _sessions.Remove(sessionId);
+                _queues.Remove(sessionId);
+                _inbox.RemoveAll(i => i.SessionId == sessionId);
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task AppendEventAsync(string sessionId, long epoch, long sequence, string eventId, byte[] frame)
+    {
+        lock (_gate)
+        {
+            if (!TryInsert(sessionId, epoch, sequence, eventId, frame))
+            {
+                InsertInbox(sessionId, eventId, frame);
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task MoveInboxEventAsync(string sessionId, long epoch, long inboxId, long sequence, string eventId, byte[] frame)
+    {
+        lock (_gate)
+        {
+            if (TryInsert(sessionId, epoch, sequence, eventId, frame))
+            {
+                _inbox.RemoveAll(i => i.Id == inboxId);
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task DropInboxEventAsync(long inboxId)
+    {
+        lock (_gate) _inbox.RemoveAll(i => i.Id == inboxId);
+        return Task.CompletedTask;
+    }
+
+    public Task AppendInboxAsync(string sessionId, string eventId, byte[] frame)
+    {
+        lock (_gate) InsertInbox(sessionId, eventId, frame);
+        return Task.CompletedTask;
+    }
+
+    public Task RemoveEventAsync(string sessionId, string eventId)
+    {
+        lock (_gate)
+        {
+            if (_queues.TryGetValue(sessionId, out var queue))
+            {
+                foreach (var key in queue.Where(e => e.Value.EventId == eventId).Select(e => e.Key).ToList())
+                {
+                    queue.Remove(key);
+                }
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task ClearQueueAsync(string sessionId, long epoch)
+    {
+        lock (_gate)
+        {
+            if (Current(sessionId, epoch))
+            {
+                _queues.Remove(sessionId);
+                _inbox.RemoveAll(i => i.SessionId == sessionId);
+            }
+        }
         return Task.CompletedTask;
     }
 
     public Task PingAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    private bool Current(string sessionId, long epoch) => _sessions.TryGetValue(sessionId, out var s) && s.Epoch == epoch;
+
+    private bool TryInsert(string sessionId, long epoch, long sequence, string eventId, byte[] frame)
+    {
+        if (!Current(sessionId, epoch))
+        {
+            return false;
+        }
+        if (!_queues.TryGetValue(sessionId, out var queue))
+        {
+            _queues[sessionId] = queue = new SortedDictionary<long, StoredEvent>();
+        }
+        queue[sequence] = new StoredEvent(sequence, eventId, frame);
+        return true;
+    }
+
+    private void InsertInbox(string sessionId, string eventId, byte[] frame)
+    {
+        if (_sessions.TryGetValue(sessionId, out var s) && !s.NeedFullSync)
+        {
+            var id = _nextInboxId++;
+            _inbox.Add((id, sessionId, new InboxEvent(id, eventId, frame)));
+        }
+    }
 }

@@ -25,6 +25,8 @@ public sealed class NoSockets : ISocketDirectory
         return false;
     }
 
+    public IReadOnlyList<string> AttachedSessionIds() => [];
+
     public bool TryGetIdentity(string socketId, out RoomCaller identity)
     {
         identity = null!;

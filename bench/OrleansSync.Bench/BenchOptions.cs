@@ -1,0 +1,81 @@
+namespace OrleansSync.Bench;
+
+/// <summary>Scale and durations of a run; <c>--quick</c> (default, about a minute) or <c>--full</c> (a few minutes), each value overridable.</summary>
+public sealed class BenchOptions
+{
+    public int Users { get; set; } = 100;
+    public int SessionsPerUser { get; set; } = 10;
+    public TimeSpan Warmup { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan Saturation { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan LatencyRun { get; set; } = TimeSpan.FromSeconds(5);
+    public double LatencyRate { get; set; } = 1000;
+    public int IdleBase { get; set; } = 1000;
+    public int IdleTarget { get; set; } = 10_000;
+    public TimeSpan Hold { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan Settle { get; set; } = TimeSpan.FromSeconds(2);
+    public int EventsInFlight { get; set; } = 200;
+    public int HttpConnections { get; set; } = 32;
+    public string[] Servers { get; set; } = ["node", "baseline"];
+    public string? NodeDll { get; set; }
+    public string? BaselineDll { get; set; }
+    public string? ResultsFile { get; set; }
+    public bool RunLoad { get; set; } = true;
+    public bool RunIdle { get; set; } = true;
+
+    /// <summary>Extra environment for both servers (e.g. DOTNET_gcServer=0 to see how much of the idle cost is GC slack).</summary>
+    public Dictionary<string, string> ServerEnvironment { get; } = [];
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var options = new BenchOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var name = args[i];
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value");
+            switch (name)
+            {
+                case "--quick": break;
+                case "--full":
+                    options.Warmup = TimeSpan.FromSeconds(5);
+                    options.Saturation = TimeSpan.FromSeconds(20);
+                    options.LatencyRun = TimeSpan.FromSeconds(20);
+                    options.Hold = TimeSpan.FromSeconds(15);
+                    options.Settle = TimeSpan.FromSeconds(5);
+                    break;
+                case "--users": options.Users = int.Parse(Next()); break;
+                case "--sessions": options.SessionsPerUser = int.Parse(Next()); break;
+                case "--warmup": options.Warmup = Seconds(Next()); break;
+                case "--saturation": options.Saturation = Seconds(Next()); break;
+                case "--latency": options.LatencyRun = Seconds(Next()); break;
+                case "--rate": options.LatencyRate = double.Parse(Next()); break;
+                case "--idle-base": options.IdleBase = int.Parse(Next()); break;
+                case "--idle": options.IdleTarget = int.Parse(Next()); break;
+                case "--hold": options.Hold = Seconds(Next()); break;
+                case "--settle": options.Settle = Seconds(Next()); break;
+                case "--in-flight": options.EventsInFlight = int.Parse(Next()); break;
+                case "--http": options.HttpConnections = int.Parse(Next()); break;
+                case "--only": options.Servers = [Next()]; break;
+                case "--node-dll": options.NodeDll = Next(); break;
+                case "--baseline-dll": options.BaselineDll = Next(); break;
+                case "--results": options.ResultsFile = Next(); break;
+                case "--phases":
+                    var phases = Next().Split(',');
+                    options.RunLoad = phases.Contains("load");
+                    options.RunIdle = phases.Contains("idle");
+                    break;
+                case "--server-env":
+                    var pair = Next().Split('=', 2);
+                    options.ServerEnvironment[pair[0]] = pair.Length > 1 ? pair[1] : "";
+                    break;
+                default: throw new ArgumentException($"unknown option {name}");
+            }
+        }
+        if (options.IdleTarget % options.SessionsPerUser != 0 || options.IdleBase % options.SessionsPerUser != 0 || options.IdleBase >= options.IdleTarget)
+        {
+            throw new ArgumentException("--idle-base < --idle, both multiples of --sessions");
+        }
+        return options;
+    }
+
+    private static TimeSpan Seconds(string value) => TimeSpan.FromSeconds(double.Parse(value));
+}

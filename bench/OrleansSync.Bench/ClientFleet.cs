@@ -1,0 +1,38 @@
+using System.Collections.Concurrent;
+using System.Text;
+
+namespace OrleansSync.Bench;
+
+/// <summary>Many <see cref="AckingClient"/>s against one server: users u0…u(n-1), each with several sessions.</summary>
+public sealed class ClientFleet(Uri socketAddress, BenchTokens tokens, DeliveryStats stats)
+{
+    private const int ConnectParallelism = 32;
+    private readonly ConcurrentBag<AckingClient> _clients = [];
+
+    public int Count => _clients.Count;
+
+    public int OpenCount => _clients.Count(c => c.IsOpen);
+
+    /// <summary>Opens <paramref name="sessionsPerUser"/> authenticated sockets for each user in [firstUser, firstUser+users).</summary>
+    public async Task ConnectAsync(int firstUser, int users, int sessionsPerUser, CancellationToken cancellationToken)
+    {
+        var slots = Enumerable.Range(firstUser, users).SelectMany(user => Enumerable.Repeat(user, sessionsPerUser));
+        await Parallel.ForEachAsync(slots, new ParallelOptions { MaxDegreeOfParallelism = ConnectParallelism, CancellationToken = cancellationToken },
+            async (user, token) =>
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+                timeout.CancelAfter(TimeSpan.FromSeconds(30));
+                _clients.Add(await AckingClient.ConnectAsync(socketAddress, AuthFrame(user), stats, timeout.Token).ConfigureAwait(false));
+            }).ConfigureAwait(false);
+    }
+
+    public async Task AbortAllAsync()
+    {
+        await Parallel.ForEachAsync(_clients, new ParallelOptions { MaxDegreeOfParallelism = 64 },
+            async (client, _) => await client.AbortAsync().ConfigureAwait(false)).ConfigureAwait(false);
+        _clients.Clear();
+    }
+
+    private byte[] AuthFrame(int user) =>
+        Encoding.UTF8.GetBytes($$"""{"type":"auth","token":"{{tokens.For(BenchUsers.Name(user))}}","session_id":null}""");
+}

@@ -1,0 +1,58 @@
+using System.Diagnostics;
+using System.Net.WebSockets;
+
+namespace OrleansSync.Bench;
+
+/// <summary>What every client reports to: deliveries (counted when acked), latencies of the recorded range, closes.</summary>
+public sealed class DeliveryStats
+{
+    private long _delivered;
+    private long _serverClosed;
+    private long _slowConsumerClosed;
+    private long _lost;
+    private long _recordFrom = long.MaxValue;
+    private long _recordTo = long.MaxValue;
+
+    public LatencyHistogram Latency { get; private set; } = new();
+
+    /// <summary>Publish window to release as deliveries arrive (closed-loop saturation), or null.</summary>
+    public PublishWindow? Window { get; set; }
+
+    public long Delivered => Interlocked.Read(ref _delivered);
+    public long ServerClosed => Interlocked.Read(ref _serverClosed);
+    public long SlowConsumerClosed => Interlocked.Read(ref _slowConsumerClosed);
+    public long Lost => Interlocked.Read(ref _lost);
+
+    /// <summary>Records latency only for events whose seq is in [from, to), so warm-up and other phases never mix in.</summary>
+    public void RecordLatencyFor(long fromSeq, long toSeq)
+    {
+        Latency = new LatencyHistogram();
+        Volatile.Write(ref _recordTo, toSeq);
+        Volatile.Write(ref _recordFrom, fromSeq);
+    }
+
+    /// <summary>Called after the ack of an event was sent.</summary>
+    public void OnDelivered(long seq, long sentTimestamp)
+    {
+        Interlocked.Increment(ref _delivered);
+        if (seq >= Volatile.Read(ref _recordFrom) && seq < Volatile.Read(ref _recordTo))
+        {
+            Latency.Record((long)Stopwatch.GetElapsedTime(sentTimestamp).TotalMicroseconds);
+        }
+        Window?.OnDelivered(seq);
+    }
+
+    public void OnServerClosed(WebSocketCloseStatus? status)
+    {
+        Interlocked.Increment(ref _serverClosed);
+        if ((int?)status == SlowConsumerCloseCode)
+        {
+            Interlocked.Increment(ref _slowConsumerClosed);
+        }
+    }
+
+    public void OnLost() => Interlocked.Increment(ref _lost);
+
+    /// <summary>The node's close code for a socket whose outbound buffer overflowed.</summary>
+    public const int SlowConsumerCloseCode = 4004;
+}

@@ -1,0 +1,131 @@
+using System.Buffers.Text;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+
+namespace OrleansSync.Bench;
+
+/// <summary>
+/// Posts bench events <c>{"type":"bench","seq":N,"t":TICKS}</c> to <c>POST /api/users/{user}/events</c>,
+/// user = seq modulo the user count. <c>t</c> is the Stopwatch timestamp the event was due, so latency
+/// includes any time the publisher itself fell behind (no coordinated omission).
+/// </summary>
+public sealed class Publisher : IDisposable
+{
+    private static readonly MediaTypeHeaderValue Json = new("application/json");
+    private readonly HttpClient _http;
+    private readonly int _users;
+    private long _failed;
+
+    public Publisher(Uri baseAddress, string apiKey, int users, int maxConnections)
+    {
+        _users = users;
+        _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = maxConnections, UseProxy = false })
+        {
+            BaseAddress = baseAddress,
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+        _http.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
+    }
+
+    /// <summary>Publishes that did not get 202.</summary>
+    public long Failed => Interlocked.Read(ref _failed);
+
+    /// <summary>
+    /// Publishes as fast as <paramref name="window"/> allows with <paramref name="concurrency"/> requests in flight,
+    /// from seq <paramref name="firstSeq"/> on, until <paramref name="duration"/> ends. Returns the next unused seq.
+    /// </summary>
+    public async Task<long> RunClosedLoopAsync(long firstSeq, TimeSpan duration, int concurrency, int fanOut, PublishWindow window)
+    {
+        var next = firstSeq - 1;
+        using var stop = new CancellationTokenSource(duration);
+        var workers = Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            try
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    var seq = Interlocked.Increment(ref next);
+                    await window.AcquireAsync(seq, fanOut, stop.Token).ConfigureAwait(false);
+                    await PostAsync(seq, Stopwatch.GetTimestamp()).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // Duration over while waiting for room.
+            }
+        }).ToArray();
+        await Task.WhenAll(workers).ConfigureAwait(false);
+        return Interlocked.Read(ref next) + 1;
+    }
+
+    /// <summary>Publishes <paramref name="count"/> events at <paramref name="perSecond"/> on a fixed schedule, at most <paramref name="maxInFlight"/> at once.</summary>
+    public async Task RunOpenLoopAsync(long firstSeq, long count, double perSecond, int maxInFlight)
+    {
+        using var inFlight = new SemaphoreSlim(maxInFlight, maxInFlight);
+        var pending = new List<Task>();
+        var start = Stopwatch.GetTimestamp();
+        var ticksPerEvent = Stopwatch.Frequency / perSecond;
+        for (long i = 0; i < count; i++)
+        {
+            var due = start + (long)(i * ticksPerEvent);
+            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+            if (wait > TimeSpan.FromMilliseconds(1))
+            {
+                await Task.Delay(wait).ConfigureAwait(false);
+            }
+            await inFlight.WaitAsync().ConfigureAwait(false);
+            pending.Add(PostReleasingAsync(firstSeq + i, due, inFlight));
+        }
+        await Task.WhenAll(pending).ConfigureAwait(false);
+    }
+
+    private async Task PostReleasingAsync(long seq, long dueTimestamp, SemaphoreSlim inFlight)
+    {
+        try
+        {
+            await PostAsync(seq, dueTimestamp).ConfigureAwait(false);
+        }
+        finally
+        {
+            inFlight.Release();
+        }
+    }
+
+    private async Task PostAsync(long seq, long dueTimestamp)
+    {
+        var body = new byte[64];
+        var length = Write(body, seq, dueTimestamp);
+        using var content = new ByteArrayContent(body, 0, length);
+        content.Headers.ContentType = Json;
+        try
+        {
+            using var response = await _http.PostAsync($"api/users/{BenchUsers.Name((int)(seq % _users))}/events", content).ConfigureAwait(false);
+            if (response.StatusCode != HttpStatusCode.Accepted)
+            {
+                Interlocked.Increment(ref _failed);
+            }
+        }
+        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
+        {
+            Interlocked.Increment(ref _failed);
+        }
+    }
+
+    private static int Write(Span<byte> body, long seq, long timestamp)
+    {
+        var at = 0;
+        "{\"type\":\"bench\",\"seq\":"u8.CopyTo(body);
+        at += 22;
+        Utf8Formatter.TryFormat(seq, body[at..], out var written);
+        at += written;
+        ",\"t\":"u8.CopyTo(body[at..]);
+        at += 5;
+        Utf8Formatter.TryFormat(timestamp, body[at..], out written);
+        at += written;
+        body[at++] = (byte)'}';
+        return at;
+    }
+
+    public void Dispose() => _http.Dispose();
+}

@@ -1,0 +1,56 @@
+using System.Globalization;
+using System.Text;
+
+namespace OrleansSync.Bench;
+
+/// <summary>The node-vs-baseline table with the issue's targets, as Markdown (readable in a terminal too).</summary>
+public static class ResultTable
+{
+    private const double MaxKilobytesPerIdleConnection = 12;
+
+    public static string Render(ServerFigures? node, ServerFigures? baseline, BenchOptions options)
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"| measure | node | baseline | node/baseline | target | result |");
+        text.AppendLine("|---|---:|---:|---:|---|---|");
+        Row(text, "acked deliveries/s at saturation", node?.DeliveriesPerSecond, baseline?.DeliveriesPerSecond, "F0",
+            "≥ 0.5 × baseline", Ratio(node?.DeliveriesPerSecond, baseline?.DeliveriesPerSecond) is { } r1 ? r1 >= 0.5 : null);
+        Row(text, "publishes/s at saturation", node?.PublishesPerSecond, baseline?.PublishesPerSecond, "F0", "", null);
+        Row(text, $"publish→receive p50 at {options.LatencyRate:F0}/s (ms)", node?.P50Milliseconds, baseline?.P50Milliseconds, "F2", "", null);
+        Row(text, $"publish→receive p99 at {options.LatencyRate:F0}/s (ms)", node?.P99Milliseconds, baseline?.P99Milliseconds, "F2",
+            "≤ 2 × baseline", Ratio(node?.P99Milliseconds, baseline?.P99Milliseconds) is { } r2 ? r2 <= 2 : null);
+        Row(text, "achieved publish rate in that run (/s)", node?.AchievedRate, baseline?.AchievedRate, "F0", "", null);
+        Row(text, "deliveries missing in that run", node?.MissingDeliveries, baseline?.MissingDeliveries, "F0", "0", null);
+        Row(text, "sockets closed by the server (4004 slow consumer)", node?.ServerClosedSockets, baseline?.ServerClosedSockets, "F0", "0", null,
+            $" ({node?.SlowConsumerCloses.ToString(CultureInfo.InvariantCulture) ?? "-"} / {baseline?.SlowConsumerCloses.ToString(CultureInfo.InvariantCulture) ?? "-"})");
+        Row(text, $"RSS KiB per idle authenticated socket ({options.IdleBase}→{options.IdleTarget})", node?.BytesPerIdleConnection / 1024,
+            baseline?.BytesPerIdleConnection / 1024, "F1", $"node ≤ {MaxKilobytesPerIdleConnection} KB",
+            node is null || double.IsNaN(node.BytesPerIdleConnection) ? null : node.BytesPerIdleConnection / 1024 <= MaxKilobytesPerIdleConnection);
+        text.AppendLine($"| {options.IdleTarget:N0} authenticated sockets held | {Held(node, options)} | {Held(baseline, options)} | | node holds all | {Verdict(node is null ? null : node.IdleHeld)} |");
+        foreach (var figures in new[] { node, baseline })
+        {
+            foreach (var problem in figures?.Problems ?? [])
+            {
+                text.AppendLine($"\n{figures!.Server}: {problem}");
+            }
+        }
+        return text.ToString();
+    }
+
+    private static void Row(StringBuilder text, string measure, double? node, double? baseline, string format, string target, bool? pass, string suffix = "")
+    {
+        var ratio = Ratio(node, baseline);
+        text.AppendLine($"| {measure} | {Show(node, format)} | {Show(baseline, format)} | {(ratio is { } r ? r.ToString("F2", CultureInfo.InvariantCulture) : "")} | {target} | {Verdict(pass)}{suffix} |");
+    }
+
+    private static double? Ratio(double? node, double? baseline) =>
+        node is { } n && baseline is { } b && !double.IsNaN(n) && !double.IsNaN(b) && b != 0 ? n / b : null;
+
+    private static string Show(double? value, string format) =>
+        value is { } v && !double.IsNaN(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "-";
+
+    private static string Held(ServerFigures? figures, BenchOptions options) => figures is null ? "-"
+        : $"{(figures.IdleHeld ? "yes" : "no")} ({figures.IdleOpened}/{options.IdleTarget} open, {figures.IdleDelivered} got the check event)";
+
+    private static string Verdict(bool? pass) => pass switch { true => "PASS", false => "FAIL", null => "" };
+}

@@ -1,0 +1,137 @@
+using System.Diagnostics;
+
+namespace OrleansSync.Bench;
+
+/// <summary>Runs every phase against one server: saturation, fixed rate, then idle connections on a fresh process.</summary>
+public sealed class ServerBenchmark(BenchOptions options, BenchTokens tokens, string signingKey, string apiKey, string workDirectory)
+{
+    private const int OpenLoopMaxInFlight = 256;
+
+    public async Task<ServerFigures> RunAsync(ServerUnderTest server)
+    {
+        var figures = new ServerFigures(server.Name);
+        try
+        {
+            if (options.RunLoad)
+            {
+                await RunLoadAsync(server, figures);
+            }
+        }
+        catch (Exception exception)
+        {
+            figures.Problems.Add("load phases: " + exception.Message);
+            Say(server.Name, "load phases failed: " + exception);
+        }
+        try
+        {
+            if (options.RunIdle)
+            {
+                await RunIdleAsync(server, figures);
+            }
+        }
+        catch (Exception exception)
+        {
+            figures.Problems.Add("idle phase: " + exception.Message);
+            Say(server.Name, "idle phase failed: " + exception);
+        }
+        return figures;
+    }
+
+    private async Task RunLoadAsync(ServerUnderTest server, ServerFigures figures)
+    {
+        await using var process = await server.StartAsync(signingKey, apiKey, workDirectory, options.ServerEnvironment);
+        var stats = new DeliveryStats();
+        var fleet = new ClientFleet(process.SocketAddress, tokens, stats);
+        var sessions = options.SessionsPerUser;
+        var started = Stopwatch.GetTimestamp();
+        await fleet.ConnectAsync(0, options.Users, sessions, CancellationToken.None);
+        Say(server.Name, $"{fleet.Count} clients authenticated in {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
+        using var publisher = new Publisher(process.BaseAddress, apiKey, options.Users, options.HttpConnections);
+
+        // Saturation: as fast as the server completes deliveries, with a bounded number of events in flight.
+        var window = new PublishWindow(options.EventsInFlight);
+        stats.Window = window;
+        var seq = await publisher.RunClosedLoopAsync(1, options.Warmup, options.HttpConnections, sessions, window);
+        var deliveredBefore = stats.Delivered;
+        var firstMeasured = seq;
+        started = Stopwatch.GetTimestamp();
+        seq = await publisher.RunClosedLoopAsync(seq, options.Saturation, options.HttpConnections, sessions, window);
+        var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        figures.DeliveriesPerSecond = (stats.Delivered - deliveredBefore) / elapsed;
+        figures.PublishesPerSecond = (seq - firstMeasured) / elapsed;
+        Say(server.Name, $"saturation: {figures.DeliveriesPerSecond:F0} acked deliveries/s ({figures.PublishesPerSecond:F0} publishes/s)");
+        await WaitUntilAsync(() => stats.Delivered >= (seq - 1) * sessions, TimeSpan.FromSeconds(15));
+        stats.Window = null;
+
+        // Fixed rate: latency from the moment each publish was due to the moment its socket received it.
+        var count = (long)(options.LatencyRate * options.LatencyRun.TotalSeconds);
+        stats.RecordLatencyFor(seq, seq + count);
+        started = Stopwatch.GetTimestamp();
+        await publisher.RunOpenLoopAsync(seq, count, options.LatencyRate, OpenLoopMaxInFlight);
+        figures.AchievedRate = count / Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var expected = count * sessions;
+        await WaitUntilAsync(() => stats.Latency.Count >= expected, TimeSpan.FromSeconds(15));
+        figures.MissingDeliveries = expected - stats.Latency.Count;
+        figures.P50Milliseconds = stats.Latency.Percentile(0.50) / 1000;
+        figures.P99Milliseconds = stats.Latency.Percentile(0.99) / 1000;
+        Say(server.Name, $"at {options.LatencyRate:F0} publishes/s (achieved {figures.AchievedRate:F0}): p50 {figures.P50Milliseconds:F2} ms, p99 {figures.P99Milliseconds:F2} ms, missing {figures.MissingDeliveries}");
+
+        figures.FailedPublishes = publisher.Failed;
+        figures.ServerClosedSockets = stats.ServerClosed;
+        figures.SlowConsumerCloses = stats.SlowConsumerClosed;
+        if (stats.Lost > 0 || publisher.Failed > 0)
+        {
+            figures.Problems.Add($"{stats.Lost} client sockets dropped without a close frame, {publisher.Failed} publishes not accepted during load");
+        }
+        await fleet.AbortAllAsync();
+    }
+
+    private async Task RunIdleAsync(ServerUnderTest server, ServerFigures figures)
+    {
+        await using var process = await server.StartAsync(signingKey, apiKey, workDirectory, options.ServerEnvironment);
+        var stats = new DeliveryStats();
+        var fleet = new ClientFleet(process.SocketAddress, tokens, stats);
+        var sessions = options.SessionsPerUser;
+        try
+        {
+            await fleet.ConnectAsync(0, options.IdleBase / sessions, sessions, CancellationToken.None);
+            await Task.Delay(options.Settle);
+            figures.ResidentAtBase = process.ResidentBytes();
+            var started = Stopwatch.GetTimestamp();
+            await fleet.ConnectAsync(options.IdleBase / sessions, (options.IdleTarget - options.IdleBase) / sessions, sessions, CancellationToken.None);
+            Say(server.Name, $"{fleet.Count} idle clients authenticated ({Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s for the last {options.IdleTarget - options.IdleBase})");
+            await Task.Delay(options.Settle);
+            figures.ResidentAtTarget = process.ResidentBytes();
+            figures.BytesPerIdleConnection = (double)(figures.ResidentAtTarget - figures.ResidentAtBase) / (options.IdleTarget - options.IdleBase);
+            Say(server.Name, $"RSS {figures.ResidentAtBase / 1048576.0:F1} MiB at {options.IdleBase}, {figures.ResidentAtTarget / 1048576.0:F1} MiB at {options.IdleTarget}: {figures.BytesPerIdleConnection / 1024:F1} KiB per idle connection");
+
+            // Held: after the hold time every socket is still open and receives one event published to its user.
+            await Task.Delay(options.Hold);
+            figures.IdleOpened = fleet.OpenCount;
+            var users = options.IdleTarget / sessions;
+            using var publisher = new Publisher(process.BaseAddress, apiKey, users, options.HttpConnections);
+            await publisher.RunOpenLoopAsync(0, users, 1000, OpenLoopMaxInFlight);
+            await WaitUntilAsync(() => stats.Delivered >= options.IdleTarget, TimeSpan.FromSeconds(30));
+            figures.IdleDelivered = stats.Delivered;
+            figures.IdleHeld = figures.IdleOpened == options.IdleTarget && stats.Delivered == options.IdleTarget
+                && stats.ServerClosed == 0 && stats.Lost == 0 && publisher.Failed == 0;
+            Say(server.Name, $"held {figures.IdleOpened} open, {figures.IdleDelivered}/{options.IdleTarget} got the check event: {(figures.IdleHeld ? "held" : "NOT held")}");
+        }
+        finally
+        {
+            figures.IdleOpened = Math.Max(figures.IdleOpened, 0);
+            await fleet.AbortAllAsync();
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (!condition() && Stopwatch.GetTimestamp() < deadline)
+        {
+            await Task.Delay(50);
+        }
+    }
+
+    private static void Say(string server, string text) => Console.WriteLine($"[{DateTime.Now:HH:mm:ss}] {server}: {text}");
+}

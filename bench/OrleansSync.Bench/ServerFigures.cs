@@ -1,0 +1,32 @@
+namespace OrleansSync.Bench;
+
+/// <summary>Everything measured on one server.</summary>
+public sealed class ServerFigures(string server)
+{
+    public string Server { get; } = server;
+
+    // Saturation (closed loop, bounded events in flight).
+    public double DeliveriesPerSecond { get; set; } = double.NaN;
+    public double PublishesPerSecond { get; set; } = double.NaN;
+
+    // Fixed-rate run.
+    public double AchievedRate { get; set; } = double.NaN;
+    public double P50Milliseconds { get; set; } = double.NaN;
+    public double P99Milliseconds { get; set; } = double.NaN;
+    public long MissingDeliveries { get; set; }
+
+    // Both load runs.
+    public long FailedPublishes { get; set; }
+    public long ServerClosedSockets { get; set; }
+    public long SlowConsumerCloses { get; set; }
+
+    // Idle connections.
+    public long ResidentAtBase { get; set; }
+    public long ResidentAtTarget { get; set; }
+    public double BytesPerIdleConnection { get; set; } = double.NaN;
+    public int IdleOpened { get; set; }
+    public long IdleDelivered { get; set; }
+    public bool IdleHeld { get; set; }
+
+    public List<string> Problems { get; } = [];
+}

@@ -1,0 +1,29 @@
+namespace OrleansSync.Cluster;
+
+/// <summary>
+/// The cluster's membership, kept in the database (the arbiter): each node heartbeats its row; a node whose
+/// heartbeat is older than the timeout is dead, and one survivor cleans up after it.
+/// </summary>
+public interface INodeStore
+{
+    /// <summary>Inserts or refreshes this node's row.</summary>
+    Task HeartbeatAsync(string nodeId, string roles, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Nodes other than <paramref name="self"/> whose last heartbeat is before <paramref name="deadBefore"/>.</summary>
+    Task<IReadOnlyList<string>> FindDeadNodesAsync(string self, DateTimeOffset deadBefore, CancellationToken cancellationToken = default);
+
+    /// <summary>Live nodes and their roles (for the dashboard).</summary>
+    Task<IReadOnlyList<NodeInfo>> LoadNodesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Removes a node's row (after cleanup, or at a clean shutdown).</summary>
+    Task DeleteNodeAsync(string nodeId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> only if no other node is running work under the same name right now
+    /// (a PostgreSQL advisory lock; in-process on SQLite). Returns false if it did not run.
+    /// </summary>
+    Task<bool> TryRunExclusiveAsync(string name, Func<CancellationToken, Task> work, CancellationToken cancellationToken = default);
+}
+
+/// <summary>A node as the cluster sees it.</summary>
+public sealed record NodeInfo(string NodeId, string Roles, DateTimeOffset StartedAt, DateTimeOffset HeartbeatAt);

@@ -1,0 +1,215 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrleansSync.Conversations;
+using OrleansSync.Delivery;
+using OrleansSync.Diagnostics;
+using OrleansSync.Runtime;
+using OrleansSync.Storage;
+
+namespace OrleansSync.Cluster;
+
+/// <summary>
+/// This node's side of the cluster, each <see cref="ClusterOptions.HeartbeatInterval"/>: heartbeat; drain the
+/// inboxes of sessions it owns and its room outbox (what a lost wake-up would have said); close sockets of
+/// sessions another node claimed; and, on one node at a time, the sweeper: expire retention windows and clean
+/// up after dead nodes (their viewers leave, their sessions' retention clocks start). A single node runs the
+/// same loop against SQLite, with nobody else to hear from.
+/// </summary>
+public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore nodes, IRoomOutbox outbox, IConversationStore rooms,
+    GrainFactory grains, SessionService sessionService, ISocketDirectory sockets, IOptionsMonitor<ClusterOptions> cluster,
+    IOptionsMonitor<DeliveryOptions> delivery, IOptions<NodeOptions> node, NodeRoles roles, TimeProvider time, SyncMetrics metrics,
+    ILogger<NodeMaintenance> logger) : BackgroundService
+{
+    private const int BatchLimit = 500;
+    private const int OwnershipCheckEveryBeats = 5;
+    private readonly Channel<Wakeup> _wakeups = Channel.CreateBounded<Wakeup>(new BoundedChannelOptions(10_000)
+    {
+        FullMode = BoundedChannelFullMode.DropOldest, // a dropped wake-up is recovered by the next poll
+        SingleReader = true,
+    });
+    private long _beats;
+
+    private string NodeId => node.Value.Id!;
+
+    /// <summary>
+    /// Before serving: registers the node, and undoes what a previous run under the same id left behind
+    /// (its sessions start their retention clocks, its viewers leave their rooms).
+    /// </summary>
+    public async Task PrepareAsync(CancellationToken cancellationToken)
+    {
+        await nodes.HeartbeatAsync(NodeId, roles.Describe(), time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        await ForgetNodeAsync(NodeId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A wake-up from another node (never required for correctness: the poll covers it).</summary>
+    public void Wake(Wakeup wakeup) => _wakeups.Writer.TryWrite(wakeup);
+
+    /// <summary>One round of the loop (tests call it directly).</summary>
+    public async Task RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await nodes.HeartbeatAsync(NodeId, roles.Describe(), now, cancellationToken).ConfigureAwait(false);
+        foreach (var sessionId in await sessions.FindOwnedSessionsWithInboxAsync(NodeId, BatchLimit, cancellationToken).ConfigureAwait(false))
+        {
+            await sessionService.DrainInboxAsync(sessionId).ConfigureAwait(false);
+        }
+        await DrainOutboxAsync(cancellationToken).ConfigureAwait(false);
+        if (++_beats % OwnershipCheckEveryBeats == 0)
+        {
+            await CheckOwnershipAsync(cancellationToken).ConfigureAwait(false);
+        }
+        if (roles.Silo)
+        {
+            await nodes.TryRunExclusiveAsync("sweeper", SweepAsync, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var wakeups = HandleWakeupsAsync(stoppingToken);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(cluster.CurrentValue.HeartbeatInterval, time, stoppingToken).ConfigureAwait(false);
+                await RunOnceAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception exception)
+            {
+                Log.RoundFailed(logger, exception);
+            }
+        }
+        await wakeups.ConfigureAwait(false);
+    }
+
+    private async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var expired = await sessions.ExpireSessionsAsync(now, cancellationToken).ConfigureAwait(false);
+        if (expired > 0)
+        {
+            metrics.SessionsExpired(expired);
+            Log.Expired(logger, expired);
+        }
+        var overflowing = await sessions.FlagOverflowingSessionsAsync(delivery.CurrentValue.MaxQueuedPerSession, cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < overflowing; i++)
+        {
+            metrics.FullSyncFlagged(FullSyncReason.QueueOverflow);
+        }
+        foreach (var dead in await nodes.FindDeadNodesAsync(NodeId, now - cluster.CurrentValue.NodeTimeout, cancellationToken).ConfigureAwait(false))
+        {
+            Log.NodeDead(logger, dead);
+            await ForgetNodeAsync(dead, cancellationToken).ConfigureAwait(false);
+            await nodes.DeleteNodeAsync(dead, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A node's sockets are gone: its viewers leave (rooms hear attendance) and its sessions are released.</summary>
+    private async Task ForgetNodeAsync(string nodeId, CancellationToken cancellationToken)
+    {
+        var released = await sessions.ReleaseSessionsOfNodeAsync(nodeId, time.GetUtcNow() + delivery.CurrentValue.RetentionWindow, cancellationToken)
+            .ConfigureAwait(false);
+        await outbox.ForgetNodeSocketsAsync(nodeId, cancellationToken).ConfigureAwait(false);
+        var touched = await rooms.DeleteConnectionsOfNodeAsync(nodeId, cancellationToken).ConfigureAwait(false);
+        foreach (var room in touched)
+        {
+            await grains.Conversations.CallAsync(room.GrainKey, static room => room.RefreshAttendanceAsync(), cancellationToken).ConfigureAwait(false);
+        }
+        if (released > 0 || touched.Count > 0)
+        {
+            Log.NodeForgotten(logger, nodeId, released, touched.Count);
+        }
+    }
+
+    private async Task DrainOutboxAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var payloads = await outbox.TakeOutboxAsync(NodeId, BatchLimit, cancellationToken).ConfigureAwait(false);
+            foreach (var payload in payloads)
+            {
+                if (!sockets.TryGetSocket(payload.SocketId, out var socket, out _) || !socket.TrySend(payload.Frame))
+                {
+                    await grains.Conversations.CallAsync(new RoomKey(payload.ChurchId, payload.ConversationId).GrainKey, payload.SocketId,
+                        static (room, socketId) => room.LeaveAsync(socketId), cancellationToken).ConfigureAwait(false);
+                }
+            }
+            if (payloads.Count < BatchLimit)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task CheckOwnershipAsync(CancellationToken cancellationToken)
+    {
+        var attached = sockets.AttachedSessionIds();
+        if (attached.Count == 0)
+        {
+            return;
+        }
+        foreach (var lost in await sessions.FindSessionsNotOwnedByAsync(NodeId, attached, cancellationToken).ConfigureAwait(false))
+        {
+            await sessionService.LoseOwnershipAsync(lost).ConfigureAwait(false);
+        }
+    }
+
+    private async Task HandleWakeupsAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var wakeup in _wakeups.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    switch (wakeup.Kind)
+                    {
+                        case WakeupKind.Inbox:
+                            await sessionService.DrainInboxAsync(wakeup.SessionId!).ConfigureAwait(false);
+                            break;
+                        case WakeupKind.Claimed:
+                            if ((await sessions.FindSessionsNotOwnedByAsync(NodeId, [wakeup.SessionId!], stoppingToken).ConfigureAwait(false)).Count > 0)
+                            {
+                                await sessionService.LoseOwnershipAsync(wakeup.SessionId!).ConfigureAwait(false);
+                            }
+                            break;
+                        case WakeupKind.Outbox:
+                            await DrainOutboxAsync(stoppingToken).ConfigureAwait(false);
+                            break;
+                    }
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    Log.WakeupFailed(logger, wakeup.Kind, exception);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping
+        }
+    }
+}
+
+/// <summary>What a wake-up from another node asks for.</summary>
+public enum WakeupKind
+{
+    /// <summary>An event waits in a session's inbox.</summary>
+    Inbox,
+
+    /// <summary>Another node claimed a session this node held.</summary>
+    Claimed,
+
+    /// <summary>Room payloads wait in this node's outbox.</summary>
+    Outbox,
+}
+
+/// <summary>A wake-up for this node.</summary>
+public readonly record struct Wakeup(WakeupKind Kind, string? SessionId);

@@ -1,0 +1,30 @@
+namespace OrleansSync.Delivery;
+
+/// <summary>
+/// Wake-ups between nodes (PostgreSQL <c>LISTEN/NOTIFY</c> in a cluster; nothing on a single node).
+/// Only ever a hint: every node also polls for what a lost wake-up would have told it.
+/// </summary>
+public interface IClusterSignals
+{
+    /// <summary>An event waits in the inbox of a session owned by <paramref name="nodeId"/>.</summary>
+    void InboxChanged(string nodeId, string sessionId);
+
+    /// <summary>A session owned by <paramref name="previousOwner"/> was claimed by another node: its socket must close.</summary>
+    void SessionClaimed(string previousOwner, string sessionId);
+
+    /// <summary>A best-effort room payload waits in <paramref name="nodeId"/>'s outbox.</summary>
+    void OutboxChanged(string nodeId);
+}
+
+/// <summary>A single node has nobody to wake.</summary>
+public sealed class NoClusterSignals : IClusterSignals
+{
+    /// <inheritdoc />
+    public void InboxChanged(string nodeId, string sessionId) { }
+
+    /// <inheritdoc />
+    public void SessionClaimed(string previousOwner, string sessionId) { }
+
+    /// <inheritdoc />
+    public void OutboxChanged(string nodeId) { }
+}

@@ -1,0 +1,41 @@
+using OrleansSync.Runtime;
+using OrleansSync.Storage;
+
+namespace OrleansSync.Delivery;
+
+/// <summary>
+/// Delivers one event to one session wherever its socket is: straight into the local grain when this node
+/// owns the session and its socket is attached, otherwise into the session's durable inbox (and a wake-up
+/// for the owning node, if another node owns it). Used by user fan-out and by rooms.
+/// </summary>
+public sealed class SessionRouter(Lazy<GrainDirectory<SessionGrain>> sessions, ISessionStore store, string nodeId, IClusterSignals signals)
+{
+    /// <summary>This node's id.</summary>
+    public string NodeId => nodeId;
+
+    /// <summary>Routes the event; the returned task completes when it is durable.</summary>
+    public async ValueTask<Task> RouteAsync(string sessionId, string? ownerNode, string eventId, byte[] frame)
+    {
+        if (ownerNode == nodeId)
+        {
+            var result = await sessions.Value.CallAsync(sessionId, (eventId, frame),
+                static (session, e) => session.EnqueueAsync(e.eventId, e.frame)).ConfigureAwait(false);
+            if (result.Outcome != EnqueueOutcome.NotAttached)
+            {
+                return result.Durable;
+            }
+        }
+        var durable = store.AppendInboxAsync(sessionId, eventId, frame);
+        if (ownerNode is not null && ownerNode != nodeId)
+        {
+            return WakeOwnerAfterAsync(durable, ownerNode, sessionId);
+        }
+        return durable;
+    }
+
+    private async Task WakeOwnerAfterAsync(Task durable, string ownerNode, string sessionId)
+    {
+        await durable.ConfigureAwait(false);
+        signals.InboxChanged(ownerNode, sessionId);
+    }
+}
