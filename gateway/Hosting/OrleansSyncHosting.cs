@@ -16,6 +16,7 @@ using OrleansSync.Gateway.Sockets;
 using OrleansSync.Runtime;
 using OrleansSync.Storage;
 using OrleansSync.Storage.Ado;
+using OrleansSync.Storage.Postgres;
 
 namespace OrleansSync.Gateway.Hosting;
 
@@ -46,7 +47,19 @@ public static class OrleansSyncHosting
         services.AddSingleton<IRoomOutbox>(sp => sp.GetRequiredService<AdoSessionStore>());
         services.AddSingleton<IConversationStore, AdoConversationStore>();
         services.AddSingleton<INodeStore, AdoNodeStore>();
-        services.AddSingleton<IClusterSignals, NoClusterSignals>();
+        if (IsPostgres(configuration[$"{StoreOptions.SectionName}:{nameof(StoreOptions.Provider)}"]))
+        {
+            // A cluster: nodes wake each other with LISTEN/NOTIFY (a hint; each node also polls).
+            services.AddSingleton(sp => (PostgresDialect)sp.GetRequiredService<SqlDialect>());
+            services.AddSingleton(sp => new Lazy<NodeMaintenance>(sp.GetRequiredService<NodeMaintenance>));
+            services.AddSingleton<PostgresSignals>();
+            services.AddSingleton<IClusterSignals>(sp => sp.GetRequiredService<PostgresSignals>());
+            services.AddHostedService(sp => sp.GetRequiredService<PostgresSignals>());
+        }
+        else
+        {
+            services.AddSingleton<IClusterSignals, NoClusterSignals>();
+        }
         services.AddSingleton<RoomService>();
         services.AddSingleton<GrainFactory>();
         services.AddSingleton<SessionService>();
@@ -103,6 +116,9 @@ public static class OrleansSyncHosting
             app.Services.GetRequiredService<IOptions<NodeOptions>>().Value.Id, roles.Describe(),
             app.Services.GetRequiredService<IOptions<StoreOptions>>().Value.Provider, delivery.RetryInterval, delivery.MaxAttempts, delivery.RetentionWindow);
     }
+
+    private static bool IsPostgres(string? provider) =>
+        string.Equals(provider, "Postgres", StringComparison.OrdinalIgnoreCase) || string.Equals(provider, "PostgreSQL", StringComparison.OrdinalIgnoreCase);
 
     private static void TryAddTimeProvider(this IServiceCollection services)
     {

@@ -1,4 +1,5 @@
 using OrleansSync.Storage.Ado;
+using OrleansSync.Storage.Postgres;
 using OrleansSync.Storage.Sqlite;
 
 namespace OrleansSync.Storage;
@@ -13,8 +14,9 @@ public static class StoreFactory
     public static SqlDialect CreateDialect(StoreOptions options) => options.Provider.ToLowerInvariant() switch
     {
         "sqlite" => new SqliteDialect(string.IsNullOrWhiteSpace(options.ConnectionString) ? DefaultSqliteConnectionString : options.ConnectionString),
-        "postgres" or "postgresql" => throw new InvalidOperationException(
-            "Store:Provider=Postgres is not available in this build yet; use Sqlite."),
+        "postgres" or "postgresql" => new PostgresDialect(string.IsNullOrWhiteSpace(options.ConnectionString)
+            ? throw new InvalidOperationException("Store:Provider=Postgres needs Store:ConnectionString (e.g. Host=127.0.0.1;Port=5432;Username=postgres;Database=orleanssync).")
+            : options.ConnectionString),
         _ => throw new InvalidOperationException($"Store:Provider '{options.Provider}' is unknown; use Sqlite or Postgres."),
     };
 }

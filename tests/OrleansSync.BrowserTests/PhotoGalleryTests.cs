@@ -84,8 +84,8 @@ public sealed class PhotoGalleryTests(BrowserFixture browser) : IClassFixture<Br
         await RemovePhotoAsync(writer, "Old");
         await AddPhotoAsync(writer, "New one");
         await AddPhotoAsync(writer, "New two");
-        await Eventually.TrueAsync(async () => await SqliteProbe.ScalarAsync(node.DataFile,
-            "SELECT need_full_sync FROM sessions WHERE session_id = $id", sessionId) == 1,
+        await Eventually.TrueAsync(async () => await node.QueryScalarAsync(
+            "SELECT COUNT(*) FROM sessions WHERE session_id = @id AND need_full_sync = @true", ("id", sessionId), ("true", true)) == 1,
             TimeSpan.FromSeconds(20), "the retention window expires and the session is flagged");
 
         await offline.SetOfflineAsync(false);
@@ -124,8 +124,8 @@ public sealed class PhotoGalleryTests(BrowserFixture browser) : IClassFixture<Br
 
         await AddPhotoAsync(page, "Twice sent");
         await WaitAsync(page, "() => photoDemo.connection.stats.duplicates >= 1 && window.droppedAcks >= 1");
-        await Eventually.TrueAsync(async () => await SqliteProbe.ScalarAsync(node.DataFile,
-            "SELECT COUNT(*) FROM session_events WHERE session_id = $id", sessionId) == 0,
+        await Eventually.TrueAsync(async () => await node.QueryScalarAsync(
+            "SELECT COUNT(*) FROM session_events WHERE session_id = @id", ("id", sessionId)) == 0,
             TimeSpan.FromSeconds(20), "the duplicate's ack empties the session's queue");
 
         Assert.Equal(["Twice sent"], await CaptionsAsync(page));

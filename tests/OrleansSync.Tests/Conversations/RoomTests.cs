@@ -5,16 +5,18 @@ using Xunit;
 
 namespace OrleansSync.Tests.Conversations;
 
-/// <summary>PROTOCOL §3 over real sockets and the real /messaging routes.</summary>
-public sealed class RoomTests : IAsyncLifetime
+/// <summary>PROTOCOL §3 over real sockets and the real /messaging routes; run on each store by the classes at the end.</summary>
+public abstract class RoomTests : IAsyncLifetime
 {
+    protected abstract StoreKind Store { get; }
+
     private const string Church = "church-a";
     private TestNode _node = null!;
     private MessagingClient _host = null!;
 
     public async Task InitializeAsync()
     {
-        _node = await TestNode.StartAsync(("Delivery:RetryInterval", "00:00:00.300"));
+        _node = await TestNode.StartAsync(Store, ("Delivery:RetryInterval", "00:00:00.300"));
         _host = new MessagingClient(_node, TestTokens.For("host-user", Church, "host-person", "Pastor Host"));
     }
 
@@ -330,4 +332,14 @@ public sealed class RoomTests : IAsyncLifetime
         var history = await new MessagingClient(_node).OkAsync(HttpMethod.Get, $"/messages/catchup/{Church}/{conversationId}");
         Assert.Equal(0, history.GetArrayLength());
     }
+}
+
+public sealed class RoomTestsOnSqlite : RoomTests
+{
+    protected override StoreKind Store => StoreKind.Sqlite;
+}
+
+public sealed class RoomTestsOnPostgres : RoomTests
+{
+    protected override StoreKind Store => StoreKind.Postgres;
 }

@@ -6,15 +6,20 @@ using Xunit;
 
 namespace OrleansSync.Tests.Gateway;
 
-/// <summary>PROTOCOL §5: bad input gets a clear error, closes only the offending socket, and costs nobody else anything.</summary>
-public sealed class BadInputTests : IAsyncLifetime
+/// <summary>
+/// PROTOCOL §5: bad input gets a clear error, closes only the offending socket, and costs nobody else anything.
+/// Run on each store by the classes at the end.
+/// </summary>
+public abstract class BadInputTests : IAsyncLifetime
 {
+    protected abstract StoreKind Store { get; }
+
     private TestNode _node = null!;
     private WsClient _bystander = null!;
 
     public async Task InitializeAsync()
     {
-        _node = await TestNode.StartAsync(("Gateway:MaxFrameBytes", "1024"), ("Gateway:MaxFramesPerSecond", "20"));
+        _node = await TestNode.StartAsync(Store, ("Gateway:MaxFrameBytes", "1024"), ("Gateway:MaxFramesPerSecond", "20"));
         _bystander = await _node.ConnectAsync();
         await _bystander.AuthAsync(TestTokens.For("bystander"));
     }
@@ -160,4 +165,14 @@ public sealed class BadInputTests : IAsyncLifetime
         using var response = await _node.Http.GetAsync("/ws");
         Assert.Equal(HttpStatusCode.UpgradeRequired, response.StatusCode);
     }
+}
+
+public sealed class BadInputTestsOnSqlite : BadInputTests
+{
+    protected override StoreKind Store => StoreKind.Sqlite;
+}
+
+public sealed class BadInputTestsOnPostgres : BadInputTests
+{
+    protected override StoreKind Store => StoreKind.Postgres;
 }

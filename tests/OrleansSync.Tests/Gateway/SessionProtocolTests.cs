@@ -4,16 +4,20 @@ using Xunit;
 
 namespace OrleansSync.Tests.Gateway;
 
-/// <summary>PROTOCOL §2 over real sockets against a real node on SQLite.</summary>
-public sealed class SessionProtocolTests
+/// <summary>PROTOCOL §2 over real sockets against a real node; run on each store by the classes at the end.</summary>
+public abstract class SessionProtocolTests
 {
+    protected abstract StoreKind Store { get; }
+
+    private Task<TestNode> StartNodeAsync(params (string Key, string Value)[] overrides) => TestNode.StartAsync(Store, overrides);
+
     private static string Type(JsonElement frame) => frame.GetProperty("type").GetString()!;
     private static string EventId(JsonElement frame) => frame.GetProperty("event_id").GetString()!;
 
     [Fact]
     public async Task New_session_needs_full_sync_and_resume_reports_the_cleared_flag()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await StartNodeAsync();
         string sessionId;
         await using (var first = await node.ConnectAsync())
         {
@@ -32,7 +36,7 @@ public sealed class SessionProtocolTests
     [Fact]
     public async Task Another_users_session_id_gets_a_new_session_and_never_their_queue()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await StartNodeAsync();
         await using var alice = await node.ConnectAsync();
         var aliceSession = (await alice.AuthAsync(TestTokens.For("alice"))).GetProperty("session_id").GetString()!;
         alice.Abort();
@@ -54,7 +58,7 @@ public sealed class SessionProtocolTests
     [Fact]
     public async Task An_event_reaches_every_session_of_the_user_in_order_with_the_same_id()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await StartNodeAsync();
         var tabs = new List<WsClient>();
         for (var i = 0; i < 3; i++)
         {
@@ -94,19 +98,21 @@ public sealed class SessionProtocolTests
     [Fact]
     public async Task Unacked_events_are_resent_identically_at_the_configured_pace_and_an_ack_stops_them()
     {
-        await using var node = await TestNode.StartAsync(("Delivery:RetryInterval", "00:00:00.200"));
+        await using var node = await StartNodeAsync(("Delivery:RetryInterval", "00:00:00.200"));
         await using var tab = await node.ConnectAsync();
         await tab.AuthAsync(TestTokens.For("dave"));
+        // Timed from before the publish: the first send cannot precede it, and each re-send waits a full interval
+        // after the previous send, so two re-sends take at least 2 × 200 ms however late the frames arrive.
+        var started = DateTime.UtcNow;
         var (eventId, _) = await node.PublishOkAsync("dave", new { type = "added", id = "p1" });
 
         var first = await tab.NextTextAsync();
-        var started = DateTime.UtcNow;
         var resend1 = await tab.NextTextAsync();
         var resend2 = await tab.NextTextAsync();
         var elapsed = DateTime.UtcNow - started;
         Assert.Equal(first, resend1);
         Assert.Equal(first, resend2);
-        Assert.True(elapsed >= TimeSpan.FromMilliseconds(350), $"two re-sends took only {elapsed.TotalMilliseconds} ms");
+        Assert.True(elapsed >= TimeSpan.FromMilliseconds(390), $"the publish and two re-sends took only {elapsed.TotalMilliseconds} ms");
 
         await tab.AckAsync(eventId);
         await tab.AckAsync(eventId); // duplicate: harmless
@@ -124,7 +130,7 @@ public sealed class SessionProtocolTests
     [Fact]
     public async Task After_max_attempts_the_socket_closes_and_the_session_is_gone()
     {
-        await using var node = await TestNode.StartAsync(("Delivery:RetryInterval", "00:00:00.050"), ("Delivery:MaxAttempts", "3"));
+        await using var node = await StartNodeAsync(("Delivery:RetryInterval", "00:00:00.050"), ("Delivery:MaxAttempts", "3"));
         await using var tab = await node.ConnectAsync();
         var sessionId = (await tab.AuthAsync(TestTokens.For("erin"))).GetProperty("session_id").GetString()!;
         await node.PublishOkAsync("erin", new { type = "added", id = "p1" });
@@ -158,7 +164,7 @@ public sealed class SessionProtocolTests
     [Fact]
     public async Task Resume_within_the_window_replays_missed_events_in_order_without_full_sync()
     {
-        await using var node = await TestNode.StartAsync(("Delivery:RetentionWindow", "00:01:00"));
+        await using var node = await StartNodeAsync(("Delivery:RetentionWindow", "00:01:00"));
         await using var tab = await node.ConnectAsync();
         var sessionId = (await tab.AuthAsync(TestTokens.For("frank"))).GetProperty("session_id").GetString()!;
         tab.Abort();
@@ -183,7 +189,7 @@ public sealed class SessionProtocolTests
     [Fact]
     public async Task Resume_after_the_window_needs_full_sync_and_gets_no_stale_events()
     {
-        await using var node = await TestNode.StartAsync(("Delivery:RetentionWindow", "00:00:00.300"), ("Delivery:SweepInterval", "00:00:00.100"));
+        await using var node = await StartNodeAsync(("Delivery:RetentionWindow", "00:00:00.300"), ("Delivery:SweepInterval", "00:00:00.100"));
         await using var tab = await node.ConnectAsync();
         var sessionId = (await tab.AuthAsync(TestTokens.For("gina"))).GetProperty("session_id").GetString()!;
         await tab.DisposeAsync();
@@ -202,7 +208,7 @@ public sealed class SessionProtocolTests
     [Fact]
     public async Task A_second_socket_on_the_same_session_takes_it_over()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await StartNodeAsync();
         await using var first = await node.ConnectAsync();
         var sessionId = (await first.AuthAsync(TestTokens.For("hank"))).GetProperty("session_id").GetString()!;
         await using var second = await node.ConnectAsync();
@@ -219,7 +225,7 @@ public sealed class SessionProtocolTests
     [Fact]
     public async Task A_queue_past_its_bound_falls_back_to_full_sync()
     {
-        await using var node = await TestNode.StartAsync(("Delivery:MaxQueuedPerSession", "3"));
+        await using var node = await StartNodeAsync(("Delivery:MaxQueuedPerSession", "3"));
         await using var tab = await node.ConnectAsync();
         var sessionId = (await tab.AuthAsync(TestTokens.For("ivy"))).GetProperty("session_id").GetString()!;
         tab.Abort();
@@ -234,9 +240,9 @@ public sealed class SessionProtocolTests
     }
 
     [Fact]
-    public async Task Queued_events_and_flags_survive_a_restart_on_the_same_sqlite_file()
+    public async Task Queued_events_and_flags_survive_a_restart_on_the_same_database()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await StartNodeAsync();
         string sessionId;
         await using (var tab = await node.ConnectAsync())
         {
@@ -266,8 +272,19 @@ public sealed class SessionProtocolTests
     }
 
     private static async Task<long> QueuedRowsAsync(TestNode node, string sessionId) =>
-        await SqliteProbe.ScalarAsync(node.DataFile, "SELECT COUNT(*) FROM session_events WHERE session_id = $id", sessionId);
+        await node.QueryScalarAsync("SELECT COUNT(*) FROM session_events WHERE session_id = @id", ("id", sessionId));
 
     private static async Task<bool> DeadlineClearedAsync(TestNode node, string sessionId) =>
-        await SqliteProbe.ScalarAsync(node.DataFile, "SELECT COUNT(*) FROM sessions WHERE session_id = $id AND retention_deadline IS NULL AND need_full_sync = 1", sessionId) == 1;
+        await node.QueryScalarAsync("SELECT COUNT(*) FROM sessions WHERE session_id = @id AND retention_deadline IS NULL AND need_full_sync = @true",
+            ("id", sessionId), ("true", true)) == 1;
+}
+
+public sealed class SessionProtocolTestsOnSqlite : SessionProtocolTests
+{
+    protected override StoreKind Store => StoreKind.Sqlite;
+}
+
+public sealed class SessionProtocolTestsOnPostgres : SessionProtocolTests
+{
+    protected override StoreKind Store => StoreKind.Postgres;
 }

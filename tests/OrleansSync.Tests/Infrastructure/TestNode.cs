@@ -9,8 +9,9 @@ using OrleansSync.Silo;
 namespace OrleansSync.Tests.Infrastructure;
 
 /// <summary>
-/// A real node (Kestrel on a free loopback port, real SQLite file) built exactly as <c>silo/</c> builds it,
-/// with test keys and whatever configuration the test overrides. Restartable on the same data file.
+/// A real node (Kestrel on a free loopback port, a fresh SQLite file or PostgreSQL database) built exactly as
+/// <c>silo/</c> builds it, with test keys and whatever configuration the test overrides. Restartable on the
+/// same database.
 /// </summary>
 public sealed class TestNode : IAsyncDisposable
 {
@@ -21,31 +22,53 @@ public sealed class TestNode : IAsyncDisposable
 
     public Uri BaseAddress { get; private set; } = null!;
     public Uri WebSocketAddress => new($"ws://{BaseAddress.Authority}/ws");
-    public string DataFile { get; private set; } = "";
+    public StoreKind Store { get; private set; }
+    public string StoreConnectionString => _settings["Store:ConnectionString"]!;
     public WebApplication App => _app ?? throw new InvalidOperationException("not started");
     public HttpClient Http { get; private set; } = null!;
 
-    public static async Task<TestNode> StartAsync(params (string Key, string Value)[] overrides)
+    /// <summary>Starts a node on a fresh SQLite file.</summary>
+    public static Task<TestNode> StartAsync(params (string Key, string Value)[] overrides) => StartAsync(StoreKind.Sqlite, overrides);
+
+    /// <summary>Starts a node on a fresh database of <paramref name="store"/>.</summary>
+    public static async Task<TestNode> StartAsync(StoreKind store, params (string Key, string Value)[] overrides)
     {
-        var folder = Path.Combine(Path.GetTempPath(), "orleanssync-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(folder);
         var settings = new Dictionary<string, string?>
         {
             ["Auth:SigningKey"] = TestTokens.SigningKey,
             ["Api:Key"] = TestTokens.ApiKey,
-            ["Store:ConnectionString"] = $"Data Source={Path.Combine(folder, "test.db")}",
             ["Logging:LogLevel:Default"] = "Warning",
         };
+        switch (store)
+        {
+            case StoreKind.Sqlite:
+                var folder = Path.Combine(Path.GetTempPath(), "orleanssync-tests", Guid.NewGuid().ToString("N"));
+                Directory.CreateDirectory(folder);
+                settings["Store:Provider"] = "Sqlite";
+                settings["Store:ConnectionString"] = $"Data Source={Path.Combine(folder, "test.db")}";
+                break;
+            case StoreKind.Postgres:
+                var server = await PostgresServer.GetAsync();
+                settings["Store:Provider"] = "Postgres";
+                settings["Store:ConnectionString"] = server.ConnectionString(await server.CreateDatabaseAsync());
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(store));
+        }
         foreach (var (key, value) in overrides)
         {
             settings[key] = value;
         }
-        var node = new TestNode(settings) { DataFile = Path.Combine(folder, "test.db") };
+        var node = new TestNode(settings) { Store = store };
         await node.StartAppAsync();
         return node;
     }
 
-    /// <summary>Stops the process-level host (all in-memory state is lost) and starts a new one on the same file.</summary>
+    /// <summary>Runs a scalar query on the node's database through a connection of the test's own.</summary>
+    public Task<long> QueryScalarAsync(string sql, params (string Name, object Value)[] parameters) =>
+        StoreProbe.ScalarAsync(Store, StoreConnectionString, sql, parameters);
+
+    /// <summary>Stops the process-level host (all in-memory state is lost) and starts a new one on the same database.</summary>
     public async Task RestartAsync()
     {
         await StopAppAsync();
@@ -83,6 +106,11 @@ public sealed class TestNode : IAsyncDisposable
     {
         await StopAppAsync();
         Http?.Dispose();
+        if (Store == StoreKind.Postgres)
+        {
+            var server = await PostgresServer.GetAsync();
+            await server.DropDatabaseAsync(new Npgsql.NpgsqlConnectionStringBuilder(StoreConnectionString).Database!);
+        }
     }
 
     private async Task StartAppAsync()

@@ -22,7 +22,7 @@ public sealed class HealthAndReadinessTests
         }
 
         // Take the store's folder away and put a plain file where it was: no new connection can open the database.
-        var folder = Path.GetDirectoryName(node.DataFile)!;
+        var folder = Path.GetDirectoryName(new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(node.StoreConnectionString).DataSource)!;
         var away = folder + "-away";
         Directory.Move(folder, away);
         await File.WriteAllTextAsync(folder, "not a folder");
@@ -61,8 +61,8 @@ public sealed class HealthAndReadinessTests
     public async Task Not_ready_until_migrations_ran()
     {
         var folder = Path.Combine(Path.GetTempPath(), "orleanssync-tests", Guid.NewGuid().ToString("N"));
-        var store = new Storage.Ado.AdoSessionStore(StoreFactory.CreateDialect(new StoreOptions { ConnectionString = $"Data Source={folder}/r.db" }),
-            Microsoft.Extensions.Logging.Abstractions.NullLogger<Storage.Ado.AdoSessionStore>.Instance);
+        var store = new OrleansSync.Storage.Ado.AdoSessionStore(StoreFactory.CreateDialect(new StoreOptions { ConnectionString = $"Data Source={folder}/r.db" }),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<OrleansSync.Storage.Ado.AdoSessionStore>.Instance);
         await using (store)
         {
             var readiness = new ReadinessCheck(store);

@@ -1,0 +1,122 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using OrleansSync.Cluster;
+using OrleansSync.Delivery;
+using OrleansSync.Runtime;
+
+namespace OrleansSync.Storage.Postgres;
+
+/// <summary>
+/// Wake-ups between nodes over PostgreSQL <c>LISTEN/NOTIFY</c> on one channel; a payload is
+/// <c>targetNode|kind|sessionId</c> and each node keeps only its own. Sending never blocks the caller and
+/// a failure only costs latency: the receiving node's poll finds the same work within a heartbeat.
+/// </summary>
+public sealed partial class PostgresSignals(PostgresDialect dialect, IOptions<NodeOptions> node, Lazy<NodeMaintenance> maintenance,
+    ILogger<PostgresSignals> logger) : BackgroundService, IClusterSignals
+{
+    /// <summary>The NOTIFY channel.</summary>
+    public const string Channel = "orleanssync";
+
+    private static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(1);
+
+    /// <inheritdoc />
+    public void InboxChanged(string nodeId, string sessionId) => Send(nodeId, "inbox", sessionId);
+
+    /// <inheritdoc />
+    public void SessionClaimed(string previousOwner, string sessionId) => Send(previousOwner, "claimed", sessionId);
+
+    /// <inheritdoc />
+    public void OutboxChanged(string nodeId) => Send(nodeId, "outbox", "");
+
+    private void Send(string target, string kind, string sessionId) => _ = SendAsync($"{target}|{kind}|{sessionId}");
+
+    private async Task SendAsync(string payload)
+    {
+        try
+        {
+            await using var command = dialect.DataSource.CreateCommand("SELECT pg_notify(@channel, @payload)");
+            command.Parameters.AddWithValue("channel", Channel);
+            command.Parameters.AddWithValue("payload", payload);
+            await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException or ObjectDisposedException)
+        {
+            Log.NotifyFailed(logger, exception.Message);
+        }
+    }
+
+    /// <summary>Listens on a dedicated connection, reconnecting after a failure.</summary>
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var self = node.Value.Id!;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await dialect.DataSource.OpenConnectionAsync(stoppingToken).ConfigureAwait(false);
+                connection.Notification += (_, e) => Dispatch(self, e.Payload);
+                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
+                {
+                    await listen.ExecuteNonQueryAsync(stoppingToken).ConfigureAwait(false);
+                }
+                Log.Listening(logger, self);
+                while (!stoppingToken.IsCancellationRequested)
+                {
+                    await connection.WaitAsync(stoppingToken).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception)
+            {
+                Log.ListenFailed(logger, exception.Message);
+                try
+                {
+                    await Task.Delay(ReconnectDelay, stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void Dispatch(string self, string payload)
+    {
+        var parts = payload.Split('|');
+        if (parts.Length != 3 || parts[0] != self)
+        {
+            return;
+        }
+        var sessionId = parts[2].Length > 0 ? parts[2] : null;
+        switch (parts[1])
+        {
+            case "inbox":
+                maintenance.Value.Wake(new Wakeup(WakeupKind.Inbox, sessionId));
+                break;
+            case "claimed":
+                maintenance.Value.Wake(new Wakeup(WakeupKind.Claimed, sessionId));
+                break;
+            case "outbox":
+                maintenance.Value.Wake(new Wakeup(WakeupKind.Outbox, null));
+                break;
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Node {NodeId} listening for wake-ups on PostgreSQL.")]
+        public static partial void Listening(ILogger logger, string nodeId);
+
+        [LoggerMessage(2, LogLevel.Warning, "Listening for wake-ups failed ({Reason}); reconnecting. Polling covers the gap.")]
+        public static partial void ListenFailed(ILogger logger, string reason);
+
+        [LoggerMessage(3, LogLevel.Debug, "A wake-up could not be sent ({Reason}); the target's poll covers it.")]
+        public static partial void NotifyFailed(ILogger logger, string reason);
+    }
+}

@@ -1,0 +1,66 @@
+using OrleansSync.Storage;
+using OrleansSync.Storage.Postgres;
+using OrleansSync.Tests.Infrastructure;
+using Xunit;
+
+namespace OrleansSync.Tests.Storage;
+
+/// <summary>What is PostgreSQL-specific in the store: choosing it, and migrating when several nodes start at once.</summary>
+public sealed class PostgresDialectTests
+{
+    [Theory]
+    [InlineData("Postgres")]
+    [InlineData("postgresql")]
+    [InlineData("POSTGRESQL")]
+    public async Task The_provider_name_is_case_insensitive(string provider)
+    {
+        await using var dialect = (PostgresDialect)StoreFactory.CreateDialect(new StoreOptions
+        {
+            Provider = provider,
+            ConnectionString = "Host=127.0.0.1;Username=postgres;Database=unused",
+        });
+        Assert.NotNull(dialect);
+    }
+
+    [Fact]
+    public void Postgres_without_a_connection_string_is_refused_with_a_clear_message()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => StoreFactory.CreateDialect(new StoreOptions { Provider = "Postgres" }));
+        Assert.Contains("Store:ConnectionString", error.Message);
+    }
+
+    [Fact]
+    public async Task Nodes_migrating_the_same_database_at_once_all_succeed_and_record_the_version_once()
+    {
+        var server = await PostgresServer.GetAsync();
+        var connectionString = server.ConnectionString(await server.CreateDatabaseAsync());
+        var dialects = Enumerable.Range(0, 6).Select(_ => new PostgresDialect(connectionString)).ToList();
+        try
+        {
+            await Task.WhenAll(dialects.Select(async dialect =>
+            {
+                await using var connection = await dialect.OpenConnectionAsync(CancellationToken.None);
+                await dialect.MigrateAsync(connection, CancellationToken.None);
+            }));
+            // A later start finds nothing to do.
+            await using (var connection = await dialects[0].OpenConnectionAsync(CancellationToken.None))
+            {
+                await dialects[0].MigrateAsync(connection, CancellationToken.None);
+            }
+
+            Assert.Equal(PostgresDialect.SchemaVersion, await StoreProbe.ScalarAsync(StoreKind.Postgres, connectionString, "SELECT COUNT(*) FROM schema_version"));
+            Assert.Equal(PostgresDialect.SchemaVersion, await StoreProbe.ScalarAsync(StoreKind.Postgres, connectionString, "SELECT MAX(version) FROM schema_version"));
+            Assert.Equal(12, // sessions, session_events, inbox, sockets, outbox, nodes, conversations, messages, reactions, connections, private_messages, notification_counts
+                await StoreProbe.ScalarAsync(StoreKind.Postgres, connectionString,
+                "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'schema_version'"));
+        }
+        finally
+        {
+            foreach (var dialect in dialects)
+            {
+                await dialect.DisposeAsync();
+            }
+            await server.DropDatabaseAsync(new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Database!);
+        }
+    }
+}
