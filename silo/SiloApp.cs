@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using OrleansSync.Demos;
 using OrleansSync.Gateway.Auth;
 using OrleansSync.Gateway.Hosting;
 using OrleansSync.Gateway.Publishing;
@@ -28,9 +29,11 @@ public static class SiloApp
         }
         ApplyKeys(builder);
         builder.AddOrleansSync();
+        builder.AddOrleansSyncDemos();
         configure?.Invoke(builder);
         var app = builder.Build();
         await app.UseOrleansSyncAsync();
+        app.MapOrleansSyncDemos();
         return app;
     }
 

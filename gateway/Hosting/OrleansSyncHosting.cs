@@ -9,6 +9,7 @@ using OrleansSync.Conversations;
 using OrleansSync.Delivery;
 using OrleansSync.Gateway.Messaging;
 using OrleansSync.Gateway.Auth;
+using OrleansSync.Gateway.Client;
 using OrleansSync.Gateway.Ops;
 using OrleansSync.Gateway.Publishing;
 using OrleansSync.Gateway.Sockets;
@@ -99,6 +100,7 @@ public static class OrleansSyncHosting
         {
             app.UseWebSockets();
             app.MapSyncWebSocket();
+            app.MapClientLibrary();
         }
         if (roles.Silo)
         {

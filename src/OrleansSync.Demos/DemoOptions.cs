@@ -1,0 +1,11 @@
+namespace OrleansSync.Demos;
+
+/// <summary>The demo applications (configuration section <c>Demos</c>).</summary>
+public sealed class DemoOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "Demos";
+
+    /// <summary>Maps <c>/demo/photos</c>, <c>/demo/chat</c> and their APIs; default true.</summary>
+    public bool Enabled { get; set; } = true;
+}

@@ -1,0 +1,81 @@
+using Microsoft.Playwright;
+using Xunit;
+using static OrleansSync.BrowserTests.DemoPages;
+
+namespace OrleansSync.BrowserTests;
+
+/// <summary>The client library itself: the served file, per-tab sessions across reloads, and the dead-socket probe.</summary>
+public sealed class ClientLibraryTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
+{
+    private static string RepositoryFile(string relative) =>
+        Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../..", relative));
+
+    [Fact]
+    public async Task The_gateway_serves_the_library_file_of_clients_js()
+    {
+        await using var node = await StartNodeAsync();
+        foreach (var name in new[] { "orleanssync.js", "orleanssync.d.ts" })
+        {
+            using var response = await node.Http.GetAsync("/client/" + name);
+            Assert.True(response.IsSuccessStatusCode, $"/client/{name}: {(int)response.StatusCode}");
+            Assert.Equal(await File.ReadAllBytesAsync(RepositoryFile("clients/js/" + name)), await response.Content.ReadAsByteArrayAsync());
+        }
+    }
+
+    [Fact]
+    public async Task A_reloaded_tab_keeps_its_session_and_rereads_its_state_once()
+    {
+        await using var node = await StartNodeAsync();
+        await using var context = await browser.Browser.NewContextAsync();
+        var page = await OpenGalleryAsync(context, node, "fay");
+        await AddPhotoAsync(page, "Kept");
+        var sessionId = await page.EvaluateAsync<string>("() => photoDemo.connection.sessionId");
+        await WaitAsync(page, "() => photoDemo.connection.stats.acks >= 1");
+
+        await page.ReloadAsync();
+        await WaitAsync(page, "() => window.photoDemo?.connection?.status === 'live'");
+        await WaitForCaptionsAsync(page, "Kept");
+        Assert.Equal(sessionId, await page.EvaluateAsync<string>("() => photoDemo.connection.sessionId"));
+        // The server resumed the session (need_full_sync false); the page still re-read its list once, since a reload
+        // loses in-memory state.
+        Assert.Equal(["page_load"], await page.EvaluateAsync<string[]>("() => photoDemo.fullSyncReasons"));
+    }
+
+    [Fact]
+    public async Task A_silent_dead_socket_is_found_by_the_probe_when_the_tab_regains_focus()
+    {
+        await using var node = await StartNodeAsync();
+        await using var context = await browser.Browser.NewContextAsync();
+        var page = await OpenGalleryAsync(context, node, "gus");
+        // The socket stays "open" but nothing it sends arrives any more: the ping goes unanswered.
+        await page.EvaluateAsync("() => { const ws = photoDemo.connection.ws; ws.send = () => {}; }");
+        await page.EvaluateAsync("() => window.dispatchEvent(new Event('focus'))");
+        await WaitAsync(page, "() => photoDemo.connection.stats.probeFailures === 1 && photoDemo.connection.stats.authOk === 2 && photoDemo.connection.status === 'live'");
+
+        await AddPhotoAsync(page, "After the probe"); // the new socket delivers
+        Assert.Equal(1, await FullSyncsAsync(page)); // resumed within the window: no second full sync
+    }
+
+    [Fact]
+    public async Task A_duplicated_tab_that_copied_the_session_gets_its_own_session()
+    {
+        await using var node = await StartNodeAsync();
+        await using var context = await browser.Browser.NewContextAsync();
+        var original = await OpenGalleryAsync(context, node, "hal");
+        var storage = await original.EvaluateAsync<string>("() => JSON.stringify(Object.fromEntries(Object.entries(sessionStorage)))");
+        var sharedSession = await original.EvaluateAsync<string>("() => photoDemo.connection.sessionId");
+
+        // What "Duplicate tab" does: the new tab starts with a copy of the original's sessionStorage.
+        var duplicate = await context.NewPageAsync();
+        await duplicate.AddInitScriptAsync($"(() => {{ const copy = {storage}; for (const k in copy) sessionStorage.setItem(k, copy[k]); }})()");
+        await duplicate.GotoAsync($"{node.BaseAddress}demo/photos");
+        await WaitAsync(duplicate, "() => window.photoDemo?.connection?.status === 'live'");
+        Assert.Equal(sharedSession, await duplicate.EvaluateAsync<string>("() => photoDemo.connection.sessionId"));
+
+        // The server closed the original's socket (4002, replaced); the original starts a session of its own.
+        await WaitAsync(original, "s => photoDemo.connection.status === 'live' && photoDemo.connection.sessionId && photoDemo.connection.sessionId !== s", sharedSession);
+        await AddPhotoAsync(original, "Seen by both");
+        await WaitForCaptionsAsync(duplicate, "Seen by both");
+        Assert.Single(await AppliedEventIdsAsync(duplicate));
+    }
+}
