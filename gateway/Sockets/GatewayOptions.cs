@@ -20,4 +20,10 @@ public sealed class GatewayOptions
 
     /// <summary>WebSocket ping interval that keeps idle connections alive through proxies. Default 30 s.</summary>
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// A peer that does not answer a ping within this time is dead (a phone that froze the tab, a network that
+    /// vanished): the socket is aborted and its session's retention clock starts. Default 30 s; zero disables.
+    /// </summary>
+    public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -38,6 +38,7 @@ public static class WebSocketEndpoint
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
             KeepAliveInterval = options.KeepAliveInterval,
+            KeepAliveTimeout = options.KeepAliveTimeout > TimeSpan.Zero ? options.KeepAliveTimeout : Timeout.InfiniteTimeSpan,
         });
         var connection = new SocketConnection(socket, services.GetRequiredService<SessionService>(),
             services.GetRequiredService<TokenValidator>(), options, services.GetRequiredService<TimeProvider>(),
