@@ -40,9 +40,10 @@ public static partial class OpsHosting
         services.AddSingleton(sp => new DashboardSampler(sp.GetService<MetricsCollector>(), sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService(sp => sp.GetRequiredService<DashboardSampler>());
         services.AddSingleton(sp => new DashboardStatsBuilder(sp.GetRequiredService<SyncMetrics>(), sp.GetService<MetricsCollector>(),
-            sp.GetRequiredService<DashboardSampler>(), sp.GetRequiredService<IRoomStats>(), sp.GetRequiredService<RecentLogBuffer>(),
+            sp.GetRequiredService<DashboardSampler>(), sp.GetRequiredService<IRoomStats>(), sp.GetRequiredService<OrleansSync.Cluster.INodeStore>(),
+            sp.GetRequiredService<OrleansSync.Cluster.NodeRoles>(), sp.GetRequiredService<RecentLogBuffer>(),
             sp.GetRequiredService<IHostEnvironment>(), sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton<IRoomStats, NoRoomStats>();
+        services.TryAddSingleton<IRoomStats>(sp => (IRoomStats)sp.GetRequiredService<OrleansSync.Conversations.IConversationStore>());
         services.AddSingleton<DashboardAccess>();
         services.AddSingleton<ReadinessCheck>();
 

@@ -71,7 +71,7 @@ public sealed class PhotoGalleryTests(BrowserFixture browser) : IClassFixture<Br
     [Fact]
     public async Task A_tab_offline_past_the_retention_window_runs_the_full_sync_and_shows_the_right_list()
     {
-        await using var node = await StartNodeAsync(("Delivery:RetentionWindow", "00:00:01"), ("Delivery:SweepInterval", "00:00:00.2"));
+        await using var node = await StartNodeAsync(("Delivery:RetentionWindow", "00:00:01"), ("Cluster:HeartbeatInterval", "00:00:00.200"));
         await using var online = await browser.Browser.NewContextAsync();
         await using var offline = await browser.Browser.NewContextAsync();
         var writer = await OpenGalleryAsync(online, node, "dora");

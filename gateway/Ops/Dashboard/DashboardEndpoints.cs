@@ -28,7 +28,7 @@ public static class DashboardEndpoints
             access.IsAllowed(context) ? Asset(context, "dashboard.js", "text/javascript; charset=utf-8") : Results.Unauthorized());
         endpoints.MapGet("/dashboard/dashboard.css", (HttpContext context) =>
             Asset(context, "dashboard.css", "text/css; charset=utf-8")); // the login page uses it too; nothing secret in it
-        endpoints.MapGet("/dashboard/api/stats", (HttpContext context, DashboardAccess access, DashboardStatsBuilder stats) =>
+        endpoints.MapGet("/dashboard/api/stats", async (HttpContext context, DashboardAccess access, DashboardStatsBuilder stats) =>
         {
             if (!access.IsAllowed(context))
             {
@@ -36,7 +36,7 @@ public static class DashboardEndpoints
                     OpsJsonContext.Default.ReadinessBody, statusCode: StatusCodes.Status401Unauthorized);
             }
             context.Response.Headers.CacheControl = "no-store";
-            return Results.Json(stats.Build(), OpsJsonContext.Default.DashboardStats);
+            return Results.Json(await stats.BuildAsync(context.RequestAborted), OpsJsonContext.Default.DashboardStats);
         });
         endpoints.MapPost("/dashboard/login", LoginAsync);
     }

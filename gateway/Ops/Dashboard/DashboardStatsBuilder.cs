@@ -1,22 +1,29 @@
 using Microsoft.Extensions.Hosting;
+using OrleansSync.Cluster;
 using OrleansSync.Diagnostics;
 
 namespace OrleansSync.Gateway.Ops.Dashboard;
 
 /// <summary>Assembles <see cref="DashboardStats"/> from the gauges, a fresh collection, the sampler's history, rooms and logs.</summary>
 public sealed class DashboardStatsBuilder(SyncMetrics metrics, MetricsCollector? collector, DashboardSampler? sampler,
-    IRoomStats rooms, RecentLogBuffer logs, IHostEnvironment environment, TimeProvider time)
+    IRoomStats rooms, INodeStore nodes, NodeRoles roles, RecentLogBuffer logs, IHostEnvironment environment, TimeProvider time)
 {
     private const int LatencyWindowSamples = 5;
-    private static readonly string[] Roles = ["gateway", "silo"];
     private readonly DateTimeOffset _startedAt = time.GetUtcNow();
 
-    /// <summary>Builds the figures now.</summary>
-    public DashboardStats Build()
+    /// <summary>Builds the figures now: this node's from memory, the cluster's (nodes, rooms) from the store.</summary>
+    public async Task<DashboardStats> BuildAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var gauges = metrics.ReadGauges();
-        var node = new NodeSummary(metrics.NodeId, Roles, environment.EnvironmentName, _startedAt, (now - _startedAt).TotalSeconds);
+        var node = new NodeSummary(metrics.NodeId, roles.Describe().Split(','), environment.EnvironmentName, _startedAt, (now - _startedAt).TotalSeconds);
+        var cluster = (await nodes.LoadNodesAsync(cancellationToken)).Select(n => n.NodeId == node.Id ? node
+            : new NodeSummary(n.NodeId, n.Roles.Split(','), "", n.StartedAt, (now - n.StartedAt).TotalSeconds)).ToList();
+        if (!cluster.Any(n => n.Id == node.Id))
+        {
+            cluster.Insert(0, node);
+        }
+        var busiest = await rooms.BusiestRoomsAsync(10, cancellationToken);
         var instruments = collector?.Collect() ?? [];
         double Total(string name) => instruments.FirstOrDefault(i => i.Name == name)?.Total ?? 0;
 
@@ -65,12 +72,12 @@ public sealed class DashboardStatsBuilder(SyncMetrics metrics, MetricsCollector?
         var store = new StoreFigures(batchCount, batchCount == 0 ? 0 : batches!.Series.Sum(s => s.Value) / batchCount,
             commits is null ? null : Milliseconds(HistogramMath.Percentile(commits.Bounds, commitBuckets, 0.99)));
 
-        return new DashboardStats(now, node, [node], metrics.Enabled,
+        return new DashboardStats(now, node, cluster, metrics.Enabled,
             new ConnectionFigures(gauges.OpenSockets, gauges.AttachedSessions),
             new QueueFigures(gauges.QueuedEvents, gauges.OldestQueuedAge.TotalSeconds),
             gauges.ActiveGrains.ToDictionary(g => g.Key, g => g.Value),
             totals, rates, latency, history, rejected, store,
-            rooms.BusiestRooms(10).Select(r => new RoomRow(r.ChurchId, r.ConversationId, r.Viewers)).ToArray(),
+            busiest.Select(r => new RoomRow(r.ChurchId, r.ConversationId, r.Viewers)).ToArray(),
             logs.Newest(20).Select(e => new LogRow(e.At, e.Level.ToString(), e.Category, e.Message)).ToArray());
     }
 

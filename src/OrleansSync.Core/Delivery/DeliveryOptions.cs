@@ -18,9 +18,6 @@ public sealed class DeliveryOptions
     /// <summary>Queue bound per session; past it the queue is dropped and <c>need_full_sync</c> set. Default 1000.</summary>
     public int MaxQueuedPerSession { get; set; } = 1000;
 
-    /// <summary>How often the sweeper looks for sessions whose retention window has passed. Default 5 s.</summary>
-    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(5);
-
     /// <summary>Throws if a value cannot work.</summary>
     public void Validate()
     {
@@ -28,6 +25,5 @@ public sealed class DeliveryOptions
         if (MaxAttempts < 1) throw new InvalidOperationException("Delivery:MaxAttempts must be at least 1.");
         if (RetentionWindow < TimeSpan.Zero) throw new InvalidOperationException("Delivery:RetentionWindow must not be negative.");
         if (MaxQueuedPerSession < 1) throw new InvalidOperationException("Delivery:MaxQueuedPerSession must be at least 1.");
-        if (SweepInterval <= TimeSpan.Zero) throw new InvalidOperationException("Delivery:SweepInterval must be positive.");
     }
 }

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using OrleansSync.Conversations;
+using OrleansSync.Diagnostics;
 using static OrleansSync.Storage.Ado.SqlCommands;
 
 namespace OrleansSync.Storage.Ado;
@@ -8,8 +9,17 @@ namespace OrleansSync.Storage.Ado;
 /// <see cref="IConversationStore"/> over ADO.NET. Room traffic (joins, posts) is far lighter than event
 /// delivery, so these writes commit directly; multi-row writes commit in one transaction (all or none).
 /// </summary>
-public sealed class AdoConversationStore(SqlDialect dialect) : IConversationStore
+public sealed class AdoConversationStore(SqlDialect dialect) : IConversationStore, IRoomStats
 {
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<RoomViewers>> BusiestRoomsAsync(int max, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await ReadAsync(connection, dialect.SelectBusiestRooms, static r => new RoomViewers(r.GetString(0), r.GetString(1),
+            Convert.ToInt32(r.GetValue(2), System.Globalization.CultureInfo.InvariantCulture)), cancellationToken,
+            ("limit", max), ("alerts", RoomKey.AlertsConversationId)).ConfigureAwait(false);
+    }
+
     /// <inheritdoc />
     public Task SaveConversationsAsync(IReadOnlyList<Conversation> conversations, CancellationToken cancellationToken = default) =>
         InTransactionAsync(async (connection, transaction) =>

@@ -64,6 +64,11 @@ public abstract partial class SqlDialect
     /// <summary>@node_id.</summary>
     public virtual string SelectRoomsOfNode => "SELECT DISTINCT church_id, conversation_id FROM connections WHERE node_id = @node_id";
 
+    /// <summary>@limit, @alerts → church_id, conversation_id, viewers, most viewers first.</summary>
+    public virtual string SelectBusiestRooms =>
+        "SELECT church_id, conversation_id, COUNT(*) AS viewers FROM connections WHERE conversation_id <> @alerts " +
+        "GROUP BY church_id, conversation_id ORDER BY viewers DESC, church_id, conversation_id LIMIT @limit";
+
     /// <summary>@node_id.</summary>
     public virtual string DeleteConnectionsOfNode => "DELETE FROM connections WHERE node_id = @node_id";
 

@@ -45,7 +45,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
     public async Task Room_chat_and_attendance_span_nodes()
     {
         await using var cluster = await Cluster.CreateAsync();
-        var a = await cluster.StartNodeAsync("node-a");
+        var a = await cluster.StartNodeAsync("node-a", ("Admin:Key", "ops-key"));
         var b = await cluster.StartNodeAsync("node-b");
         var host = new MessagingClient(a, TestTokens.For("host", Church, "host-person", "Host"));
         var conversationId = await host.CreateConversationAsync(allowAnonymousPosts: true);
@@ -59,6 +59,18 @@ public sealed class ClusterTests(ITestOutputHelper output)
         await anonymousOnA.AttendanceAsync(2);
         var attendanceOnB = await memberOnB.AttendanceAsync(2);
         await memberOnB.AckAsync(attendanceOnB.GetProperty("event_id").GetString()!);
+
+        // Node A's dashboard sees the whole cluster: both nodes, and the room with its two viewers (one per node).
+        using (var request = new HttpRequestMessage(HttpMethod.Get, "/dashboard/api/stats"))
+        {
+            request.Headers.Add("X-Admin-Key", "ops-key");
+            using var response = await a.Http.SendAsync(request);
+            using var stats = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            Assert.Equal(["node-a", "node-b"], stats.RootElement.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("id").GetString()!).ToArray());
+            var room = stats.RootElement.GetProperty("rooms").EnumerateArray().Single();
+            Assert.Equal(conversationId, room.GetProperty("conversation_id").GetString());
+            Assert.Equal(2, room.GetProperty("viewers").GetInt32());
+        }
 
         await anonymous.PostAsync("/messages/send", new[] { new { churchId = Church, conversationId, displayName = "Guest", content = "hello from A" } });
         Assert.Equal("hello from A", (await anonymousOnA.NextActionAsync("message")).GetProperty("data").GetProperty("content").GetString());

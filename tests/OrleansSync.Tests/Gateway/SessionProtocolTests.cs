@@ -189,7 +189,7 @@ public abstract class SessionProtocolTests
     [Fact]
     public async Task Resume_after_the_window_needs_full_sync_and_gets_no_stale_events()
     {
-        await using var node = await StartNodeAsync(("Delivery:RetentionWindow", "00:00:00.300"), ("Delivery:SweepInterval", "00:00:00.100"));
+        await using var node = await StartNodeAsync(("Delivery:RetentionWindow", "00:00:00.300"), ("Cluster:HeartbeatInterval", "00:00:00.100"));
         await using var tab = await node.ConnectAsync();
         var sessionId = (await tab.AuthAsync(TestTokens.For("gina"))).GetProperty("session_id").GetString()!;
         await tab.DisposeAsync();
