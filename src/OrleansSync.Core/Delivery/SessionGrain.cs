@@ -31,6 +31,13 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     private ISessionObserver? _observer;
     private ITimer? _retryTimer;
 
+    /// <summary>
+    /// Inbox rows this attachment already moved or dropped. Their deletion is a batched write, so a drain that
+    /// runs before it commits still reads them; without this, an event acked meanwhile would be sent again.
+    /// </summary>
+    private readonly Dictionary<long, DateTimeOffset> _handledInbox = [];
+    private static readonly TimeSpan HandledInboxMemory = TimeSpan.FromSeconds(30);
+
     private DeliveryOptions Options => options.CurrentValue;
 
     /// <inheritdoc />
@@ -140,11 +147,16 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
             return 0;
         }
         var moved = 0;
+        ForgetOldHandledInbox();
         foreach (var inbox in await store.LoadInboxAsync(Key).ConfigureAwait(false))
         {
             if (_observer is null)
             {
                 break; // the socket went away while we were reading (overflow, slow consumer)
+            }
+            if (!_handledInbox.TryAdd(inbox.Id, time.GetUtcNow()))
+            {
+                continue; // moved by an earlier drain; its deletion has not committed yet
             }
             if (Contains(inbox.EventId))
             {
@@ -208,8 +220,10 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
             _queue.AddLast(new PendingEvent(stored.Sequence, stored.EventId, stored.Frame) { EnqueuedTimestamp = metrics.Timestamp() });
             _nextSequence = stored.Sequence + 1;
         }
+        _handledInbox.Clear();
         foreach (var inbox in claimed.Inbox)
         {
+            _handledInbox[inbox.Id] = time.GetUtcNow();
             if (Contains(inbox.EventId))
             {
                 _ = store.DropInboxEventAsync(inbox.Id);
@@ -217,6 +231,22 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
             }
             var pending = NewPending(inbox.EventId, inbox.Frame);
             _ = store.MoveInboxEventAsync(Key, claimed.Session.Epoch, inbox.Id, pending.Sequence, inbox.EventId, inbox.Frame);
+        }
+    }
+
+    private void ForgetOldHandledInbox()
+    {
+        if (_handledInbox.Count == 0)
+        {
+            return;
+        }
+        var cutoff = time.GetUtcNow() - HandledInboxMemory;
+        foreach (var (id, at) in _handledInbox)
+        {
+            if (at < cutoff)
+            {
+                _handledInbox.Remove(id);
+            }
         }
     }
 

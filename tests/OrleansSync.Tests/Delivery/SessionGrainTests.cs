@@ -180,4 +180,24 @@ public sealed class SessionGrainTests
         Assert.NotEqual(sessionId, await harness.Sessions.OpenAsync("mallory", sessionId, mallory));
         Assert.Empty(tab.Closes);
     }
+
+    [Fact]
+    public async Task A_drain_before_the_previous_move_commits_does_not_resend_an_acked_event()
+    {
+        using var harness = new GrainHarness();
+        var tab = new RecordingObserver();
+        var sessionId = await harness.Sessions.OpenAsync("u1", null, tab);
+        await harness.Store.AppendInboxAsync(sessionId, "from-another-node", "{\"type\":\"x\",\"event_id\":\"from-another-node\"}"u8.ToArray());
+        harness.Store.HoldInboxWrites();
+
+        Assert.Equal(1, await harness.Sessions.DrainInboxAsync(sessionId));
+        Assert.Single(tab.Frames);
+        Assert.True(await harness.Sessions.AckAsync(sessionId, "from-another-node"));
+        Assert.Equal(1, harness.Store.InboxCount(sessionId)); // the move has not committed yet
+
+        Assert.Equal(0, await harness.Sessions.DrainInboxAsync(sessionId)); // a wake-up and the poll may both drain
+        Assert.Single(tab.Frames);
+        harness.Store.CommitHeldInboxWrites();
+        Assert.Equal(0, harness.Store.InboxCount(sessionId));
+    }
 }

@@ -13,6 +13,23 @@ public sealed class InMemorySessionStore : ISessionStore
     private readonly Dictionary<string, SortedDictionary<long, StoredEvent>> _queues = new();
     private readonly List<(long Id, string SessionId, InboxEvent Event)> _inbox = [];
     private long _nextInboxId = 1;
+    private List<Action>? _heldInboxWrites;
+
+    /// <summary>Holds inbox moves and drops back (as a batch that has not committed yet) until <see cref="CommitHeldInboxWrites"/>.</summary>
+    public void HoldInboxWrites()
+    {
+        lock (_gate) _heldInboxWrites = [];
+    }
+
+    public void CommitHeldInboxWrites()
+    {
+        lock (_gate)
+        {
+            var held = _heldInboxWrites ?? [];
+            _heldInboxWrites = null;
+            held.ForEach(write => write());
+        }
+    }
 
     public int QueuedCount(string sessionId)
     {
@@ -161,18 +178,33 @@ public sealed class InMemorySessionStore : ISessionStore
     {
         lock (_gate)
         {
-            if (TryInsert(sessionId, epoch, sequence, eventId, frame))
+            Apply(() =>
             {
-                _inbox.RemoveAll(i => i.Id == inboxId);
-            }
+                if (TryInsert(sessionId, epoch, sequence, eventId, frame))
+                {
+                    _inbox.RemoveAll(i => i.Id == inboxId);
+                }
+            });
         }
         return Task.CompletedTask;
     }
 
     public Task DropInboxEventAsync(long inboxId)
     {
-        lock (_gate) _inbox.RemoveAll(i => i.Id == inboxId);
+        lock (_gate) Apply(() => _inbox.RemoveAll(i => i.Id == inboxId));
         return Task.CompletedTask;
+    }
+
+    private void Apply(Action write)
+    {
+        if (_heldInboxWrites is { } held)
+        {
+            held.Add(write);
+        }
+        else
+        {
+            write();
+        }
     }
 
     public Task AppendInboxAsync(string sessionId, string eventId, byte[] frame)
