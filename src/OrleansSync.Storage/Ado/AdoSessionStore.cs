@@ -113,8 +113,12 @@ public sealed class AdoSessionStore : ISessionStore, ISocketLocations, IRoomOutb
     public async Task<int> ExpireSessionsAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         await using var connection = await _dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var at = ToUnixMs(now);
+        if ((await ReadAsync(connection, _dialect.AnyExpiredSession, static r => true, cancellationToken, ("now", at)).ConfigureAwait(false)).Count == 0)
+        {
+            return 0;
+        }
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, transaction, _dialect.DeleteExpiredQueues, cancellationToken, ("now", at)).ConfigureAwait(false);
         await ExecuteAsync(connection, transaction, _dialect.DeleteExpiredInboxes, cancellationToken, ("now", at)).ConfigureAwait(false);
         var expired = await ExecuteAsync(connection, transaction, _dialect.FlagExpiredSessions, cancellationToken, ("now", at), ("true", true)).ConfigureAwait(false);
@@ -226,6 +230,10 @@ public sealed class AdoSessionStore : ISessionStore, ISocketLocations, IRoomOutb
     public async Task<IReadOnlyList<OutboxPayload>> TakeOutboxAsync(string nodeId, int limit, CancellationToken cancellationToken = default)
     {
         await using var connection = await _dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        if ((await ReadAsync(connection, _dialect.AnyOutbox, static r => true, cancellationToken, ("node_id", nodeId)).ConfigureAwait(false)).Count == 0)
+        {
+            return [];
+        }
         var rows = await ReadAsync(connection, _dialect.TakeOutbox, static r => new OutboxPayload(r.GetInt64(0), r.GetString(1), r.GetString(2),
             r.GetString(3), (byte[])r.GetValue(4)), cancellationToken, ("node_id", nodeId), ("limit", limit)).ConfigureAwait(false);
         rows.Sort(static (a, b) => a.Id.CompareTo(b.Id));

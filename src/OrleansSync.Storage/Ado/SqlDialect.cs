@@ -64,6 +64,9 @@ public abstract partial class SqlDialect
     private const string ExpiredSessions =
         "SELECT session_id FROM sessions WHERE retention_deadline IS NOT NULL AND retention_deadline <= @now AND owner_node IS NULL";
 
+    /// <summary>@now → 1 if any session expired (a read, so an idle sweep takes no write lock).</summary>
+    public virtual string AnyExpiredSession => $"SELECT 1 FROM ({ExpiredSessions}) expired LIMIT 1";
+
     /// <summary>@now.</summary>
     public virtual string DeleteExpiredQueues => $"DELETE FROM session_events WHERE session_id IN ({ExpiredSessions})";
 
@@ -156,6 +159,9 @@ public abstract partial class SqlDialect
     /// <summary>@node_id, @socket_id, @church_id, @conversation_id, @frame.</summary>
     public virtual string InsertOutbox =>
         "INSERT INTO outbox (node_id, socket_id, church_id, conversation_id, frame) VALUES (@node_id, @socket_id, @church_id, @conversation_id, @frame)";
+
+    /// <summary>@node_id → 1 if the node's outbox has anything (a read, so an idle poll takes no write lock).</summary>
+    public virtual string AnyOutbox => "SELECT 1 FROM outbox WHERE node_id = @node_id LIMIT 1";
 
     /// <summary>@node_id, @limit → id, socket_id, church_id, conversation_id, frame (deleted as read).</summary>
     public virtual string TakeOutbox =>
