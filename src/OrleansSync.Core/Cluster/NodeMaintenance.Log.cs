@@ -18,7 +18,7 @@ public sealed partial class NodeMaintenance
         [LoggerMessage(4, LogLevel.Information, "Node {NodeId}: released {Sessions} sessions and removed its viewers from {Rooms} rooms.")]
         public static partial void NodeForgotten(ILogger logger, string nodeId, int sessions, int rooms);
 
-        [LoggerMessage(5, LogLevel.Warning, "Handling a {Kind} wake-up failed; the next poll covers it.")]
-        public static partial void WakeupFailed(ILogger logger, WakeupKind kind, Exception exception);
+        [LoggerMessage(5, LogLevel.Warning, "Handling wake-ups failed; the next poll covers them.")]
+        public static partial void WakeupFailed(ILogger logger, Exception exception);
     }
 }

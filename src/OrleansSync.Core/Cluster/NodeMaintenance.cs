@@ -51,10 +51,7 @@ public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore n
     {
         var now = time.GetUtcNow();
         await nodes.HeartbeatAsync(NodeId, roles.Describe(), now, cancellationToken).ConfigureAwait(false);
-        foreach (var sessionId in await sessions.FindOwnedSessionsWithInboxAsync(NodeId, BatchLimit, cancellationToken).ConfigureAwait(false))
-        {
-            await sessionService.DrainInboxAsync(sessionId).ConfigureAwait(false);
-        }
+        await DrainOwnedInboxesAsync(cancellationToken).ConfigureAwait(false);
         await DrainOutboxAsync(cancellationToken).ConfigureAwait(false);
         if (++_beats % OwnershipCheckEveryBeats == 0)
         {
@@ -161,33 +158,69 @@ public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore n
         }
     }
 
+    /// <summary>
+    /// One query reads the inboxes of every session this node owns; each session gets its events in one turn,
+    /// sessions in parallel. Rows whose move has not committed yet may be read again; the grain skips them.
+    /// </summary>
+    private async Task DrainOwnedInboxesAsync(CancellationToken cancellationToken)
+    {
+        var waiting = await sessions.LoadOwnedInboxAsync(NodeId, BatchLimit, cancellationToken).ConfigureAwait(false);
+        if (waiting.Count == 0)
+        {
+            return;
+        }
+        var drains = new List<Task>();
+        foreach (var group in waiting.GroupBy(e => e.SessionId, StringComparer.Ordinal))
+        {
+            drains.Add(sessionService.AcceptInboxAsync(group.Key, group.Select(e => e.Event).ToList()).AsTask());
+        }
+        await Task.WhenAll(drains).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Handles wake-ups in bursts: all wake-ups waiting when one is handled collapse into one inbox drain, one
+    /// outbox drain and one ownership check per claimed session, so a storm of notifications costs a few queries.
+    /// </summary>
     private async Task HandleWakeupsAsync(CancellationToken stoppingToken)
     {
+        var claimed = new HashSet<string>(StringComparer.Ordinal);
         try
         {
-            await foreach (var wakeup in _wakeups.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+            while (await _wakeups.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
             {
-                try
+                var inbox = false;
+                var outboxWaiting = false;
+                claimed.Clear();
+                while (_wakeups.Reader.TryRead(out var wakeup))
                 {
                     switch (wakeup.Kind)
                     {
-                        case WakeupKind.Inbox:
-                            await sessionService.DrainInboxAsync(wakeup.SessionId!).ConfigureAwait(false);
-                            break;
-                        case WakeupKind.Claimed:
-                            if ((await sessions.FindSessionsNotOwnedByAsync(NodeId, [wakeup.SessionId!], stoppingToken).ConfigureAwait(false)).Count > 0)
-                            {
-                                await sessionService.LoseOwnershipAsync(wakeup.SessionId!).ConfigureAwait(false);
-                            }
-                            break;
-                        case WakeupKind.Outbox:
-                            await DrainOutboxAsync(stoppingToken).ConfigureAwait(false);
-                            break;
+                        case WakeupKind.Inbox: inbox = true; break;
+                        case WakeupKind.Outbox: outboxWaiting = true; break;
+                        case WakeupKind.Claimed: claimed.Add(wakeup.SessionId!); break;
+                    }
+                }
+                try
+                {
+                    if (inbox)
+                    {
+                        await DrainOwnedInboxesAsync(stoppingToken).ConfigureAwait(false);
+                    }
+                    if (outboxWaiting)
+                    {
+                        await DrainOutboxAsync(stoppingToken).ConfigureAwait(false);
+                    }
+                    if (claimed.Count > 0)
+                    {
+                        foreach (var lost in await sessions.FindSessionsNotOwnedByAsync(NodeId, claimed.ToList(), stoppingToken).ConfigureAwait(false))
+                        {
+                            await sessionService.LoseOwnershipAsync(lost).ConfigureAwait(false);
+                        }
                     }
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)
                 {
-                    Log.WakeupFailed(logger, wakeup.Kind, exception);
+                    Log.WakeupFailed(logger, exception);
                 }
             }
         }

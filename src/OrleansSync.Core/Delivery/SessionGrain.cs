@@ -93,13 +93,13 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         {
             Log.RetentionExpired(logger, Key, _queue.Count);
             metrics.SessionsExpired(1);
-            DropQueueAndFlag();
+            _ = DropQueueAndFlag(); // reported (and cleared) by the attach below
         }
         else if (_queue.Count > Options.MaxQueuedPerSession)
         {
             Log.QueueOverflow(logger, Key, _queue.Count);
             metrics.FullSyncFlagged(FullSyncReason.QueueOverflow);
-            DropQueueAndFlag();
+            _ = DropQueueAndFlag();
         }
         Attach();
         return true;
@@ -139,16 +139,29 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         return ValueTask.FromResult(new EnqueueResult(EnqueueOutcome.Queued, durable));
     }
 
-    /// <summary>Moves what other nodes left in the inbox into the queue and sends it (a wake-up or the poll calls this).</summary>
+    /// <summary>Moves what other nodes left in the inbox into the queue and sends it.</summary>
     public async ValueTask<int> DrainInboxAsync()
     {
         if (_observer is null || _record is null)
         {
             return 0;
         }
+        return await AcceptInboxAsync(await store.LoadInboxAsync(Key).ConfigureAwait(false)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Moves inbox events already read (by the node's batched drain) into the queue and sends them. Rows this
+    /// attachment handled before are skipped, so a row read twice before its deletion commits is sent once.
+    /// </summary>
+    public ValueTask<int> AcceptInboxAsync(IReadOnlyList<InboxEvent> events)
+    {
+        if (_observer is null || _record is null)
+        {
+            return ValueTask.FromResult(0);
+        }
         var moved = 0;
         ForgetOldHandledInbox();
-        foreach (var inbox in await store.LoadInboxAsync(Key).ConfigureAwait(false))
+        foreach (var inbox in events)
         {
             if (_observer is null)
             {
@@ -177,7 +190,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
             }
         }
         EnsureRetryTimer();
-        return moved;
+        return ValueTask.FromResult(moved);
     }
 
     /// <summary>Removes the acked event. Unknown and duplicate acks are ignored (and cost no write).</summary>
@@ -341,25 +354,40 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         return false;
     }
 
-    /// <summary>The queue outgrew its bound while attached: drop it, flag, and close the socket so the tab re-syncs.</summary>
+    /// <summary>
+    /// The queue outgrew its bound while attached: drop it, flag, and close the socket so the tab re-syncs. The
+    /// close waits for the flag to be durable, so the tab's next <c>auth_ok</c> is sure to say <c>need_full_sync</c>.
+    /// </summary>
     private void Overflow()
     {
         Log.QueueOverflow(logger, Key, _queue.Count);
         metrics.FullSyncFlagged(FullSyncReason.QueueOverflow);
         var observer = _observer!;
-        DropQueueAndFlag();
+        var flagged = DropQueueAndFlag();
         Release();
-        observer.Close(SessionCloseReason.QueueOverflow);
+        _ = CloseWhenDurableAsync(flagged, observer, SessionCloseReason.QueueOverflow);
     }
 
-    /// <summary>Falls back to a full sync: queue and inbox go, the flag is set.</summary>
-    private void DropQueueAndFlag()
+    private static async Task CloseWhenDurableAsync(Task durable, ISessionObserver observer, SessionCloseReason reason)
+    {
+        try
+        {
+            await durable.ConfigureAwait(false);
+        }
+        finally
+        {
+            observer.Close(reason);
+        }
+    }
+
+    /// <summary>Falls back to a full sync: queue and inbox go, the flag is set. Returns when that is durable.</summary>
+    private Task DropQueueAndFlag()
     {
         _queue.Clear();
         StopRetryTimer();
         _ = store.ClearQueueAsync(Key, _record!.Epoch);
         _record = _record with { NeedFullSync = true, RetentionDeadline = null };
-        _ = store.SaveSessionAsync(_record);
+        return store.SaveSessionAsync(_record);
     }
 
     private void EnsureRetryTimer()
@@ -402,11 +430,11 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
 
     private void OnRetryTimerFired() => _ = RunInTurnAsync(ResendDueAsync);
 
-    private ValueTask ResendDueAsync()
+    private async ValueTask ResendDueAsync()
     {
         if (_observer is null || _retryTimer is null)
         {
-            return default;
+            return;
         }
         var now = time.GetUtcNow();
         var options = Options;
@@ -418,26 +446,36 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
             }
             if (pending.Resends >= options.MaxAttempts)
             {
-                GiveUp(pending);
-                return default;
+                await GiveUpAsync(pending).ConfigureAwait(false);
+                return;
             }
             pending.Resends++;
             if (!Send(pending, retry: true))
             {
-                return default;
+                return;
             }
         }
         ScheduleRetry();
-        return default;
     }
 
-    /// <summary>An event stayed unacked through every re-send: close the socket, delete the session and its queue.</summary>
-    private void GiveUp(PendingEvent pending)
+    /// <summary>
+    /// An event stayed unacked through every re-send: delete the session and its queue, then close the socket.
+    /// The delete is durable before the close, so the tab's next <c>auth</c> cannot find the session any more.
+    /// </summary>
+    private async ValueTask GiveUpAsync(PendingEvent pending)
     {
         Log.MaxAttemptsReached(logger, Key, pending.EventId, pending.Resends);
         metrics.MaxAttemptsReached();
-        _ = store.DeleteSessionAsync(Key, _record!.Epoch);
-        LoseSocket(SessionCloseReason.MaxAttemptsReached);
+        StopRetryTimer();
+        var deleted = store.DeleteSessionAsync(Key, _record!.Epoch);
+        try
+        {
+            await deleted.ConfigureAwait(false);
+        }
+        finally
+        {
+            LoseSocket(SessionCloseReason.MaxAttemptsReached);
+        }
     }
 
     private void StopRetryTimer()

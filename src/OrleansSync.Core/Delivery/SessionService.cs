@@ -1,4 +1,5 @@
 using OrleansSync.Runtime;
+using OrleansSync.Storage;
 
 namespace OrleansSync.Delivery;
 
@@ -35,6 +36,10 @@ public sealed class SessionService(GrainFactory grains)
     /// <summary>Moves what waits in the session's inbox into its queue (after a wake-up or at the poll).</summary>
     public ValueTask<int> DrainInboxAsync(string sessionId) =>
         grains.Sessions.CallAsync(sessionId, static session => session.DrainInboxAsync());
+
+    /// <summary>Hands inbox events the node read in one batch to their session.</summary>
+    public ValueTask<int> AcceptInboxAsync(string sessionId, IReadOnlyList<InboxEvent> events) =>
+        grains.Sessions.CallAsync(sessionId, events, static (session, e) => session.AcceptInboxAsync(e));
 
     /// <summary>The store says another node owns the session now: close its socket here.</summary>
     public ValueTask<bool> LoseOwnershipAsync(string sessionId) =>

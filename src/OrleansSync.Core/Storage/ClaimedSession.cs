@@ -12,3 +12,6 @@ public sealed record InboxEvent(long Id, string EventId, byte[] Frame);
 
 /// <summary>A session of a user and the node that holds its socket (null: detached).</summary>
 public readonly record struct UserSession(string SessionId, string? OwnerNode);
+
+/// <summary>An inbox event and the session it waits for.</summary>
+public sealed record OwnedInboxEvent(string SessionId, InboxEvent Event);

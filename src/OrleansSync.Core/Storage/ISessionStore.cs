@@ -23,8 +23,11 @@ public interface ISessionStore
     /// <summary>The session's inbox, in arrival order.</summary>
     Task<IReadOnlyList<InboxEvent>> LoadInboxAsync(string sessionId, CancellationToken cancellationToken = default);
 
-    /// <summary>Sessions owned by <paramref name="nodeId"/> that have something in their inbox.</summary>
-    Task<IReadOnlyList<string>> FindOwnedSessionsWithInboxAsync(string nodeId, int limit, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Up to <paramref name="limit"/> inbox events of all sessions owned by <paramref name="nodeId"/>, oldest first:
+    /// one query drains a node's whole inbox, however many sessions it spans.
+    /// </summary>
+    Task<IReadOnlyList<OwnedInboxEvent>> LoadOwnedInboxAsync(string nodeId, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>Of <paramref name="sessionIds"/>, those the store says <paramref name="nodeId"/> does not own (the ownership backstop).</summary>
     Task<IReadOnlyList<string>> FindSessionsNotOwnedByAsync(string nodeId, IReadOnlyList<string> sessionIds, CancellationToken cancellationToken = default);

@@ -85,8 +85,12 @@ public sealed class AdoSessionStore : ISessionStore, ISocketLocations, IRoomOutb
     }
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<string>> FindOwnedSessionsWithInboxAsync(string nodeId, int limit, CancellationToken cancellationToken = default) =>
-        ReadStringsAsync(_dialect.SelectOwnedWithInbox, cancellationToken, ("node_id", nodeId), ("limit", limit));
+    public async Task<IReadOnlyList<OwnedInboxEvent>> LoadOwnedInboxAsync(string nodeId, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await ReadAsync(connection, _dialect.SelectOwnedInbox, static r => new OwnedInboxEvent(r.GetString(0),
+            new InboxEvent(r.GetInt64(1), r.GetString(2), (byte[])r.GetValue(3))), cancellationToken, ("node_id", nodeId), ("limit", limit)).ConfigureAwait(false);
+    }
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<string>> FindSessionsNotOwnedByAsync(string nodeId, IReadOnlyList<string> sessionIds, CancellationToken cancellationToken = default)

@@ -53,9 +53,10 @@ public abstract partial class SqlDialect
     /// <summary>@user_id → session_id, owner_node.</summary>
     public virtual string SelectUserSessions => "SELECT session_id, owner_node FROM sessions WHERE user_id = @user_id";
 
-    /// <summary>@node_id, @limit → sessions owned by the node with inbox rows.</summary>
-    public virtual string SelectOwnedWithInbox =>
-        "SELECT DISTINCT i.session_id FROM inbox i JOIN sessions s ON s.session_id = i.session_id WHERE s.owner_node = @node_id LIMIT @limit";
+    /// <summary>@node_id, @limit → session_id, id, event_id, frame of the inboxes of sessions the node owns, oldest first.</summary>
+    public virtual string SelectOwnedInbox =>
+        "SELECT i.session_id, i.id, i.event_id, i.frame FROM inbox i JOIN sessions s ON s.session_id = i.session_id " +
+        "WHERE s.owner_node = @node_id ORDER BY i.id LIMIT @limit";
 
     /// <summary>@node_id and an id list → those the node owns.</summary>
     public virtual string SelectOwnedAmong(string idList) => $"SELECT session_id FROM sessions WHERE owner_node = @node_id AND session_id IN ({idList})";

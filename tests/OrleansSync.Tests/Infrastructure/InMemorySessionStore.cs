@@ -79,10 +79,11 @@ public sealed class InMemorySessionStore : ISessionStore
         lock (_gate) return Task.FromResult<IReadOnlyList<InboxEvent>>(_inbox.Where(i => i.SessionId == sessionId).Select(i => i.Event).ToList());
     }
 
-    public Task<IReadOnlyList<string>> FindOwnedSessionsWithInboxAsync(string nodeId, int limit, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<OwnedInboxEvent>> LoadOwnedInboxAsync(string nodeId, int limit, CancellationToken cancellationToken = default)
     {
-        lock (_gate) return Task.FromResult<IReadOnlyList<string>>(_inbox.Select(i => i.SessionId).Distinct()
-            .Where(id => _sessions.TryGetValue(id, out var s) && s.OwnerNode == nodeId).Take(limit).ToList());
+        lock (_gate) return Task.FromResult<IReadOnlyList<OwnedInboxEvent>>(_inbox
+            .Where(i => _sessions.TryGetValue(i.SessionId, out var s) && s.OwnerNode == nodeId)
+            .OrderBy(i => i.Id).Take(limit).Select(i => new OwnedInboxEvent(i.SessionId, i.Event)).ToList());
     }
 
     public Task<IReadOnlyList<string>> FindSessionsNotOwnedByAsync(string nodeId, IReadOnlyList<string> sessionIds, CancellationToken cancellationToken = default)
