@@ -125,8 +125,8 @@ public sealed class ServerBenchmark(BenchOptions options, BenchTokens tokens, st
             var activity = await database.ReadAsync() - pgBefore;
             var deliveries = stats.Delivered - deliveredBefore;
             figures.PostgresPerDelivery = (activity.Commits / (double)deliveries, (activity.Inserted + activity.Updated + activity.Deleted) / (double)deliveries);
-            figures.PostgresCommitsPerSecond = activity.Commits / elapsed;
-            Say(name, $"postgres in the saturation window (+ drain): {activity.Commits} commits ({figures.PostgresCommitsPerSecond:F0}/s), " +
+            figures.PostgresCommitsPerSecond = activity.Commits / Stopwatch.GetElapsedTime(started).TotalSeconds; // window + drain + pause
+            Say(name, $"postgres in the saturation window (+ drain, {Stopwatch.GetElapsedTime(started).TotalSeconds:F0} s): {activity.Commits} commits ({figures.PostgresCommitsPerSecond:F0}/s), " +
                 $"{activity.Inserted} rows inserted, {activity.Updated} updated, {activity.Deleted} deleted, for {deliveries} deliveries: " +
                 $"{figures.PostgresPerDelivery.Value.Commits:F2} commits and {figures.PostgresPerDelivery.Value.Rows:F2} rows written per delivery");
         }
