@@ -3,6 +3,7 @@
 # PostgreSQL 15 on a free loopback port (data under /tmp, as the postgres user when run as root), runs the
 # scenarios (1 node on SQLite, 1 node on PostgreSQL, 3 nodes on one PostgreSQL) with the foundation bench's load
 # phases, and stops PostgreSQL at the end. Arguments go to the bench (e.g. --full, --rate 500, --cluster sqlite1,postgres3).
+# POSTGRES_OPTIONS="Max Auto Prepare=64" adds Npgsql connection-string options for the nodes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
@@ -39,4 +40,4 @@ RATE_DEFAULT=(--rate 50)  # below the 3-node saturation, so all scenarios are me
 for arg in "$@"; do if [ "$arg" = --rate ]; then RATE_DEFAULT=(); fi; done
 for arg in "$@"; do if [ "$arg" = --cluster ]; then SCENARIOS=; fi; done
 dotnet bench/OrleansSync.Bench/bin/Release/net10.0/OrleansSync.Bench.dll \
-  ${SCENARIOS:+--cluster "$SCENARIOS"} --postgres "Host=127.0.0.1;Port=$PG_PORT;Username=postgres" --postgres-pid "$PG_PID" "${RATE_DEFAULT[@]}" "$@"
+  ${SCENARIOS:+--cluster "$SCENARIOS"} --postgres "Host=127.0.0.1;Port=$PG_PORT;Username=postgres${POSTGRES_OPTIONS:+;$POSTGRES_OPTIONS}" --postgres-pid "$PG_PID" "${RATE_DEFAULT[@]}" "$@"

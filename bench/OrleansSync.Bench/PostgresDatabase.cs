@@ -28,16 +28,16 @@ public sealed class PostgresDatabase(string serverConnectionString, string name)
         await connection.OpenAsync().ConfigureAwait(false);
         // Counters are flushed by each backend about once a second; clear the snapshot so the read is current.
         await using var command = new NpgsqlCommand(
-            "SELECT pg_stat_clear_snapshot(), xact_commit, tup_inserted, tup_updated, tup_deleted FROM pg_stat_database WHERE datname = @name", connection);
+            "SELECT pg_stat_clear_snapshot(), xact_commit, tup_inserted, tup_updated, tup_deleted, xact_rollback FROM pg_stat_database WHERE datname = @name", connection);
         command.Parameters.AddWithValue("name", name);
         await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
         await reader.ReadAsync().ConfigureAwait(false);
-        return new PostgresReading(reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
+        return new PostgresReading(reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5));
     }
 }
 
-public readonly record struct PostgresReading(long Commits, long Inserted, long Updated, long Deleted)
+public readonly record struct PostgresReading(long Commits, long Inserted, long Updated, long Deleted, long Rollbacks)
 {
     public static PostgresReading operator -(PostgresReading end, PostgresReading start) =>
-        new(end.Commits - start.Commits, end.Inserted - start.Inserted, end.Updated - start.Updated, end.Deleted - start.Deleted);
+        new(end.Commits - start.Commits, end.Inserted - start.Inserted, end.Updated - start.Updated, end.Deleted - start.Deleted, end.Rollbacks - start.Rollbacks);
 }

@@ -126,7 +126,7 @@ public sealed class ServerBenchmark(BenchOptions options, BenchTokens tokens, st
             var deliveries = stats.Delivered - deliveredBefore;
             figures.PostgresPerDelivery = (activity.Commits / (double)deliveries, (activity.Inserted + activity.Updated + activity.Deleted) / (double)deliveries);
             figures.PostgresCommitsPerSecond = activity.Commits / Stopwatch.GetElapsedTime(started).TotalSeconds; // window + drain + pause
-            Say(name, $"postgres in the saturation window (+ drain, {Stopwatch.GetElapsedTime(started).TotalSeconds:F0} s): {activity.Commits} commits ({figures.PostgresCommitsPerSecond:F0}/s), " +
+            Say(name, $"postgres in the saturation window (+ drain, {Stopwatch.GetElapsedTime(started).TotalSeconds:F0} s): {activity.Commits} commits ({figures.PostgresCommitsPerSecond:F0}/s), {activity.Rollbacks} rollbacks, " +
                 $"{activity.Inserted} rows inserted, {activity.Updated} updated, {activity.Deleted} deleted, for {deliveries} deliveries: " +
                 $"{figures.PostgresPerDelivery.Value.Commits:F2} commits and {figures.PostgresPerDelivery.Value.Rows:F2} rows written per delivery");
         }
