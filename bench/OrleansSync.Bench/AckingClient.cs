@@ -17,6 +17,7 @@ public sealed class AckingClient
     private readonly byte[] _receive = new byte[1024];
     private readonly byte[] _ack = new byte[128];
     private readonly DeliveryStats _stats;
+    private readonly HashSet<long> _seen = [];
     private Task _loop = Task.CompletedTask;
     private volatile bool _abortedByBench;
 
@@ -83,7 +84,14 @@ public sealed class AckingClient
                 AckSuffix.CopyTo(_ack.AsSpan(ackLength));
                 ackLength += AckSuffix.Length;
                 await _socket.SendAsync(_ack.AsMemory(0, ackLength), WebSocketMessageType.Text, true, CancellationToken.None).ConfigureAwait(false);
-                _stats.OnDelivered(seq, sent);
+                if (_seen.Add(seq))
+                {
+                    _stats.OnDelivered(seq, sent);
+                }
+                else
+                {
+                    _stats.OnDuplicate(); // a re-send of an event this session already acked (its ack was late): acked again, counted once
+                }
             }
         }
         catch (Exception exception) when (exception is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)

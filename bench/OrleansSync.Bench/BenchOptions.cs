@@ -22,6 +22,20 @@ public sealed class BenchOptions
     public bool RunLoad { get; set; } = true;
     public bool RunIdle { get; set; } = true;
 
+    /// <summary>Extra command-line arguments for every node process (e.g. <c>--Metrics:Enabled=false</c>); the baseline gets none.</summary>
+    public List<string> NodeArguments { get; } = [];
+
+    /// <summary>Cluster mode: the scenarios to run (<c>sqlite1</c>, <c>postgres1</c>, <c>postgres3</c>) instead of node vs baseline.</summary>
+    public List<string> ClusterScenarios { get; } = [];
+
+    /// <summary>Cluster mode: Npgsql connection string of a PostgreSQL server without a database (the bench creates one per scenario).</summary>
+    public string? PostgresServer { get; set; }
+
+    /// <summary>Cluster mode: pid of the postmaster, to measure the CPU PostgreSQL uses (its processes are its children).</summary>
+    public int? PostgresPid { get; set; }
+
+    public bool ClusterMode => ClusterScenarios.Count > 0;
+
     /// <summary>Extra environment for both servers (e.g. DOTNET_gcServer=0 to see how much of the idle cost is GC slack).</summary>
     public Dictionary<string, string> ServerEnvironment { get; } = [];
 
@@ -63,6 +77,13 @@ public sealed class BenchOptions
                     options.RunLoad = phases.Contains("load");
                     options.RunIdle = phases.Contains("idle");
                     break;
+                case "--node-arg": options.NodeArguments.Add(Next()); break;
+                case "--cluster":
+                    options.ClusterScenarios.AddRange(Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+                    options.RunIdle = false;
+                    break;
+                case "--postgres": options.PostgresServer = Next(); break;
+                case "--postgres-pid": options.PostgresPid = int.Parse(Next()); break;
                 case "--server-env":
                     var pair = Next().Split('=', 2);
                     options.ServerEnvironment[pair[0]] = pair.Length > 1 ? pair[1] : "";

@@ -3,8 +3,11 @@ using System.Text;
 
 namespace OrleansSync.Bench;
 
-/// <summary>Many <see cref="AckingClient"/>s against one server: users u0…u(n-1), each with several sessions.</summary>
-public sealed class ClientFleet(Uri socketAddress, BenchTokens tokens, DeliveryStats stats)
+/// <summary>
+/// Many <see cref="AckingClient"/>s: users u0…u(n-1), each with several sessions. With several servers (cluster
+/// nodes), a user's sessions are spread over them: session s of user u connects to server (u + s) mod count.
+/// </summary>
+public sealed class ClientFleet(IReadOnlyList<Uri> socketAddresses, BenchTokens tokens, DeliveryStats stats)
 {
     private const int ConnectParallelism = 32;
     private readonly ConcurrentBag<AckingClient> _clients = [];
@@ -16,13 +19,14 @@ public sealed class ClientFleet(Uri socketAddress, BenchTokens tokens, DeliveryS
     /// <summary>Opens <paramref name="sessionsPerUser"/> authenticated sockets for each user in [firstUser, firstUser+users).</summary>
     public async Task ConnectAsync(int firstUser, int users, int sessionsPerUser, CancellationToken cancellationToken)
     {
-        var slots = Enumerable.Range(firstUser, users).SelectMany(user => Enumerable.Repeat(user, sessionsPerUser));
+        var slots = Enumerable.Range(firstUser, users).SelectMany(user => Enumerable.Range(0, sessionsPerUser).Select(session => (user, session)));
         await Parallel.ForEachAsync(slots, new ParallelOptions { MaxDegreeOfParallelism = ConnectParallelism, CancellationToken = cancellationToken },
-            async (user, token) =>
+            async (slot, token) =>
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
                 timeout.CancelAfter(TimeSpan.FromSeconds(30));
-                _clients.Add(await AckingClient.ConnectAsync(socketAddress, AuthFrame(user), stats, timeout.Token).ConfigureAwait(false));
+                var address = socketAddresses[(slot.user + slot.session) % socketAddresses.Count];
+                _clients.Add(await AckingClient.ConnectAsync(address, AuthFrame(slot.user), stats, timeout.Token).ConfigureAwait(false));
             }).ConfigureAwait(false);
     }
 

@@ -10,6 +10,7 @@ public sealed class DeliveryStats
     private long _serverClosed;
     private long _slowConsumerClosed;
     private long _lost;
+    private long _duplicates;
     private long _recordFrom = long.MaxValue;
     private long _recordTo = long.MaxValue;
 
@@ -22,6 +23,7 @@ public sealed class DeliveryStats
     public long ServerClosed => Interlocked.Read(ref _serverClosed);
     public long SlowConsumerClosed => Interlocked.Read(ref _slowConsumerClosed);
     public long Lost => Interlocked.Read(ref _lost);
+    public long Duplicates => Interlocked.Read(ref _duplicates);
 
     /// <summary>Records latency only for events whose seq is in [from, to), so warm-up and other phases never mix in.</summary>
     public void RecordLatencyFor(long fromSeq, long toSeq)
@@ -31,7 +33,7 @@ public sealed class DeliveryStats
         Volatile.Write(ref _recordFrom, fromSeq);
     }
 
-    /// <summary>Called after the ack of an event was sent.</summary>
+    /// <summary>Called after the ack of an event was sent, once per event and session.</summary>
     public void OnDelivered(long seq, long sentTimestamp)
     {
         Interlocked.Increment(ref _delivered);
@@ -52,6 +54,9 @@ public sealed class DeliveryStats
     }
 
     public void OnLost() => Interlocked.Increment(ref _lost);
+
+    /// <summary>A session received an event it had already received (a re-send): not a delivery.</summary>
+    public void OnDuplicate() => Interlocked.Increment(ref _duplicates);
 
     /// <summary>The node's close code for a socket whose outbound buffer overflowed.</summary>
     public const int SlowConsumerCloseCode = 4004;

@@ -25,19 +25,31 @@ Console.WriteLine($"OrleansSync bench {DateTime.Now:yyyy-MM-dd HH:mm}, {Environm
 
 // The machine is shared: a busy start means the figures understate both servers.
 Console.WriteLine($"load average at start: {LoadAverage()}");
+if (options.NodeArguments.Count > 0)
+{
+    Console.WriteLine("node arguments: " + string.Join(' ', options.NodeArguments));
+}
 var tokens = new BenchTokens(signingKey);
 var benchmark = new ServerBenchmark(options, tokens, signingKey, apiKey, workDirectory);
-ServerFigures? node = null, baseline = null;
-if (options.Servers.Contains("node"))
+string table;
+if (options.ClusterMode)
 {
-    node = await benchmark.RunAsync(ServerUnderTest.Node(nodeDll));
+    table = ClusterTable.Render(await RunClusterScenariosAsync(), options);
 }
-if (options.Servers.Contains("baseline"))
+else
 {
-    baseline = await benchmark.RunAsync(ServerUnderTest.Baseline(baselineDll));
+    ServerFigures? node = null, baseline = null;
+    if (options.Servers.Contains("node"))
+    {
+        node = await benchmark.RunAsync(ServerUnderTest.Node(nodeDll, options.NodeArguments));
+    }
+    if (options.Servers.Contains("baseline"))
+    {
+        baseline = await benchmark.RunAsync(ServerUnderTest.Baseline(baselineDll));
+    }
+    table = ResultTable.Render(node, baseline, options);
 }
 
-var table = ResultTable.Render(node, baseline, options);
 Console.WriteLine();
 Console.WriteLine($"load average at the end (other processes share these cores): {LoadAverage()}");
 Console.WriteLine(table);
@@ -46,6 +58,37 @@ if (options.ResultsFile is { } resultsFile)
     await File.WriteAllTextAsync(resultsFile, table);
 }
 return 0;
+
+// Cluster mode: each scenario on fresh nodes (and a fresh database); the load phases are the foundation run's.
+async Task<List<ServerFigures>> RunClusterScenariosAsync()
+{
+    var results = new List<ServerFigures>();
+    foreach (var scenario in options.ClusterScenarios)
+    {
+        var nodeCount = int.Parse(scenario.AsSpan(scenario.TakeWhile(char.IsLetter).Count())); // sqlite1 → 1, postgres3 → 3
+        if (scenario.StartsWith("sqlite", StringComparison.Ordinal))
+        {
+            if (nodeCount != 1)
+            {
+                throw new ArgumentException("SQLite is a single-node store: use sqlite1");
+            }
+            results.Add(await benchmark.RunScenarioAsync(scenario, [ServerUnderTest.Node(nodeDll, options.NodeArguments)], null));
+        }
+        else if (scenario.StartsWith("postgres", StringComparison.Ordinal))
+        {
+            var server = options.PostgresServer ?? throw new ArgumentException("--postgres CONNECTION-STRING is needed for " + scenario);
+            var database = new PostgresDatabase(server, "bench_" + scenario);
+            var nodes = Enumerable.Range(1, nodeCount)
+                .Select(i => ServerUnderTest.NodeOnPostgres(nodeDll, $"bench-{scenario}-n{i}", database.ConnectionString, options.NodeArguments)).ToArray();
+            results.Add(await benchmark.RunScenarioAsync(scenario, nodes, database));
+        }
+        else
+        {
+            throw new ArgumentException($"unknown scenario {scenario}: sqlite1, postgresN");
+        }
+    }
+    return results;
+}
 
 static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 

@@ -8,21 +8,23 @@ namespace OrleansSync.Bench;
 /// <summary>
 /// Posts bench events <c>{"type":"bench","seq":N,"t":TICKS}</c> to <c>POST /api/users/{user}/events</c>,
 /// user = seq modulo the user count. <c>t</c> is the Stopwatch timestamp the event was due, so latency
-/// includes any time the publisher itself fell behind (no coordinated omission).
+/// includes any time the publisher itself fell behind (no coordinated omission). With several servers (cluster
+/// nodes), publishes go round robin: seq N to server N mod count.
 /// </summary>
 public sealed class Publisher : IDisposable
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
     private readonly HttpClient _http;
+    private readonly IReadOnlyList<Uri> _baseAddresses;
     private readonly int _users;
     private long _failed;
 
-    public Publisher(Uri baseAddress, string apiKey, int users, int maxConnections)
+    public Publisher(IReadOnlyList<Uri> baseAddresses, string apiKey, int users, int maxConnections)
     {
         _users = users;
+        _baseAddresses = baseAddresses;
         _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = maxConnections, UseProxy = false })
         {
-            BaseAddress = baseAddress,
             Timeout = TimeSpan.FromSeconds(30),
         };
         _http.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
@@ -100,7 +102,8 @@ public sealed class Publisher : IDisposable
         content.Headers.ContentType = Json;
         try
         {
-            using var response = await _http.PostAsync($"api/users/{BenchUsers.Name((int)(seq % _users))}/events", content).ConfigureAwait(false);
+            var server = _baseAddresses[(int)(seq % _baseAddresses.Count)];
+            using var response = await _http.PostAsync(new Uri(server, $"api/users/{BenchUsers.Name((int)(seq % _users))}/events"), content).ConfigureAwait(false);
             if (response.StatusCode != HttpStatusCode.Accepted)
             {
                 Interlocked.Increment(ref _failed);

@@ -20,9 +20,17 @@ public static class ResultTable
         Row(text, $"publish→receive p99 at {options.LatencyRate:F0}/s (ms)", node?.P99Milliseconds, baseline?.P99Milliseconds, "F2",
             "≤ 2 × baseline", Ratio(node?.P99Milliseconds, baseline?.P99Milliseconds) is { } r2 ? r2 <= 2 : null);
         Row(text, "achieved publish rate in that run (/s)", node?.AchievedRate, baseline?.AchievedRate, "F0", "", null);
+        Row(text, "duplicate receipts (re-sends of events already acked), both runs", node?.Duplicates, baseline?.Duplicates, "F0", "", null);
         Row(text, "deliveries missing in that run", node?.MissingDeliveries, baseline?.MissingDeliveries, "F0", "0", null);
         Row(text, "sockets closed by the server (4004 slow consumer)", node?.ServerClosedSockets, baseline?.ServerClosedSockets, "F0", "0", null,
             $" ({node?.SlowConsumerCloses.ToString(CultureInfo.InvariantCulture) ?? "-"} / {baseline?.SlowConsumerCloses.ToString(CultureInfo.InvariantCulture) ?? "-"})");
+        Row(text, "server CPU µs per acked delivery at saturation", CpuPerDelivery(node), CpuPerDelivery(baseline), "F1", "", null);
+        text.AppendLine($"| cores used at saturation: server / load generator / other | {Cores(node)} | {Cores(baseline)} | | | |");
+        if (node?.SaturationStore is { } store)
+        {
+            text.AppendLine(FormattableString.Invariant(
+                $"| node store at saturation: group commits/s, writes per commit, mean commit ms | {store.CommitsPerSecond:F0}, {store.WritesPerCommit:F1}, {store.MeanCommitMilliseconds:F2} | | | | |"));
+        }
         Row(text, $"RSS KiB per idle authenticated socket ({options.IdleBase}→{options.IdleTarget})", node?.BytesPerIdleConnection / 1024,
             baseline?.BytesPerIdleConnection / 1024, "F1", $"node ≤ {MaxKilobytesPerIdleConnection} KB",
             node is null || double.IsNaN(node.BytesPerIdleConnection) ? null : node.BytesPerIdleConnection / 1024 <= MaxKilobytesPerIdleConnection);
@@ -42,6 +50,12 @@ public static class ResultTable
         var ratio = Ratio(node, baseline);
         text.AppendLine($"| {measure} | {Show(node, format)} | {Show(baseline, format)} | {(ratio is { } r ? r.ToString("F2", CultureInfo.InvariantCulture) : "")} | {target} | {Verdict(pass)}{suffix} |");
     }
+
+    private static double? CpuPerDelivery(ServerFigures? figures) =>
+        figures?.SaturationCpu is { } cpu ? cpu.Servers * 1_000_000 / figures.DeliveriesPerSecond : null;
+
+    private static string Cores(ServerFigures? figures) =>
+        figures?.SaturationCpu is { } c ? FormattableString.Invariant($"{c.Servers:F2} / {c.Bench:F2} / {c.Other:F2}") : "-";
 
     private static double? Ratio(double? node, double? baseline) =>
         node is { } n && baseline is { } b && !double.IsNaN(n) && !double.IsNaN(b) && b != 0 ? n / b : null;

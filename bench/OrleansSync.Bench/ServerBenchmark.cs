@@ -40,13 +40,56 @@ public sealed class ServerBenchmark(BenchOptions options, BenchTokens tokens, st
     private async Task RunLoadAsync(ServerUnderTest server, ServerFigures figures)
     {
         await using var process = await server.StartAsync(signingKey, apiKey, workDirectory, options.ServerEnvironment);
+        await MeasureLoadAsync(server.Name, [process], null, figures);
+    }
+
+    /// <summary>
+    /// A cluster scenario: starts every node (one after another, so migrations never race), then runs the same load
+    /// phases with clients and publishes spread over the nodes.
+    /// </summary>
+    public async Task<ServerFigures> RunScenarioAsync(string scenario, IReadOnlyList<ServerUnderTest> nodes, PostgresDatabase? database)
+    {
+        var figures = new ServerFigures(scenario);
+        var processes = new List<ServerProcess>();
+        try
+        {
+            if (database is not null)
+            {
+                await database.CreateAsync();
+            }
+            foreach (var node in nodes)
+            {
+                processes.Add(await node.StartAsync(signingKey, apiKey, workDirectory, options.ServerEnvironment));
+            }
+            await MeasureLoadAsync(scenario, processes, database, figures);
+        }
+        catch (Exception exception)
+        {
+            figures.Problems.Add("load phases: " + exception.Message);
+            Say(scenario, "load phases failed: " + exception);
+        }
+        finally
+        {
+            foreach (var process in processes)
+            {
+                await process.DisposeAsync();
+            }
+        }
+        return figures;
+    }
+
+    /// <summary>Saturation, then the fixed-rate run, against one server or several (clients and publishes spread over them).</summary>
+    private async Task MeasureLoadAsync(string name, IReadOnlyList<ServerProcess> servers, PostgresDatabase? database, ServerFigures figures)
+    {
         var stats = new DeliveryStats();
-        var fleet = new ClientFleet(process.SocketAddress, tokens, stats);
+        var fleet = new ClientFleet(servers.Select(s => s.SocketAddress).ToArray(), tokens, stats);
         var sessions = options.SessionsPerUser;
         var started = Stopwatch.GetTimestamp();
         await fleet.ConnectAsync(0, options.Users, sessions, CancellationToken.None);
-        Say(server.Name, $"{fleet.Count} clients authenticated in {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
-        using var publisher = new Publisher(process.BaseAddress, apiKey, options.Users, options.HttpConnections);
+        Say(name, $"{fleet.Count} clients authenticated in {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
+        var baseAddresses = servers.Select(s => s.BaseAddress).ToArray();
+        using var publisher = new Publisher(baseAddresses, apiKey, options.Users, options.HttpConnections);
+        var cpu = new CpuSampler(servers.Select(s => s.ProcessId).ToArray(), database is null ? null : options.PostgresPid);
 
         // Saturation: as fast as the server completes deliveries, with a bounded number of events in flight.
         var window = new PublishWindow(options.EventsInFlight);
@@ -54,28 +97,57 @@ public sealed class ServerBenchmark(BenchOptions options, BenchTokens tokens, st
         var seq = await publisher.RunClosedLoopAsync(1, options.Warmup, options.HttpConnections, sessions, window);
         var deliveredBefore = stats.Delivered;
         var firstMeasured = seq;
+        var storeBefore = await NodeStoreMetrics.ReadAsync(baseAddresses);
+        var postgresBefore = database is null ? (PostgresReading?)null : await database.ReadAsync();
+        var cpuBefore = cpu.Read();
         started = Stopwatch.GetTimestamp();
         seq = await publisher.RunClosedLoopAsync(seq, options.Saturation, options.HttpConnections, sessions, window);
         var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        figures.DeliveriesPerSecond = (stats.Delivered - deliveredBefore) / elapsed;
+        var delivered = stats.Delivered - deliveredBefore;
+        figures.SaturationCpu = CpuSampler.Between(cpuBefore, cpu.Read());
+        var storeAfter = await NodeStoreMetrics.ReadAsync(baseAddresses);
+        if (storeBefore is { } before && storeAfter is { } after)
+        {
+            figures.SaturationStore = NodeStoreMetrics.Between(before, after, elapsed);
+        }
+        figures.DeliveriesPerSecond = delivered / elapsed;
         figures.PublishesPerSecond = (seq - firstMeasured) / elapsed;
-        Say(server.Name, $"saturation: {figures.DeliveriesPerSecond:F0} acked deliveries/s ({figures.PublishesPerSecond:F0} publishes/s)");
+        Say(name, $"saturation: {figures.DeliveriesPerSecond:F0} acked deliveries/s ({figures.PublishesPerSecond:F0} publishes/s); cores used: {figures.SaturationCpu}");
+        if (figures.SaturationStore is { } store)
+        {
+            Say(name, $"saturation store: {store.CommitsPerSecond:F0} group commits/s, {store.WritesPerCommit:F1} writes per commit, mean commit {store.MeanCommitMilliseconds:F2} ms");
+        }
         await WaitUntilAsync(() => stats.Delivered >= (seq - 1) * sessions, TimeSpan.FromSeconds(15));
+        if (database is not null && postgresBefore is { } pgBefore)
+        {
+            // After the in-flight events are acked, and a pause for the backends' counters to be flushed (about once a second).
+            await Task.Delay(1500);
+            var activity = await database.ReadAsync() - pgBefore;
+            var deliveries = stats.Delivered - deliveredBefore;
+            figures.PostgresPerDelivery = (activity.Commits / (double)deliveries, (activity.Inserted + activity.Updated + activity.Deleted) / (double)deliveries);
+            figures.PostgresCommitsPerSecond = activity.Commits / Stopwatch.GetElapsedTime(started).TotalSeconds; // window + drain + pause
+            Say(name, $"postgres in the saturation window (+ drain, {Stopwatch.GetElapsedTime(started).TotalSeconds:F0} s): {activity.Commits} commits ({figures.PostgresCommitsPerSecond:F0}/s), {activity.Rollbacks} rollbacks, " +
+                $"{activity.Inserted} rows inserted, {activity.Updated} updated, {activity.Deleted} deleted, for {deliveries} deliveries: " +
+                $"{figures.PostgresPerDelivery.Value.Commits:F2} commits and {figures.PostgresPerDelivery.Value.Rows:F2} rows written per delivery");
+        }
         stats.Window = null;
 
         // Fixed rate: latency from the moment each publish was due to the moment its socket received it.
         var count = (long)(options.LatencyRate * options.LatencyRun.TotalSeconds);
         stats.RecordLatencyFor(seq, seq + count);
+        cpuBefore = cpu.Read();
         started = Stopwatch.GetTimestamp();
         await publisher.RunOpenLoopAsync(seq, count, options.LatencyRate, OpenLoopMaxInFlight);
         figures.AchievedRate = count / Stopwatch.GetElapsedTime(started).TotalSeconds;
+        figures.FixedRateCpu = CpuSampler.Between(cpuBefore, cpu.Read());
         var expected = count * sessions;
         await WaitUntilAsync(() => stats.Latency.Count >= expected, TimeSpan.FromSeconds(15));
         figures.MissingDeliveries = expected - stats.Latency.Count;
         figures.P50Milliseconds = stats.Latency.Percentile(0.50) / 1000;
         figures.P99Milliseconds = stats.Latency.Percentile(0.99) / 1000;
-        Say(server.Name, $"at {options.LatencyRate:F0} publishes/s (achieved {figures.AchievedRate:F0}): p50 {figures.P50Milliseconds:F2} ms, p99 {figures.P99Milliseconds:F2} ms, missing {figures.MissingDeliveries}");
+        Say(name, $"at {options.LatencyRate:F0} publishes/s (achieved {figures.AchievedRate:F0}): p50 {figures.P50Milliseconds:F2} ms, p99 {figures.P99Milliseconds:F2} ms, missing {figures.MissingDeliveries}; cores used: {figures.FixedRateCpu}");
 
+        figures.Duplicates = stats.Duplicates;
         figures.FailedPublishes = publisher.Failed;
         figures.ServerClosedSockets = stats.ServerClosed;
         figures.SlowConsumerCloses = stats.SlowConsumerClosed;
@@ -90,7 +162,7 @@ public sealed class ServerBenchmark(BenchOptions options, BenchTokens tokens, st
     {
         await using var process = await server.StartAsync(signingKey, apiKey, workDirectory, options.ServerEnvironment);
         var stats = new DeliveryStats();
-        var fleet = new ClientFleet(process.SocketAddress, tokens, stats);
+        var fleet = new ClientFleet([process.SocketAddress], tokens, stats);
         var sessions = options.SessionsPerUser;
         try
         {
@@ -109,7 +181,7 @@ public sealed class ServerBenchmark(BenchOptions options, BenchTokens tokens, st
             await Task.Delay(options.Hold);
             figures.IdleOpened = fleet.OpenCount;
             var users = options.IdleTarget / sessions;
-            using var publisher = new Publisher(process.BaseAddress, apiKey, users, options.HttpConnections);
+            using var publisher = new Publisher([process.BaseAddress], apiKey, users, options.HttpConnections);
             await publisher.RunOpenLoopAsync(0, users, 1000, OpenLoopMaxInFlight);
             await WaitUntilAsync(() => stats.Delivered >= options.IdleTarget, TimeSpan.FromSeconds(30));
             figures.IdleDelivered = stats.Delivered;

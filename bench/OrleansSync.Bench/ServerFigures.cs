@@ -8,15 +8,21 @@ public sealed class ServerFigures(string server)
     // Saturation (closed loop, bounded events in flight).
     public double DeliveriesPerSecond { get; set; } = double.NaN;
     public double PublishesPerSecond { get; set; } = double.NaN;
+    public CpuSplit? SaturationCpu { get; set; }
+    public StoreWindow? SaturationStore { get; set; }
+    public double PostgresCommitsPerSecond { get; set; } = double.NaN;
+    public (double Commits, double Rows)? PostgresPerDelivery { get; set; }
 
     // Fixed-rate run.
     public double AchievedRate { get; set; } = double.NaN;
     public double P50Milliseconds { get; set; } = double.NaN;
     public double P99Milliseconds { get; set; } = double.NaN;
     public long MissingDeliveries { get; set; }
+    public CpuSplit? FixedRateCpu { get; set; }
 
     // Both load runs.
     public long FailedPublishes { get; set; }
+    public long Duplicates { get; set; }
     public long ServerClosedSockets { get; set; }
     public long SlowConsumerCloses { get; set; }
 

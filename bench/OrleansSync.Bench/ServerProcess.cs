@@ -19,6 +19,9 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    /// <summary>Operating-system id of the server process (CPU and memory readings).</summary>
+    public int ProcessId => _process.Id;
+
     public Uri SocketAddress => new($"ws://{BaseAddress.Authority}/ws");
 
     public static async Task<ServerProcess> StartAsync(string dllPath, IEnumerable<string> arguments, IDictionary<string, string> environment, string logPath)

@@ -1,11 +1,16 @@
 namespace OrleansSync.Bench;
 
-/// <summary>How to start one of the two servers: the real node (durable SQLite) or the bare baseline.</summary>
+/// <summary>How to start one of the servers: the real node (durable SQLite or PostgreSQL) or the bare baseline.</summary>
 public sealed record ServerUnderTest(string Name, string DllPath, Func<string, IReadOnlyList<string>> ArgumentsFor)
 {
-    /// <summary>The node in Production with explicit keys and a fresh SQLite file under <c>dataDirectory</c>.</summary>
-    public static ServerUnderTest Node(string dllPath) => new("node", dllPath, dataDirectory =>
-        [$"--Store:ConnectionString=Data Source={Path.Combine(dataDirectory, "node.db")}"]);
+    /// <summary>The node in Production with explicit keys and a fresh SQLite file under <c>dataDirectory</c>, plus <paramref name="extraArguments"/>.</summary>
+    public static ServerUnderTest Node(string dllPath, IReadOnlyList<string> extraArguments) => new("node", dllPath, dataDirectory =>
+        [$"--Store:ConnectionString=Data Source={Path.Combine(dataDirectory, "node.db")}", .. extraArguments]);
+
+    /// <summary>One node of a cluster on PostgreSQL: its own <c>Node:Id</c>, the shared database, plus <paramref name="extraArguments"/>.</summary>
+    public static ServerUnderTest NodeOnPostgres(string dllPath, string nodeId, string connectionString, IReadOnlyList<string> extraArguments) =>
+        new(nodeId, dllPath, _ =>
+            ["--Store:Provider=Postgres", $"--Store:ConnectionString={connectionString}", $"--Node:Id={nodeId}", .. extraArguments]);
 
     public static ServerUnderTest Baseline(string dllPath) => new("baseline", dllPath, _ => []);
 

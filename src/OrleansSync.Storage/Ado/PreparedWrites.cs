@@ -7,10 +7,20 @@ namespace OrleansSync.Storage.Ado;
 /// session's epoch are fenced in SQL; their follow-ups (reroute to the inbox, drop the moved inbox row, drop the
 /// deleted session's queue) run in the same transaction.
 /// </summary>
+/// <remarks>
+/// Where the dialect asks for it (<see cref="SqlDialect.PipelinesBatchWrites"/>: PostgreSQL, a server a round trip
+/// away), a batch is first tried as one pipelined <see cref="DbBatch"/>: every statement of every write goes in one
+/// round trip, assuming the usual outcome of each fenced statement (the epoch matches), with the follow-ups that
+/// outcome implies. If any fenced statement affected another number of rows than assumed, that transaction is rolled
+/// back and the batch runs again statement by statement, exactly as without pipelining; so the committed result is
+/// always the one of the statement-by-statement path.
+/// </remarks>
 internal sealed class PreparedWrites : IDisposable
 {
     private readonly DbConnection _connection;
+    private readonly bool _pipelined;
     private readonly List<DbCommand> _all = [];
+    private readonly List<(int Statement, int ExpectedRows)> _assumptions = [];
     private readonly DbCommand _updateSession, _deleteSession, _deleteOrphanQueue, _deleteOrphanInbox;
     private readonly DbCommand _insertEvent, _insertInbox, _deleteInboxRow, _deleteEvent, _deleteQueue, _deleteInbox;
     private readonly DbCommand _upsertSocket, _updateSocketSession, _deleteSocket;
@@ -19,6 +29,7 @@ internal sealed class PreparedWrites : IDisposable
     public PreparedWrites(DbConnection connection, SqlDialect dialect)
     {
         _connection = connection;
+        _pipelined = dialect.PipelinesBatchWrites && connection.CanCreateBatch;
         _updateSession = Command(dialect.UpdateSession, "session_id", "epoch", "need_full_sync", "retention_deadline", "owner_node");
         _deleteSession = Command(dialect.DeleteSession, "session_id", "epoch");
         _deleteOrphanQueue = Command(dialect.DeleteOrphanQueue, "session_id");
@@ -36,6 +47,10 @@ internal sealed class PreparedWrites : IDisposable
 
     public async Task ExecuteAsync(List<StoreWrite> batch)
     {
+        if (_pipelined && await TryExecutePipelinedAsync(batch).ConfigureAwait(false))
+        {
+            return;
+        }
         await using var transaction = await _connection.BeginTransactionAsync().ConfigureAwait(false);
         _transaction = transaction;
         foreach (var write in batch)
@@ -101,6 +116,110 @@ internal sealed class PreparedWrites : IDisposable
             default:
                 throw new ArgumentOutOfRangeException(nameof(write), write.Kind, "Unknown store write.");
         }
+    }
+
+    /// <summary>
+    /// One round trip for the whole batch, assuming every fenced statement matches its session's epoch. False (and
+    /// nothing committed) when an assumption did not hold: the caller then runs the batch statement by statement.
+    /// </summary>
+    private async Task<bool> TryExecutePipelinedAsync(List<StoreWrite> batch)
+    {
+        await using var transaction = await _connection.BeginTransactionAsync().ConfigureAwait(false);
+        await using var pipeline = _connection.CreateBatch();
+        pipeline.Transaction = transaction;
+        _assumptions.Clear();
+        foreach (var write in batch)
+        {
+            AppendPipelined(pipeline, write);
+        }
+        try
+        {
+            await pipeline.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+        catch (DbException)
+        {
+            // Whatever failed, the statement-by-statement run decides (and raises its own error if there is one).
+            await transaction.RollbackAsync().ConfigureAwait(false);
+            return false;
+        }
+        foreach (var (statement, expectedRows) in _assumptions)
+        {
+            if (pipeline.BatchCommands[statement].RecordsAffected != expectedRows)
+            {
+                await transaction.RollbackAsync().ConfigureAwait(false);
+                return false;
+            }
+        }
+        await transaction.CommitAsync().ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>The statements <see cref="ApplyAsync"/> runs for <paramref name="write"/> when every fenced statement matches its epoch.</summary>
+    private void AppendPipelined(DbBatch pipeline, StoreWrite write)
+    {
+        switch (write.Kind)
+        {
+            case StoreWriteKind.UpdateSession:
+                var session = write.Session!;
+                Append(pipeline, _updateSession, session.SessionId, session.Epoch, session.NeedFullSync,
+                    session.RetentionDeadline is { } deadline ? deadline.ToUnixTimeMilliseconds() : null, session.OwnerNode);
+                break;
+            case StoreWriteKind.DeleteSession:
+                Assume(Append(pipeline, _deleteSession, write.Key, write.Epoch), 1);
+                Append(pipeline, _deleteOrphanQueue, write.Key);
+                Append(pipeline, _deleteOrphanInbox, write.Key);
+                break;
+            case StoreWriteKind.InsertEvent:
+                Assume(Append(pipeline, _insertEvent, write.Key, write.Epoch, write.Sequence, write.EventId, write.Frame), 1);
+                break;
+            case StoreWriteKind.MoveInboxEvent:
+                Assume(Append(pipeline, _insertEvent, write.Key, write.Epoch, write.Sequence, write.EventId, write.Frame), 1);
+                Append(pipeline, _deleteInboxRow, write.InboxId);
+                break;
+            case StoreWriteKind.DropInboxEvent:
+                Append(pipeline, _deleteInboxRow, write.InboxId);
+                break;
+            case StoreWriteKind.InsertInbox:
+                Append(pipeline, _insertInbox, write.Key, write.EventId, write.Frame, false);
+                break;
+            case StoreWriteKind.DeleteEvent:
+                Append(pipeline, _deleteEvent, write.Key, write.EventId);
+                break;
+            case StoreWriteKind.ClearQueue:
+                Append(pipeline, _deleteQueue, write.Key, write.Epoch);
+                Append(pipeline, _deleteInbox, write.Key, write.Epoch);
+                break;
+            case StoreWriteKind.UpsertSocket:
+                Append(pipeline, _upsertSocket, write.Key, write.NodeId);
+                break;
+            case StoreWriteKind.UpdateSocketSession:
+                Append(pipeline, _updateSocketSession, write.Key, write.SessionId, write.Identity?.ChurchId, write.Identity?.PersonId,
+                    write.Identity?.DisplayName);
+                break;
+            case StoreWriteKind.DeleteSocket:
+                Append(pipeline, _deleteSocket, write.Key);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(write), write.Kind, "Unknown store write.");
+        }
+    }
+
+    private void Assume(int statement, int expectedRows) => _assumptions.Add((statement, expectedRows));
+
+    /// <summary>Adds <paramref name="template"/>'s SQL with these values (in its parameter order) to the pipeline; returns its index.</summary>
+    private static int Append(DbBatch pipeline, DbCommand template, params object?[] values)
+    {
+        var statement = pipeline.CreateBatchCommand();
+        statement.CommandText = template.CommandText;
+        for (var i = 0; i < values.Length; i++)
+        {
+            var parameter = statement.CreateParameter();
+            parameter.ParameterName = template.Parameters[i].ParameterName;
+            parameter.Value = values[i] ?? DBNull.Value;
+            statement.Parameters.Add(parameter);
+        }
+        pipeline.BatchCommands.Add(statement);
+        return pipeline.BatchCommands.Count - 1;
     }
 
     /// <summary>Binds the values in parameter order and executes in the batch's transaction.</summary>

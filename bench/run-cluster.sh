@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Cluster benchmark in one command: builds the node and the load generator in Release, starts a private
+# PostgreSQL 15 on a free loopback port (data under /tmp, as the postgres user when run as root), runs the
+# scenarios (1 node on SQLite, 1 node on PostgreSQL, 3 nodes on one PostgreSQL) with the foundation bench's load
+# phases, and stops PostgreSQL at the end. Arguments go to the bench (e.g. --full, --rate 500, --cluster sqlite1,postgres3).
+# POSTGRES_OPTIONS="Max Auto Prepare=64" adds Npgsql connection-string options for the nodes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+as_postgres() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+dotnet build silo/OrleansSync.Silo.csproj -c Release -nologo -v q
+dotnet build bench/OrleansSync.Bench/OrleansSync.Bench.csproj -c Release -nologo -v q
+
+PG_DIR=$(mktemp -d /tmp/orleanssync-bench-postgres-XXXXXX)
+PG_PORT=$(free_port)
+if [ "$(id -u)" = 0 ]; then chown postgres "$PG_DIR"; fi
+stop_postgres() {
+  as_postgres "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
+  echo "PostgreSQL stopped (log kept in $PG_DIR/server.log)"
+}
+trap stop_postgres EXIT
+as_postgres "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --auth=trust -E UTF8 >"$PG_DIR/initdb.log"
+# Settings: PostgreSQL 15 defaults (fsync on, synchronous_commit on), more connections for 3 nodes' pools.
+as_postgres "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" \
+  -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c max_connections=400" -w start >/dev/null
+PG_PID=$(head -1 "$PG_DIR/data/postmaster.pid")
+echo "PostgreSQL 15 on 127.0.0.1:$PG_PORT (pid $PG_PID, data $PG_DIR/data)"
+
+SCENARIOS=sqlite1,postgres1,postgres3
+RATE_DEFAULT=(--rate 50)  # below the 3-node saturation, so all scenarios are measured unsaturated
+for arg in "$@"; do if [ "$arg" = --rate ]; then RATE_DEFAULT=(); fi; done
+for arg in "$@"; do if [ "$arg" = --cluster ]; then SCENARIOS=; fi; done
+dotnet bench/OrleansSync.Bench/bin/Release/net10.0/OrleansSync.Bench.dll \
+  ${SCENARIOS:+--cluster "$SCENARIOS"} --postgres "Host=127.0.0.1;Port=$PG_PORT;Username=postgres${POSTGRES_OPTIONS:+;$POSTGRES_OPTIONS}" --postgres-pid "$PG_PID" "${RATE_DEFAULT[@]}" "$@"
