@@ -79,7 +79,7 @@ internal sealed partial class BatchWriter : IAsyncDisposable
             {
                 try
                 {
-                    connection ??= await _dialect.OpenWriterConnectionAsync(CancellationToken.None).ConfigureAwait(false);
+                    connection ??= await _dialect.OpenConnectionAsync(CancellationToken.None).ConfigureAwait(false);
                     commands ??= new PreparedWrites(connection, _dialect);
                     var started = System.Diagnostics.Stopwatch.GetTimestamp();
                     await commands.ExecuteAsync(batch).ConfigureAwait(false);

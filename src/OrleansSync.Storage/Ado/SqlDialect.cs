@@ -12,9 +12,6 @@ public abstract partial class SqlDialect
     /// <summary>Opens a new connection, configured for this dialect.</summary>
     public abstract Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken);
 
-    /// <summary>Opens the long-lived connection of the batch writer (a dialect may tune it for group commit).</summary>
-    public virtual Task<DbConnection> OpenWriterConnectionAsync(CancellationToken cancellationToken) => OpenConnectionAsync(cancellationToken);
-
     /// <summary>Creates or upgrades the schema; safe to run on every start, and by several nodes at once.</summary>
     public abstract Task MigrateAsync(DbConnection connection, CancellationToken cancellationToken);
 
