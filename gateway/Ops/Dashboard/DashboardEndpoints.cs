@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using OrleansSync.Gateway.Client;
 
 namespace OrleansSync.Gateway.Ops.Dashboard;
 
@@ -83,12 +84,6 @@ public static class DashboardEndpoints
         headers.CacheControl = "no-store";
     }
 
-    private static byte[] Load(string name) => Assets.GetOrAdd(name, static n =>
-    {
-        using var stream = typeof(DashboardEndpoints).Assembly.GetManifestResourceStream(ResourcePrefix + n)
-            ?? throw new InvalidOperationException($"Embedded dashboard asset {n} is missing.");
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.ToArray();
-    });
+    private static byte[] Load(string name) =>
+        Assets.GetOrAdd(name, static n => EmbeddedAsset.ReadBytes(typeof(DashboardEndpoints).Assembly, ResourcePrefix + n));
 }
