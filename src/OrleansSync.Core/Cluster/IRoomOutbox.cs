@@ -7,8 +7,8 @@ namespace OrleansSync.Cluster;
 /// </summary>
 public interface IRoomOutbox
 {
-    /// <summary>Leaves a payload for <paramref name="socketId"/> on <paramref name="nodeId"/>.</summary>
-    Task AppendOutboxAsync(string nodeId, string socketId, string churchId, string conversationId, byte[] frame);
+    /// <summary>Leaves one payload for each of <paramref name="sockets"/> (node, socket), in one transaction per broadcast.</summary>
+    Task AppendOutboxAsync(IReadOnlyList<(string NodeId, string SocketId)> sockets, string churchId, string conversationId, byte[] frame);
 
     /// <summary>Takes (reads and deletes) up to <paramref name="limit"/> payloads for <paramref name="nodeId"/>, oldest first.</summary>
     Task<IReadOnlyList<OutboxPayload>> TakeOutboxAsync(string nodeId, int limit, CancellationToken cancellationToken = default);

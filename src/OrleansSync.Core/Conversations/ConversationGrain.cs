@@ -146,7 +146,7 @@ public sealed partial class ConversationGrain(IConversationStore store, ISocketD
         var eventId = Ids.NewEventId();
         var (anonymousFrame, reliableFrame) = RoomPayloads.Build(_room, action, data, dataType, eventId);
         var reached = new HashSet<string>(StringComparer.Ordinal);
-        HashSet<string>? wokenNodes = null;
+        List<(string NodeId, string SocketId)>? remote = null;
         List<string>? lost = null;
         foreach (var row in rows)
         {
@@ -160,17 +160,18 @@ public sealed partial class ConversationGrain(IConversationStore store, ISocketD
             }
             else if (row.NodeId != router.NodeId)
             {
-                await outbox.AppendOutboxAsync(row.NodeId, row.SocketId, _room.ChurchId, _room.ConversationId, anonymousFrame).ConfigureAwait(false);
-                (wokenNodes ??= []).Add(row.NodeId);
+                (remote ??= []).Add((row.NodeId, row.SocketId));
             }
             else if (!sockets.TryGetSocket(row.SocketId, out var socket, out _) || !socket.TrySend(anonymousFrame))
             {
                 (lost ??= []).Add(row.SocketId);
             }
         }
-        if (wokenNodes is not null)
+        if (remote is not null)
         {
-            foreach (var node in wokenNodes)
+            // Anonymous sockets held by other nodes: one write for all of them, then one wake-up per node.
+            await outbox.AppendOutboxAsync(remote, _room.ChurchId, _room.ConversationId, anonymousFrame).ConfigureAwait(false);
+            foreach (var node in remote.Select(r => r.NodeId).Distinct())
             {
                 signals.OutboxChanged(node);
             }

@@ -139,16 +139,6 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         return ValueTask.FromResult(new EnqueueResult(EnqueueOutcome.Queued, durable));
     }
 
-    /// <summary>Moves what other nodes left in the inbox into the queue and sends it.</summary>
-    public async ValueTask<int> DrainInboxAsync()
-    {
-        if (_observer is null || _record is null)
-        {
-            return 0;
-        }
-        return await AcceptInboxAsync(await store.LoadInboxAsync(Key).ConfigureAwait(false)).ConfigureAwait(false);
-    }
-
     /// <summary>
     /// Moves inbox events already read (by the node's batched drain) into the queue and sends them. Rows this
     /// attachment handled before are skipped, so a row read twice before its deletion commits is sent once.

@@ -33,10 +33,6 @@ public sealed class SessionService(GrainFactory grains)
         }
     }
 
-    /// <summary>Moves what waits in the session's inbox into its queue (after a wake-up or at the poll).</summary>
-    public ValueTask<int> DrainInboxAsync(string sessionId) =>
-        grains.Sessions.CallAsync(sessionId, static session => session.DrainInboxAsync());
-
     /// <summary>Hands inbox events the node read in one batch to their session.</summary>
     public ValueTask<int> AcceptInboxAsync(string sessionId, IReadOnlyList<InboxEvent> events) =>
         grains.Sessions.CallAsync(sessionId, events, static (session, e) => session.AcceptInboxAsync(e));

@@ -20,9 +20,6 @@ public interface ISessionStore
     /// <summary>The user's sessions and their owners.</summary>
     Task<IReadOnlyList<UserSession>> LoadUserSessionsAsync(string userId, CancellationToken cancellationToken = default);
 
-    /// <summary>The session's inbox, in arrival order.</summary>
-    Task<IReadOnlyList<InboxEvent>> LoadInboxAsync(string sessionId, CancellationToken cancellationToken = default);
-
     /// <summary>
     /// Up to <paramref name="limit"/> inbox events of all sessions owned by <paramref name="nodeId"/>, oldest first:
     /// one query drains a node's whole inbox, however many sessions it spans.

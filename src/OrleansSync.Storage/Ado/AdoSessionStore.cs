@@ -51,7 +51,8 @@ public sealed class AdoSessionStore : ISessionStore, ISocketLocations, IRoomOutb
     {
         await using var connection = await _dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var previous = await ReadInTransactionAsync(connection, transaction, _dialect.SelectOwnerForClaim, static r => (Owner: NullableString(r, 0), Found: true),
+        // One row (its owner, possibly null) if the session exists and is this user's; none otherwise.
+        var previous = await ReadAsync(connection, transaction, _dialect.SelectOwnerForClaim, static r => NullableString(r, 0),
             cancellationToken, ("session_id", sessionId), ("user_id", userId)).ConfigureAwait(false);
         if (previous.Count == 0)
         {
@@ -59,14 +60,14 @@ public sealed class AdoSessionStore : ISessionStore, ISocketLocations, IRoomOutb
         }
         await ExecuteAsync(connection, transaction, _dialect.ClaimSession, cancellationToken,
             ("session_id", sessionId), ("user_id", userId), ("node_id", nodeId)).ConfigureAwait(false);
-        var session = (await ReadInTransactionAsync(connection, transaction, _dialect.SelectSession, r => ReadSession(sessionId, r), cancellationToken,
+        var session = (await ReadAsync(connection, transaction, _dialect.SelectSession, r => ReadSession(sessionId, r), cancellationToken,
             ("session_id", sessionId)).ConfigureAwait(false))[0];
-        var queue = await ReadInTransactionAsync(connection, transaction, _dialect.SelectQueue,
+        var queue = await ReadAsync(connection, transaction, _dialect.SelectQueue,
             static r => new StoredEvent(r.GetInt64(0), r.GetString(1), (byte[])r.GetValue(2)), cancellationToken, ("session_id", sessionId)).ConfigureAwait(false);
-        var inbox = await ReadInTransactionAsync(connection, transaction, _dialect.SelectInbox, ReadInbox, cancellationToken,
+        var inbox = await ReadAsync(connection, transaction, _dialect.SelectInbox, ReadInbox, cancellationToken,
             ("session_id", sessionId)).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return new ClaimedSession(session, queue, inbox, previous[0].Owner);
+        return new ClaimedSession(session, queue, inbox, previous[0]);
     }
 
     /// <inheritdoc />
@@ -75,13 +76,6 @@ public sealed class AdoSessionStore : ISessionStore, ISocketLocations, IRoomOutb
         await using var connection = await _dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return await ReadAsync(connection, _dialect.SelectUserSessions, static r => new UserSession(r.GetString(0), NullableString(r, 1)),
             cancellationToken, ("user_id", userId)).ConfigureAwait(false);
-    }
-
-    /// <inheritdoc />
-    public async Task<IReadOnlyList<InboxEvent>> LoadInboxAsync(string sessionId, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await _dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        return await ReadAsync(connection, _dialect.SelectInbox, ReadInbox, cancellationToken, ("session_id", sessionId)).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -223,11 +217,16 @@ public sealed class AdoSessionStore : ISessionStore, ISocketLocations, IRoomOutb
     // ---- outbox ----
 
     /// <inheritdoc />
-    public async Task AppendOutboxAsync(string nodeId, string socketId, string churchId, string conversationId, byte[] frame)
+    public async Task AppendOutboxAsync(IReadOnlyList<(string NodeId, string SocketId)> sockets, string churchId, string conversationId, byte[] frame)
     {
         await using var connection = await _dialect.OpenConnectionAsync(CancellationToken.None).ConfigureAwait(false);
-        await ExecuteAsync(connection, null, _dialect.InsertOutbox, CancellationToken.None, ("node_id", nodeId), ("socket_id", socketId),
-            ("church_id", churchId), ("conversation_id", conversationId), ("frame", frame)).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        foreach (var (nodeId, socketId) in sockets)
+        {
+            await ExecuteAsync(connection, transaction, _dialect.InsertOutbox, CancellationToken.None, ("node_id", nodeId), ("socket_id", socketId),
+                ("church_id", churchId), ("conversation_id", conversationId), ("frame", frame)).ConfigureAwait(false);
+        }
+        await transaction.CommitAsync().ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -260,9 +259,4 @@ public sealed class AdoSessionStore : ISessionStore, ISocketLocations, IRoomOutb
 
     private static InboxEvent ReadInbox(DbDataReader r) => new(r.GetInt64(0), r.GetString(1), (byte[])r.GetValue(2));
 
-    private async Task<IReadOnlyList<string>> ReadStringsAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
-    {
-        await using var connection = await _dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        return await ReadAsync(connection, sql, static reader => reader.GetString(0), cancellationToken, parameters).ConfigureAwait(false);
-    }
 }

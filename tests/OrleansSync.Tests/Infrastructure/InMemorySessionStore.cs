@@ -74,11 +74,6 @@ public sealed class InMemorySessionStore : ISessionStore
             _sessions.Values.Where(s => s.UserId == userId).Select(s => new UserSession(s.SessionId, s.OwnerNode)).ToList());
     }
 
-    public Task<IReadOnlyList<InboxEvent>> LoadInboxAsync(string sessionId, CancellationToken cancellationToken = default)
-    {
-        lock (_gate) return Task.FromResult<IReadOnlyList<InboxEvent>>(_inbox.Where(i => i.SessionId == sessionId).Select(i => i.Event).ToList());
-    }
-
     public Task<IReadOnlyList<OwnedInboxEvent>> LoadOwnedInboxAsync(string nodeId, int limit, CancellationToken cancellationToken = default)
     {
         lock (_gate) return Task.FromResult<IReadOnlyList<OwnedInboxEvent>>(_inbox
