@@ -14,6 +14,8 @@ public interface ISessionStore
     /// <summary>
     /// Makes <paramref name="nodeId"/> the owner of the session if it belongs to <paramref name="userId"/>, bumping
     /// the epoch, and reads its queue and inbox in the same transaction. Null if no such session of that user.
+    /// Every batched write issued on this store before the call is durable before the claim (the epoch bump
+    /// would fence it out otherwise).
     /// </summary>
     Task<ClaimedSession?> ClaimSessionAsync(string sessionId, string userId, string nodeId, CancellationToken cancellationToken = default);
 

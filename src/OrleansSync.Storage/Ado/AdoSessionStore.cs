@@ -49,6 +49,9 @@ public sealed class AdoSessionStore : ISessionStore, ISocketLocations, IRoomOutb
     /// <inheritdoc />
     public async Task<ClaimedSession?> ClaimSessionAsync(string sessionId, string userId, string nodeId, CancellationToken cancellationToken = default)
     {
+        // The claim bumps the epoch, which fences every older write: this node's own writes still queued (a
+        // socket that just closed cleared the flag, released the session) must land first, or they are lost.
+        await _writer.WhenDrained().WaitAsync(cancellationToken).ConfigureAwait(false);
         await using var connection = await _dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         // One row (its owner, possibly null) if the session exists and is this user's; none otherwise.

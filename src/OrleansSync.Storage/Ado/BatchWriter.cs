@@ -19,6 +19,7 @@ internal sealed partial class BatchWriter : IAsyncDisposable
     private List<StoreWrite> _pending = new(256);
     private List<StoreWrite> _spare = new(256);
     private TaskCompletionSource _batchDone = NewBatch();
+    private Task _inFlight = Task.CompletedTask;
     private bool _signaled;
     private bool _stopped;
 
@@ -50,6 +51,21 @@ internal sealed partial class BatchWriter : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Completes (never faults) once every write queued before the call has been committed or has failed: a
+    /// read that must see this node's own earlier writes (a claim bumping the epoch) waits for it first.
+    /// </summary>
+    public Task WhenDrained()
+    {
+        Task last;
+        lock (_gate)
+        {
+            last = _pending.Count > 0 ? _batchDone.Task : _inFlight;
+        }
+        return last.IsCompleted ? Task.CompletedTask : last.ContinueWith(static _ => { }, CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
     private async Task RunAsync()
     {
         DbConnection? connection = null;
@@ -72,6 +88,7 @@ internal sealed partial class BatchWriter : IAsyncDisposable
                 _pending = _spare;
                 _spare = batch;
                 done = _batchDone;
+                _inFlight = done.Task;
                 _batchDone = NewBatch();
                 _signaled = false;
             }

@@ -34,6 +34,25 @@ public abstract class SessionProtocolTests
     }
 
     [Fact]
+    public async Task A_quick_reconnect_never_loses_the_cleared_flag_to_its_own_pending_writes()
+    {
+        // The attach clears the flag with a batched write; a resume right after the close must not overtake it.
+        await using var node = await StartNodeAsync();
+        string sessionId;
+        await using (var first = await node.ConnectAsync())
+        {
+            sessionId = (await first.AuthAsync(TestTokens.For("alice"))).GetProperty("session_id").GetString()!;
+        }
+        for (var round = 0; round < 20; round++)
+        {
+            await using var tab = await node.ConnectAsync();
+            var resumed = await tab.AuthAsync(TestTokens.For("alice"), sessionId);
+            Assert.Equal(sessionId, resumed.GetProperty("session_id").GetString());
+            Assert.False(resumed.GetProperty("need_full_sync").GetBoolean(), $"round {round}");
+        }
+    }
+
+    [Fact]
     public async Task Another_users_session_id_gets_a_new_session_and_never_their_queue()
     {
         await using var node = await StartNodeAsync();
