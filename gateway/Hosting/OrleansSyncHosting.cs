@@ -13,6 +13,8 @@ using OrleansSync.Gateway.Client;
 using OrleansSync.Gateway.Ops;
 using OrleansSync.Gateway.Publishing;
 using OrleansSync.Gateway.Sockets;
+using OrleansSync.Gateway.Sockets.Upgrade;
+using Microsoft.Extensions.Configuration;
 using OrleansSync.Runtime;
 using OrleansSync.Storage;
 using OrleansSync.Storage.Ado;
@@ -70,9 +72,14 @@ public static class OrleansSyncHosting
         services.AddSingleton<TokenValidator>();
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<SocketRegistry>();
+        services.AddSingleton<SocketServer>();
         services.AddSingleton<ISocketDirectory>(sp => sp.GetRequiredService<SocketRegistry>());
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default));
         builder.AddOrleansSyncOps();
+        if (new NodeRoles(configuration["Node:Roles"]).Gateway && configuration.GetValue($"{GatewayOptions.SectionName}:{nameof(GatewayOptions.DirectUpgrade)}", true))
+        {
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.UseDirectWebSocketUpgrade()));
+        }
         return builder;
     }
 

@@ -26,4 +26,15 @@ public sealed class GatewayOptions
     /// vanished): the socket is aborted and its session's retention clock starts. Default 30 s; zero disables.
     /// </summary>
     public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Accept plain-HTTP <c>/ws</c> upgrades at the connection level, below ASP.NET's request pipeline: an idle
+    /// socket then costs about half the memory (no request, header or context objects kept for its lifetime).
+    /// Default true; false sends every upgrade through the ASP.NET endpoint.
+    /// </summary>
+    public bool DirectUpgrade { get; set; } = true;
+
+    /// <summary>True if a socket from <paramref name="origin"/> may open (no list, or no Origin header, allows it).</summary>
+    public bool AllowsOrigin(string? origin) =>
+        AllowedOrigins.Length == 0 || string.IsNullOrEmpty(origin) || AllowedOrigins.Contains(origin, StringComparer.OrdinalIgnoreCase);
 }

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Net.WebSockets;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using OrleansSync.Delivery;
 using OrleansSync.Diagnostics;
@@ -12,8 +11,10 @@ namespace OrleansSync.Gateway.Sockets;
 /// One accepted WebSocket: reads and dispatches inbound frames, writes outbound frames from a bounded
 /// buffer, and is the <see cref="ISessionObserver"/> through which grains reach the socket.
 /// It applies no delivery policy: grains decide what to send and when to close.
+/// Outbound frames wait in a small queue drained by a pump that runs only while there is something to send,
+/// so an idle socket holds no send loop, no channel and no waiting operations (memory per idle socket matters).
 /// </summary>
-public sealed partial class SocketConnection : ISessionObserver
+public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWorkItem
 {
     private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5);
     private static ReadOnlySpan<byte> GetIdText => "getId"u8;
@@ -25,7 +26,10 @@ public sealed partial class SocketConnection : ISessionObserver
     private readonly GatewayOptions _options;
     private readonly ILogger _logger;
     private readonly SyncMetrics _metrics;
-    private readonly Channel<ReadOnlyMemory<byte>> _outbound;
+    private readonly Queue<ReadOnlyMemory<byte>> _outbound = new(); // also the lock of the fields below
+    private bool _pumping;
+    private bool _outboundDone;
+    private TaskCompletionSource? _outboundFinished;
     private readonly CancellationTokenSource _aborted = new();
     private FloodGuard _flood;
     private FloodGuard _ackFlood;
@@ -45,11 +49,6 @@ public sealed partial class SocketConnection : ISessionObserver
         _flood = new FloodGuard(options.MaxFramesPerSecond, time);
         // Acks answer what the server sent, so an honest tab acks as fast as events arrive: they get a wider budget.
         _ackFlood = new FloodGuard(options.MaxFramesPerSecond * AckBudgetFactor, time);
-        _outbound = Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(options.OutboundBufferFrames)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
     }
 
     /// <inheritdoc />
@@ -65,14 +64,23 @@ public sealed partial class SocketConnection : ISessionObserver
     public string? SessionId { get; private set; }
 
     /// <summary>Serves the socket until it closes. Never throws for client misbehaviour.</summary>
-    public async Task RunAsync(CancellationToken hostStopping)
+    public async Task RunAsync()
     {
-        using var stopping = hostStopping.Register(static state =>
-            ((SocketConnection)state!).RequestClose(WebSocketCloseStatus.EndpointUnavailable, "server_stopping"), this);
-        var sendLoop = SendLoopAsync();
         try
         {
-            await ReceiveLoopAsync().ConfigureAwait(false);
+            while (_socket.State == WebSocketState.Open && Volatile.Read(ref _closing) == 0)
+            {
+                // Wait for data without holding a buffer: idle sockets then cost no receive memory.
+                var first = await _socket.ReceiveAsync(Memory<byte>.Empty, _aborted.Token).ConfigureAwait(false);
+                if (first.MessageType == WebSocketMessageType.Close)
+                {
+                    break;
+                }
+                if (!await ReceiveMessageAsync(first).ConfigureAwait(false))
+                {
+                    break;
+                }
+            }
         }
         catch (Exception exception) when (exception is WebSocketException or OperationCanceledException or IOException)
         {
@@ -91,8 +99,7 @@ public sealed partial class SocketConnection : ISessionObserver
                     Log.DetachFailed(_logger, SocketId, sessionId, exception);
                 }
             }
-            _outbound.Writer.TryComplete();
-            await sendLoop.ConfigureAwait(false);
+            await FinishOutbound().ConfigureAwait(false);
             await AwaitPeerCloseAsync().ConfigureAwait(false);
             if (_socket.State != WebSocketState.Closed)
             {
@@ -106,13 +113,11 @@ public sealed partial class SocketConnection : ISessionObserver
     public void OnSessionOpened(SessionOpened opened)
     {
         SessionId = opened.SessionId;
-        _outbound.Writer.TryWrite(ServerFrames.AuthOk(opened, SocketId));
+        TryQueue(ServerFrames.AuthOk(opened, SocketId));
     }
 
     /// <inheritdoc />
-    public bool TrySend(ReadOnlyMemory<byte> utf8Frame) =>
-        // A closing socket swallows frames: they stay queued in the session and are replayed on resume.
-        _outbound.Writer.TryWrite(utf8Frame) || Volatile.Read(ref _closing) != 0;
+    public bool TrySend(ReadOnlyMemory<byte> utf8Frame) => TryQueue(utf8Frame);
 
     /// <inheritdoc />
     public void Close(SessionCloseReason reason)
@@ -129,7 +134,7 @@ public sealed partial class SocketConnection : ISessionObserver
             return;
         }
         _closeRequest = (code, reason);
-        _outbound.Writer.TryComplete();
+        FinishOutbound();
         try
         {
             _aborted.CancelAfter(CloseHandshakeTimeout);
@@ -140,32 +145,26 @@ public sealed partial class SocketConnection : ISessionObserver
         }
     }
 
-    private async Task ReceiveLoopAsync()
+    /// <summary>Reads and handles one message. False when the socket is closing.</summary>
+    private async Task<bool> ReceiveMessageAsync(ValueWebSocketReceiveResult first)
     {
-        while (_socket.State == WebSocketState.Open && Volatile.Read(ref _closing) == 0)
+        var message = await ReadMessageAsync(first).ConfigureAwait(false);
+        if (message.Buffer is null)
         {
-            // Wait for data without holding a buffer: idle sockets then cost no receive memory.
-            var first = await _socket.ReceiveAsync(Memory<byte>.Empty, _aborted.Token).ConfigureAwait(false);
-            if (first.MessageType == WebSocketMessageType.Close)
+            return false;
+        }
+        try
+        {
+            if (!Accept(message.Type))
             {
-                return;
+                return false;
             }
-            var message = await ReadMessageAsync(first).ConfigureAwait(false);
-            try
-            {
-                if (message.Buffer is null || !Accept(message.Type))
-                {
-                    return;
-                }
-                await HandleTextAsync(message.Buffer.AsMemory(0, message.Length)).ConfigureAwait(false);
-            }
-            finally
-            {
-                if (message.Buffer is not null)
-                {
-                    ArrayPool<byte>.Shared.Return(message.Buffer);
-                }
-            }
+            await HandleTextAsync(message.Buffer.AsMemory(0, message.Length)).ConfigureAwait(false);
+            return true;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(message.Buffer);
         }
     }
 
@@ -310,28 +309,83 @@ public sealed partial class SocketConnection : ISessionObserver
 
     private void Enqueue(byte[] frame)
     {
-        if (!_outbound.Writer.TryWrite(frame) && Volatile.Read(ref _closing) == 0)
+        if (!TryQueue(frame))
         {
             Rejected("slow_consumer");
             RequestClose((WebSocketCloseStatus)CloseCodes.SlowConsumer, "slow_consumer");
         }
     }
 
-    private async Task SendLoopAsync()
+    /// <summary>
+    /// Queues a frame for the pump; false only if the buffer is full (a slow consumer). A closing or broken socket
+    /// swallows frames: what the session sent stays in its queue and is replayed on resume.
+    /// </summary>
+    private bool TryQueue(ReadOnlyMemory<byte> frame)
     {
-        var reader = _outbound.Reader;
+        lock (_outbound)
+        {
+            if (_outboundDone)
+            {
+                return true;
+            }
+            if (_outbound.Count >= _options.OutboundBufferFrames)
+            {
+                return false;
+            }
+            _outbound.Enqueue(frame);
+            StartPump();
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Accepts no more frames; the pump sends what is queued (nothing if a close was requested) and then the close
+    /// frame. The task completes when that is done or failed.
+    /// </summary>
+    private Task FinishOutbound()
+    {
+        lock (_outbound)
+        {
+            _outboundDone = true;
+            _outboundFinished ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            StartPump();
+            return _outboundFinished.Task;
+        }
+    }
+
+    /// <summary>Under the lock: starts the pump on the thread pool unless it runs (callers are often grain turns).</summary>
+    private void StartPump()
+    {
+        if (!_pumping)
+        {
+            _pumping = true;
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+    }
+
+    void IThreadPoolWorkItem.Execute() => _ = PumpAsync();
+
+    private async Task PumpAsync()
+    {
         try
         {
-            while (await reader.WaitToReadAsync(_aborted.Token).ConfigureAwait(false))
+            while (true)
             {
-                while (Volatile.Read(ref _closing) == 0 && reader.TryRead(out var frame))
+                ReadOnlyMemory<byte> frame;
+                lock (_outbound)
                 {
-                    await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, _aborted.Token).ConfigureAwait(false);
+                    if (Volatile.Read(ref _closing) != 0 || !_outbound.TryDequeue(out frame))
+                    {
+                        if (!_outboundDone)
+                        {
+                            _pumping = false; // idle again; the next frame starts a new run
+                            return;
+                        }
+                        _outbound.Clear(); // closing: what is left stays queued in the session, for the resume
+                        break;
+                    }
                 }
-                if (Volatile.Read(ref _closing) != 0)
-                {
-                    break;
-                }
+                await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, _aborted.Token).ConfigureAwait(false);
             }
             var (code, reason) = _closeRequest ?? (WebSocketCloseStatus.NormalClosure, "closed");
             if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
@@ -341,7 +395,14 @@ public sealed partial class SocketConnection : ISessionObserver
         }
         catch (Exception exception) when (exception is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {
-            // The peer is gone or did not finish the close handshake in time.
+            // The peer is gone or did not finish the close handshake in time: the receive side ends too.
+        }
+        lock (_outbound)
+        {
+            _outboundDone = true;
+            _pumping = false; // a later FinishOutbound runs it once more, to complete its task
+            _outbound.Clear();
+            _outboundFinished?.TrySetResult();
         }
     }
 

@@ -64,6 +64,15 @@ public sealed class SocketRegistry(IOptions<NodeOptions> node, ISocketLocations 
         return attached;
     }
 
+    /// <summary>Starts closing every open socket with <paramref name="code"/> (the host is stopping).</summary>
+    internal void CloseAll(System.Net.WebSockets.WebSocketCloseStatus code, string reason)
+    {
+        foreach (var connection in _sockets.Values)
+        {
+            connection.RequestClose(code, reason);
+        }
+    }
+
     internal void Add(SocketConnection connection)
     {
         _sockets[connection.SocketId] = connection;

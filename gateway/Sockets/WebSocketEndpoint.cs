@@ -1,18 +1,15 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using OrleansSync.Delivery;
-using OrleansSync.Diagnostics;
-using OrleansSync.Gateway.Auth;
 
 namespace OrleansSync.Gateway.Sockets;
 
-/// <summary>The <c>/ws</c> endpoint: checks the origin, accepts the upgrade and serves the socket.</summary>
+/// <summary>
+/// The <c>/ws</c> endpoint: checks the origin, accepts the upgrade and serves the socket. Upgrades that the
+/// direct path (<see cref="Upgrade.DirectWebSocketUpgrade"/>) takes never reach it; it serves the rest (TLS endpoints,
+/// an upgrade on a reused keep-alive connection, <c>Gateway:DirectUpgrade=false</c>).
+/// </summary>
 public static class WebSocketEndpoint
 {
     /// <summary>Maps <c>/ws</c>.</summary>
@@ -27,9 +24,8 @@ public static class WebSocketEndpoint
             await context.Response.WriteAsync("This endpoint only accepts WebSocket upgrades.");
             return;
         }
-        var services = context.RequestServices;
-        var options = services.GetRequiredService<IOptions<GatewayOptions>>().Value;
-        if (!OriginAllowed(context.Request.Headers.Origin.ToString(), options.AllowedOrigins))
+        var server = context.RequestServices.GetRequiredService<SocketServer>();
+        if (!server.Options.AllowsOrigin(context.Request.Headers.Origin.ToString()))
         {
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
             await context.Response.WriteAsync("Origin not allowed.");
@@ -37,25 +33,9 @@ public static class WebSocketEndpoint
         }
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
-            KeepAliveInterval = options.KeepAliveInterval,
-            KeepAliveTimeout = options.KeepAliveTimeout > TimeSpan.Zero ? options.KeepAliveTimeout : Timeout.InfiniteTimeSpan,
+            KeepAliveInterval = server.KeepAliveInterval,
+            KeepAliveTimeout = server.KeepAliveTimeout,
         });
-        var connection = new SocketConnection(socket, services.GetRequiredService<SessionService>(),
-            services.GetRequiredService<TokenValidator>(), options, services.GetRequiredService<TimeProvider>(),
-            services.GetRequiredService<ILoggerFactory>().CreateLogger<SocketConnection>(), services.GetRequiredService<SyncMetrics>());
-        var registry = services.GetRequiredService<SocketRegistry>();
-        registry.Add(connection);
-        connection.Authenticated += registry.Authenticated;
-        try
-        {
-            await connection.RunAsync(services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
-        }
-        finally
-        {
-            await registry.RemoveAsync(connection);
-        }
+        await server.ServeAsync(socket);
     }
-
-    private static bool OriginAllowed(string origin, string[] allowed) =>
-        allowed.Length == 0 || string.IsNullOrEmpty(origin) || allowed.Contains(origin, StringComparer.OrdinalIgnoreCase);
 }

@@ -35,7 +35,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     /// Inbox rows this attachment already moved or dropped. Their deletion is a batched write, so a drain that
     /// runs before it commits still reads them; without this, an event acked meanwhile would be sent again.
     /// </summary>
-    private readonly Dictionary<long, DateTimeOffset> _handledInbox = [];
+    private Dictionary<long, DateTimeOffset>? _handledInbox; // created by the first inbox event (most sessions never get one)
     private static readonly TimeSpan HandledInboxMemory = TimeSpan.FromSeconds(30);
 
     private DeliveryOptions Options => options.CurrentValue;
@@ -157,7 +157,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
             {
                 break; // the socket went away while we were reading (overflow, slow consumer)
             }
-            if (!_handledInbox.TryAdd(inbox.Id, time.GetUtcNow()))
+            if (!(_handledInbox ??= []).TryAdd(inbox.Id, time.GetUtcNow()))
             {
                 continue; // moved by an earlier drain; its deletion has not committed yet
             }
@@ -223,10 +223,10 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
             _queue.AddLast(new PendingEvent(stored.Sequence, stored.EventId, stored.Frame) { EnqueuedTimestamp = metrics.Timestamp() });
             _nextSequence = stored.Sequence + 1;
         }
-        _handledInbox.Clear();
+        _handledInbox?.Clear();
         foreach (var inbox in claimed.Inbox)
         {
-            _handledInbox[inbox.Id] = time.GetUtcNow();
+            (_handledInbox ??= [])[inbox.Id] = time.GetUtcNow();
             if (Contains(inbox.EventId))
             {
                 _ = store.DropInboxEventAsync(inbox.Id);
@@ -239,7 +239,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
 
     private void ForgetOldHandledInbox()
     {
-        if (_handledInbox.Count == 0)
+        if (_handledInbox is not { Count: > 0 })
         {
             return;
         }

@@ -1,0 +1,74 @@
+using System.Net.WebSockets;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace OrleansSync.Gateway.Sockets.Upgrade;
+
+/// <summary>
+/// Connection middleware that answers a plain-HTTP <c>/ws</c> upgrade itself and runs the WebSocket straight on
+/// Kestrel's transport. ASP.NET's request pipeline keeps a request, its headers, a context, a DI scope, a log
+/// scope and an activity alive for as long as an upgraded socket lives (about 6 KB each, measured); here only
+/// the connection and the WebSocket remain. Every other connection (other requests, TLS, HTTP/2, anything the
+/// strict <see cref="UpgradeRequest"/> reader does not fully understand, a forbidden origin) is handed to
+/// Kestrel's HTTP untouched, and the <c>/ws</c> endpoint answers it exactly as before.
+/// </summary>
+public static partial class DirectWebSocketUpgrade
+{
+    /// <summary>Adds the direct upgrade in front of an endpoint's HTTP handling.</summary>
+    public static void UseDirectWebSocketUpgrade(this ListenOptions listen)
+    {
+        var services = listen.ApplicationServices;
+        listen.Use(next => connection => ServeOrPassAsync(connection, next, services));
+    }
+
+    private static async Task ServeOrPassAsync(ConnectionContext connection, ConnectionDelegate next, IServiceProvider services)
+    {
+        var input = connection.Transport.Input;
+        var server = services.GetRequiredService<SocketServer>();
+        UpgradeRequest request;
+        bool ours;
+        // A client that sends nothing (or trickles a head) gets the same time as Kestrel gives request headers.
+        using (var headers = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed))
+        {
+            headers.CancelAfter(services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits.RequestHeadersTimeout);
+            try
+            {
+                while (true)
+                {
+                    var result = await input.ReadAsync(headers.Token).ConfigureAwait(false);
+                    request = UpgradeRequest.Read(result.Buffer);
+                    if (request.Verdict != UpgradeVerdict.Incomplete || result.IsCompleted)
+                    {
+                        // Ours: consume the head. Otherwise leave every byte unread for Kestrel's HTTP (a forbidden
+                        // origin too: the endpoint answers it 403).
+                        ours = request.Verdict == UpgradeVerdict.Ours && server.Options.AllowsOrigin(request.Origin);
+                        input.AdvanceTo(ours ? result.Buffer.GetPosition(request.HeadLength) : result.Buffer.Start);
+                        break;
+                    }
+                    input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return; // timed out or gone before a whole head arrived: close, as Kestrel would
+            }
+        }
+        if (!ours)
+        {
+            await next(connection).ConfigureAwait(false);
+            return;
+        }
+        await connection.Transport.Output.WriteAsync(request.SwitchingProtocols()).ConfigureAwait(false);
+        var stream = new DuplexPipeStream(connection.Transport);
+        using var socket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions
+        {
+            IsServer = true,
+            KeepAliveInterval = server.KeepAliveInterval,
+            KeepAliveTimeout = server.KeepAliveTimeout,
+        });
+        await server.ServeAsync(socket).ConfigureAwait(false);
+    }
+}
