@@ -21,11 +21,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
     private const int AckBudgetFactor = 10;
 
     private readonly WebSocket _socket;
-    private readonly SessionService _sessions;
-    private readonly TokenValidator _tokens;
-    private readonly GatewayOptions _options;
-    private readonly ILogger _logger;
-    private readonly SyncMetrics _metrics;
+    private readonly SocketServer _server; // the services every socket shares, one reference instead of six
     private readonly Queue<ReadOnlyMemory<byte>> _outbound = new(); // also the lock of the fields below
     private bool _pumping;
     private bool _outboundDone;
@@ -37,18 +33,13 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
     private int _closing;
 
     /// <summary>Wraps an accepted socket.</summary>
-    public SocketConnection(WebSocket socket, SessionService sessions, TokenValidator tokens, GatewayOptions options,
-        TimeProvider time, ILogger logger, SyncMetrics metrics)
+    internal SocketConnection(WebSocket socket, SocketServer server)
     {
-        _metrics = metrics;
         _socket = socket;
-        _sessions = sessions;
-        _tokens = tokens;
-        _options = options;
-        _logger = logger;
-        _flood = new FloodGuard(options.MaxFramesPerSecond, time);
+        _server = server;
+        _flood = new FloodGuard(server.Options.MaxFramesPerSecond, server.Time);
         // Acks answer what the server sent, so an honest tab acks as fast as events arrive: they get a wider budget.
-        _ackFlood = new FloodGuard(options.MaxFramesPerSecond * AckBudgetFactor, time);
+        _ackFlood = new FloodGuard(server.Options.MaxFramesPerSecond * AckBudgetFactor, server.Time);
     }
 
     /// <inheritdoc />
@@ -57,14 +48,11 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
     /// <summary>The authenticated user, or null for a socket that never sent a valid <c>auth</c>.</summary>
     public TokenUser? User { get; private set; }
 
-    /// <summary>Raised once the socket's session is attached.</summary>
-    public event Action<SocketConnection>? Authenticated;
-
     /// <summary>The attached session, once <c>auth_ok</c> was sent.</summary>
     public string? SessionId { get; private set; }
 
-    /// <summary>Serves the socket until it closes. Never throws for client misbehaviour.</summary>
-    public async Task RunAsync()
+    /// <summary>Serves the socket until it closes, then unregisters it. Never throws for client misbehaviour.</summary>
+    internal async Task RunAsync()
     {
         try
         {
@@ -84,7 +72,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
         }
         catch (Exception exception) when (exception is WebSocketException or OperationCanceledException or IOException)
         {
-            Log.SocketLost(_logger, SocketId, exception.Message);
+            Log.SocketLost(_server.Logger, SocketId, exception.Message);
         }
         finally
         {
@@ -92,11 +80,11 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
             {
                 try
                 {
-                    await _sessions.DetachAsync(sessionId, this).ConfigureAwait(false);
+                    await _server.Sessions.DetachAsync(sessionId, this).ConfigureAwait(false);
                 }
                 catch (Exception exception)
                 {
-                    Log.DetachFailed(_logger, SocketId, sessionId, exception);
+                    Log.DetachFailed(_server.Logger, SocketId, sessionId, exception);
                 }
             }
             await FinishOutbound().ConfigureAwait(false);
@@ -105,7 +93,9 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
             {
                 _socket.Abort();
             }
+            _socket.Dispose();
             _aborted.Dispose();
+            await _server.Registry.RemoveAsync(this).ConfigureAwait(false);
         }
     }
 
@@ -198,7 +188,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
     /// </summary>
     private async Task<(WebSocketMessageType Type, byte[]? Buffer, int Length)> ReadMessageAsync(ValueWebSocketReceiveResult first)
     {
-        var limit = _options.MaxFrameBytes;
+        var limit = _server.Options.MaxFrameBytes;
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(4096, limit + 1));
         var length = first.Count; // 0: the peek read no payload
         var result = first;
@@ -263,7 +253,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
                 }
                 else
                 {
-                    await _sessions.AckAsync(SessionId, eventId).ConfigureAwait(false);
+                    await _server.Sessions.AckAsync(SessionId, eventId).ConfigureAwait(false);
                 }
                 return;
             case "auth":
@@ -288,17 +278,17 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
             RejectFrame("already_authenticated", "this socket already sent auth");
             return;
         }
-        var (user, error) = await _tokens.ValidateAsync(frame.Token).ConfigureAwait(false);
+        var (user, error) = await _server.Tokens.ValidateAsync(frame.Token).ConfigureAwait(false);
         if (user is null)
         {
-            Log.AuthFailed(_logger, SocketId, error!);
-            _metrics.FrameRejected("auth_failed");
+            Log.AuthFailed(_server.Logger, SocketId, error!);
+            _server.Metrics.FrameRejected("auth_failed");
             RequestClose((WebSocketCloseStatus)CloseCodes.AuthFailed, "auth_failed: " + error);
             return;
         }
         User = user;
-        await _sessions.OpenAsync(user.UserId, frame.SessionId, this).ConfigureAwait(false);
-        Authenticated?.Invoke(this);
+        await _server.Sessions.OpenAsync(user.UserId, frame.SessionId, this).ConfigureAwait(false);
+        _server.Registry.Authenticated(this);
     }
 
     private void RejectFrame(string code, string message)
@@ -328,7 +318,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
             {
                 return true;
             }
-            if (_outbound.Count >= _options.OutboundBufferFrames)
+            if (_outbound.Count >= _server.Options.OutboundBufferFrames)
             {
                 return false;
             }
@@ -441,8 +431,8 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
     /// <summary>Logs and counts a rejected frame; <paramref name="reason"/> is one of a small fixed set of codes.</summary>
     private void Rejected(string reason)
     {
-        Log.FrameRejected(_logger, SocketId, reason);
-        _metrics.FrameRejected(reason);
+        Log.FrameRejected(_server.Logger, SocketId, reason);
+        _server.Metrics.FrameRejected(reason);
     }
 
     private static string Truncate(string value) => value.Length <= 40 ? value : value[..40] + "…";

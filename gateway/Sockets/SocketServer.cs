@@ -28,23 +28,25 @@ public sealed class SocketServer(SessionService sessions, TokenValidator tokens,
     /// <summary>Zero in configuration means no timeout.</summary>
     public TimeSpan KeepAliveTimeout => Options.KeepAliveTimeout > TimeSpan.Zero ? Options.KeepAliveTimeout : Timeout.InfiniteTimeSpan;
 
-    /// <summary>Runs the socket until it closes, then unregisters it (its rooms and session learn of it).</summary>
-    public async Task ServeAsync(WebSocket socket)
+    internal SessionService Sessions => sessions;
+    internal TokenValidator Tokens => tokens;
+    internal TimeProvider Time => time;
+    internal ILogger Logger => logger;
+    internal SyncMetrics Metrics => metrics;
+    internal SocketRegistry Registry => registry;
+
+    /// <summary>
+    /// Runs the socket until it closes; then it is unregistered (its rooms and session learn of it) and disposed.
+    /// Not an async method: one state machine less per socket, for as long as the socket lives.
+    /// </summary>
+    public Task ServeAsync(WebSocket socket)
     {
-        var connection = new SocketConnection(socket, sessions, tokens, Options, time, logger, metrics);
+        var connection = new SocketConnection(socket, this);
         registry.Add(connection);
-        connection.Authenticated += registry.Authenticated;
         if (lifetime.ApplicationStopping.IsCancellationRequested)
         {
             connection.RequestClose(WebSocketCloseStatus.EndpointUnavailable, "server_stopping"); // accepted while stopping
         }
-        try
-        {
-            await connection.RunAsync().ConfigureAwait(false);
-        }
-        finally
-        {
-            await registry.RemoveAsync(connection).ConfigureAwait(false);
-        }
+        return connection.RunAsync();
     }
 }

@@ -31,7 +31,7 @@ public static class WebSocketEndpoint
             await context.Response.WriteAsync("Origin not allowed.");
             return;
         }
-        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
             KeepAliveInterval = server.KeepAliveInterval,
             KeepAliveTimeout = server.KeepAliveTimeout,

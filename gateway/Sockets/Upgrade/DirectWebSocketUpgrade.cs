@@ -26,49 +26,56 @@ public static partial class DirectWebSocketUpgrade
 
     private static async Task ServeOrPassAsync(ConnectionContext connection, ConnectionDelegate next, IServiceProvider services)
     {
-        var input = connection.Transport.Input;
         var server = services.GetRequiredService<SocketServer>();
-        UpgradeRequest request;
-        bool ours;
-        // A client that sends nothing (or trickles a head) gets the same time as Kestrel gives request headers.
-        using (var headers = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed))
+        var accepted = await ReadUpgradeAsync(connection, server, services).ConfigureAwait(false);
+        if (accepted is null)
         {
-            headers.CancelAfter(services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits.RequestHeadersTimeout);
-            try
+            if (!connection.ConnectionClosed.IsCancellationRequested)
             {
-                while (true)
-                {
-                    var result = await input.ReadAsync(headers.Token).ConfigureAwait(false);
-                    request = UpgradeRequest.Read(result.Buffer);
-                    if (request.Verdict != UpgradeVerdict.Incomplete || result.IsCompleted)
-                    {
-                        // Ours: consume the head. Otherwise leave every byte unread for Kestrel's HTTP (a forbidden
-                        // origin too: the endpoint answers it 403).
-                        ours = request.Verdict == UpgradeVerdict.Ours && server.Options.AllowsOrigin(request.Origin);
-                        input.AdvanceTo(ours ? result.Buffer.GetPosition(request.HeadLength) : result.Buffer.Start);
-                        break;
-                    }
-                    input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
-                }
+                await next(connection).ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
-            {
-                return; // timed out or gone before a whole head arrived: close, as Kestrel would
-            }
-        }
-        if (!ours)
-        {
-            await next(connection).ConfigureAwait(false);
             return;
         }
-        await connection.Transport.Output.WriteAsync(request.SwitchingProtocols()).ConfigureAwait(false);
-        var stream = new DuplexPipeStream(connection.Transport);
-        using var socket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions
+        await connection.Transport.Output.WriteAsync(accepted).ConfigureAwait(false);
+        var socket = WebSocket.CreateFromStream(new DuplexPipeStream(connection.Transport), new WebSocketCreationOptions
         {
             IsServer = true,
             KeepAliveInterval = server.KeepAliveInterval,
             KeepAliveTimeout = server.KeepAliveTimeout,
         });
         await server.ServeAsync(socket).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads the request head. An upgrade that is ours is consumed and its 101 answer returned; anything else
+    /// returns null with every byte left unread for Kestrel's HTTP (a forbidden origin too: the endpoint answers
+    /// it 403). A client that sends no whole head in Kestrel's header time is closed, as Kestrel would.
+    /// </summary>
+    private static async Task<byte[]?> ReadUpgradeAsync(ConnectionContext connection, SocketServer server, IServiceProvider services)
+    {
+        var input = connection.Transport.Input;
+        using var headers = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
+        headers.CancelAfter(services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits.RequestHeadersTimeout);
+        try
+        {
+            while (true)
+            {
+                var result = await input.ReadAsync(headers.Token).ConfigureAwait(false);
+                var request = UpgradeRequest.Read(result.Buffer);
+                if (request.Verdict == UpgradeVerdict.Incomplete && !result.IsCompleted)
+                {
+                    input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+                    continue;
+                }
+                var ours = request.Verdict == UpgradeVerdict.Ours && server.Options.AllowsOrigin(request.Origin);
+                input.AdvanceTo(ours ? result.Buffer.GetPosition(request.HeadLength) : result.Buffer.Start);
+                return ours ? request.SwitchingProtocols() : null;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            connection.Abort(new ConnectionAbortedException("No request head within the request headers timeout."));
+            return null;
+        }
     }
 }
