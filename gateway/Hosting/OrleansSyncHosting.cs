@@ -15,6 +15,7 @@ using OrleansSync.Gateway.Publishing;
 using OrleansSync.Gateway.Sockets;
 using OrleansSync.Gateway.Sockets.Upgrade;
 using Microsoft.Extensions.Configuration;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using OrleansSync.Runtime;
 using OrleansSync.Storage;
 using OrleansSync.Storage.Ado;
@@ -76,6 +77,8 @@ public static class OrleansSyncHosting
         services.AddSingleton<ISocketDirectory>(sp => sp.GetRequiredService<SocketRegistry>());
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default));
         builder.AddOrleansSyncOps();
+        // Kestrel's limits from configuration (Kestrel:Limits:*), which the direct upgrade honours too.
+        services.Configure<KestrelServerOptions>(configuration.GetSection("Kestrel"));
         if (new NodeRoles(configuration["Node:Roles"]).Gateway && configuration.GetValue($"{GatewayOptions.SectionName}:{nameof(GatewayOptions.DirectUpgrade)}", true))
         {
             builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.UseDirectWebSocketUpgrade()));

@@ -49,18 +49,26 @@ public static partial class DirectWebSocketUpgrade
     /// <summary>
     /// Reads the request head. An upgrade that is ours is consumed and its 101 answer returned; anything else
     /// returns null with every byte left unread for Kestrel's HTTP (a forbidden origin too: the endpoint answers
-    /// it 403). A client that sends no whole head in Kestrel's header time is closed, as Kestrel would.
+    /// it 403). Time limits are Kestrel's own: <c>KeepAliveTimeout</c> until the first byte, then
+    /// <c>RequestHeadersTimeout</c> for the whole head; past them the connection is closed, as Kestrel would.
     /// </summary>
     private static async Task<byte[]?> ReadUpgradeAsync(ConnectionContext connection, SocketServer server, IServiceProvider services)
     {
+        var limits = services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits;
         var input = connection.Transport.Input;
-        using var headers = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
-        headers.CancelAfter(services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits.RequestHeadersTimeout);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
+        deadline.CancelAfter(limits.KeepAliveTimeout);
+        var started = false;
         try
         {
             while (true)
             {
-                var result = await input.ReadAsync(headers.Token).ConfigureAwait(false);
+                var result = await input.ReadAsync(deadline.Token).ConfigureAwait(false);
+                if (!started && !result.Buffer.IsEmpty)
+                {
+                    started = true;
+                    deadline.CancelAfter(limits.RequestHeadersTimeout);
+                }
                 var request = UpgradeRequest.Read(result.Buffer);
                 if (request.Verdict == UpgradeVerdict.Incomplete && !result.IsCompleted)
                 {
@@ -74,7 +82,7 @@ public static partial class DirectWebSocketUpgrade
         }
         catch (OperationCanceledException)
         {
-            connection.Abort(new ConnectionAbortedException("No request head within the request headers timeout."));
+            connection.Abort(new ConnectionAbortedException("No whole request head in time."));
             return null;
         }
     }
