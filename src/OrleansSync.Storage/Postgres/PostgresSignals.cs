@@ -12,6 +12,9 @@ namespace OrleansSync.Storage.Postgres;
 /// Wake-ups between nodes over PostgreSQL <c>LISTEN/NOTIFY</c> on one channel; a payload is
 /// <c>targetNode|kind|sessionId</c> and each node keeps only its own. Sending never blocks the caller and
 /// a failure only costs latency: the receiving node's poll finds the same work within a heartbeat.
+/// Wake-ups are coalesced: those raised while a send is in flight go out together in the next one, and an
+/// inbox or outbox wake-up names only the node (its drain reads the node's whole inbox anyway), so a burst of
+/// cross-node copies costs one round trip and one notification per target node, not one per copy.
 /// </summary>
 public sealed partial class PostgresSignals(PostgresDialect dialect, IOptions<NodeOptions> node, Lazy<NodeMaintenance> maintenance,
     ILogger<PostgresSignals> logger) : BackgroundService, IClusterSignals
@@ -20,9 +23,13 @@ public sealed partial class PostgresSignals(PostgresDialect dialect, IOptions<No
     public const string Channel = "orleanssync";
 
     private static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(1);
+    private readonly object _gate = new();
+    private HashSet<string> _pending = new(StringComparer.Ordinal);
+    private HashSet<string> _sendingBatch = new(StringComparer.Ordinal);
+    private bool _sending;
 
     /// <inheritdoc />
-    public void InboxChanged(string nodeId, string sessionId) => Send(nodeId, "inbox", sessionId);
+    public void InboxChanged(string nodeId, string sessionId) => Send(nodeId, "inbox", "");
 
     /// <inheritdoc />
     public void SessionClaimed(string previousOwner, string sessionId) => Send(previousOwner, "claimed", sessionId);
@@ -30,20 +37,48 @@ public sealed partial class PostgresSignals(PostgresDialect dialect, IOptions<No
     /// <inheritdoc />
     public void OutboxChanged(string nodeId) => Send(nodeId, "outbox", "");
 
-    private void Send(string target, string kind, string sessionId) => _ = SendAsync($"{target}|{kind}|{sessionId}");
-
-    private async Task SendAsync(string payload)
+    private void Send(string target, string kind, string sessionId)
     {
-        try
+        var payload = $"{target}|{kind}|{sessionId}";
+        lock (_gate)
         {
-            await using var command = dialect.DataSource.CreateCommand("SELECT pg_notify(@channel, @payload)");
-            command.Parameters.AddWithValue("channel", Channel);
-            command.Parameters.AddWithValue("payload", payload);
-            await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+            if (!_pending.Add(payload) || _sending)
+            {
+                return; // already waiting, or the running send loop takes it next
+            }
+            _sending = true;
         }
-        catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException or ObjectDisposedException)
+        _ = SendPendingAsync();
+    }
+
+    private async Task SendPendingAsync()
+    {
+        while (true)
         {
-            Log.NotifyFailed(logger, exception.Message);
+            HashSet<string> batch;
+            lock (_gate)
+            {
+                if (_pending.Count == 0)
+                {
+                    _sending = false;
+                    return;
+                }
+                batch = _pending;
+                _pending = _sendingBatch;
+                _sendingBatch = batch;
+            }
+            try
+            {
+                await using var command = dialect.DataSource.CreateCommand("SELECT pg_notify(@channel, payload) FROM unnest(@payloads) AS payload");
+                command.Parameters.AddWithValue("channel", Channel);
+                command.Parameters.AddWithValue("payloads", batch.ToArray());
+                await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException or ObjectDisposedException)
+            {
+                Log.NotifyFailed(logger, exception.Message);
+            }
+            batch.Clear();
         }
     }
 
