@@ -30,6 +30,7 @@ public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore n
         SingleReader = true,
     });
     private long _beats;
+    private long _inboxDispatched; // highest inbox id a drain has handed to its grains
 
     private string NodeId => node.Value.Id!;
 
@@ -51,7 +52,7 @@ public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore n
     {
         var now = time.GetUtcNow();
         await nodes.HeartbeatAsync(NodeId, roles.Describe(), now, cancellationToken).ConfigureAwait(false);
-        await DrainOwnedInboxesAsync(cancellationToken).ConfigureAwait(false);
+        await DrainOwnedInboxesAsync(fromStart: true, cancellationToken).ConfigureAwait(false);
         await DrainOutboxAsync(cancellationToken).ConfigureAwait(false);
         if (++_beats % OwnershipCheckEveryBeats == 0)
         {
@@ -160,21 +161,49 @@ public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore n
 
     /// <summary>
     /// One query reads the inboxes of every session this node owns; each session gets its events in one turn,
-    /// sessions in parallel. Rows whose move has not committed yet may be read again; the grain skips them.
+    /// sessions in parallel. A wake-up drain reads only rows above the highest id already dispatched: under load
+    /// a row's move commits a batch later, and re-reading every pending row on every wake-up cost more than the
+    /// delivery itself. The poll (<paramref name="fromStart"/>) reads everything: a row that commits after a
+    /// higher id was read (concurrent inserts commit out of id order), or whose move failed, is found there.
+    /// Rows read again are skipped by the grain.
     /// </summary>
-    private async Task DrainOwnedInboxesAsync(CancellationToken cancellationToken)
+    private async Task DrainOwnedInboxesAsync(bool fromStart, CancellationToken cancellationToken)
     {
-        var waiting = await sessions.LoadOwnedInboxAsync(NodeId, BatchLimit, cancellationToken).ConfigureAwait(false);
-        if (waiting.Count == 0)
+        var after = fromStart ? 0 : Interlocked.Read(ref _inboxDispatched);
+        while (true)
         {
-            return;
+            var waiting = await sessions.LoadOwnedInboxAsync(NodeId, after, BatchLimit, cancellationToken).ConfigureAwait(false);
+            if (waiting.Count == 0)
+            {
+                return;
+            }
+            var drains = new List<Task>();
+            foreach (var group in waiting.GroupBy(e => e.SessionId, StringComparer.Ordinal))
+            {
+                drains.Add(sessionService.AcceptInboxAsync(group.Key, group.Select(e => e.Event).ToList()).AsTask());
+            }
+            await Task.WhenAll(drains).ConfigureAwait(false);
+            after = waiting[^1].Event.Id;
+            RaiseInboxDispatched(after);
+            if (waiting.Count < BatchLimit)
+            {
+                return;
+            }
         }
-        var drains = new List<Task>();
-        foreach (var group in waiting.GroupBy(e => e.SessionId, StringComparer.Ordinal))
+    }
+
+    private void RaiseInboxDispatched(long id)
+    {
+        var current = Interlocked.Read(ref _inboxDispatched);
+        while (id > current)
         {
-            drains.Add(sessionService.AcceptInboxAsync(group.Key, group.Select(e => e.Event).ToList()).AsTask());
+            var seen = Interlocked.CompareExchange(ref _inboxDispatched, id, current);
+            if (seen == current)
+            {
+                return;
+            }
+            current = seen;
         }
-        await Task.WhenAll(drains).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -204,7 +233,7 @@ public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore n
                 {
                     if (inbox)
                     {
-                        await DrainOwnedInboxesAsync(stoppingToken).ConfigureAwait(false);
+                        await DrainOwnedInboxesAsync(fromStart: false, stoppingToken).ConfigureAwait(false);
                     }
                     if (outboxWaiting)
                     {

@@ -1,14 +1,12 @@
 namespace OrleansSync.Delivery;
 
 /// <summary>
-/// Wake-ups between nodes (PostgreSQL <c>LISTEN/NOTIFY</c> in a cluster; nothing on a single node).
+/// Wake-ups between nodes (PostgreSQL <c>LISTEN/NOTIFY</c> in a cluster; nothing on a single node). Inbox
+/// wake-ups travel with the inbox write itself (<see cref="Storage.ISessionStore.AppendInboxAsync"/>).
 /// Only ever a hint: every node also polls for what a lost wake-up would have told it.
 /// </summary>
 public interface IClusterSignals
 {
-    /// <summary>An event waits in the inbox of a session owned by <paramref name="nodeId"/>.</summary>
-    void InboxChanged(string nodeId, string sessionId);
-
     /// <summary>A session owned by <paramref name="previousOwner"/> was claimed by another node: its socket must close.</summary>
     void SessionClaimed(string previousOwner, string sessionId);
 
@@ -19,9 +17,6 @@ public interface IClusterSignals
 /// <summary>A single node has nobody to wake.</summary>
 public sealed class NoClusterSignals : IClusterSignals
 {
-    /// <inheritdoc />
-    public void InboxChanged(string nodeId, string sessionId) { }
-
     /// <inheritdoc />
     public void SessionClaimed(string previousOwner, string sessionId) { }
 

@@ -8,7 +8,7 @@ namespace OrleansSync.Delivery;
 /// owns the session and its socket is attached, otherwise into the session's durable inbox (and a wake-up
 /// for the owning node, if another node owns it). Used by user fan-out and by rooms.
 /// </summary>
-public sealed class SessionRouter(Lazy<GrainDirectory<SessionGrain>> sessions, ISessionStore store, string nodeId, IClusterSignals signals)
+public sealed class SessionRouter(Lazy<GrainDirectory<SessionGrain>> sessions, ISessionStore store, string nodeId)
 {
     /// <summary>This node's id.</summary>
     public string NodeId => nodeId;
@@ -25,17 +25,6 @@ public sealed class SessionRouter(Lazy<GrainDirectory<SessionGrain>> sessions, I
                 return result.Durable;
             }
         }
-        var durable = store.AppendInboxAsync(sessionId, eventId, frame);
-        if (ownerNode is not null && ownerNode != nodeId)
-        {
-            return WakeOwnerAfterAsync(durable, ownerNode, sessionId);
-        }
-        return durable;
-    }
-
-    private async Task WakeOwnerAfterAsync(Task durable, string ownerNode, string sessionId)
-    {
-        await durable.ConfigureAwait(false);
-        signals.InboxChanged(ownerNode, sessionId);
+        return store.AppendInboxAsync(sessionId, eventId, frame, wakeNode: ownerNode is not null && ownerNode != nodeId ? ownerNode : null);
     }
 }

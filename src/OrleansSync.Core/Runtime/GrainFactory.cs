@@ -21,7 +21,7 @@ public sealed class GrainFactory : IDisposable
         var sessionLogger = loggerFactory.CreateLogger<SessionGrain>();
         var conversationLogger = loggerFactory.CreateLogger<ConversationGrain>();
         metrics ??= new SyncMetrics("", enabled: false, time);
-        Router = new SessionRouter(new Lazy<GrainDirectory<SessionGrain>>(() => Sessions!), store, nodeId, signals);
+        Router = new SessionRouter(new Lazy<GrainDirectory<SessionGrain>>(() => Sessions!), store, nodeId);
         Sessions = new GrainDirectory<SessionGrain>(_ => new SessionGrain(store, delivery, time, nodeId, signals, sessionLogger, metrics), time, options);
         Users = new GrainDirectory<UserGrain>(_ => new UserGrain(store, Router), time, options);
         Conversations = new GrainDirectory<ConversationGrain>(

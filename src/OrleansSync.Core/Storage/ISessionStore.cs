@@ -23,10 +23,10 @@ public interface ISessionStore
     Task<IReadOnlyList<UserSession>> LoadUserSessionsAsync(string userId, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Up to <paramref name="limit"/> inbox events of all sessions owned by <paramref name="nodeId"/>, oldest first:
-    /// one query drains a node's whole inbox, however many sessions it spans.
+    /// Up to <paramref name="limit"/> inbox events of all sessions owned by <paramref name="nodeId"/> with an id above
+    /// <paramref name="afterId"/>, oldest first: one query drains a node's whole inbox, however many sessions it spans.
     /// </summary>
-    Task<IReadOnlyList<OwnedInboxEvent>> LoadOwnedInboxAsync(string nodeId, int limit, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<OwnedInboxEvent>> LoadOwnedInboxAsync(string nodeId, long afterId, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>Of <paramref name="sessionIds"/>, those the store says <paramref name="nodeId"/> does not own (the ownership backstop).</summary>
     Task<IReadOnlyList<string>> FindSessionsNotOwnedByAsync(string nodeId, IReadOnlyList<string> sessionIds, CancellationToken cancellationToken = default);
@@ -67,8 +67,12 @@ public interface ISessionStore
     /// <summary>Deletes an inbox event that is already queued (a duplicate; batched).</summary>
     Task DropInboxEventAsync(long inboxId);
 
-    /// <summary>Drops an event into a session's inbox unless the session needs a full sync anyway (batched).</summary>
-    Task AppendInboxAsync(string sessionId, string eventId, byte[] frame);
+    /// <summary>
+    /// Drops an event into a session's inbox unless the session needs a full sync anyway (batched). If
+    /// <paramref name="wakeNode"/> is set, that node is woken once the write is durable, where the store can
+    /// (PostgreSQL: a NOTIFY in the batch's own transaction, one per node per batch); its poll covers the rest.
+    /// </summary>
+    Task AppendInboxAsync(string sessionId, string eventId, byte[] frame, string? wakeNode = null);
 
     /// <summary>Removes one acked event (batched; idempotent).</summary>
     Task RemoveEventAsync(string sessionId, string eventId);

@@ -82,11 +82,11 @@ public sealed class AdoSessionStore : ISessionStore, ISocketLocations, IRoomOutb
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<OwnedInboxEvent>> LoadOwnedInboxAsync(string nodeId, int limit, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<OwnedInboxEvent>> LoadOwnedInboxAsync(string nodeId, long afterId, int limit, CancellationToken cancellationToken = default)
     {
         await using var connection = await _dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return await ReadAsync(connection, _dialect.SelectOwnedInbox, static r => new OwnedInboxEvent(r.GetString(0),
-            new InboxEvent(r.GetInt64(1), r.GetString(2), (byte[])r.GetValue(3))), cancellationToken, ("node_id", nodeId), ("limit", limit)).ConfigureAwait(false);
+            new InboxEvent(r.GetInt64(1), r.GetString(2), (byte[])r.GetValue(3))), cancellationToken, ("node_id", nodeId), ("after", afterId), ("limit", limit)).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -177,8 +177,8 @@ public sealed class AdoSessionStore : ISessionStore, ISocketLocations, IRoomOutb
     public Task DropInboxEventAsync(long inboxId) => _writer.Enqueue(new StoreWrite(StoreWriteKind.DropInboxEvent, "", InboxId: inboxId));
 
     /// <inheritdoc />
-    public Task AppendInboxAsync(string sessionId, string eventId, byte[] frame) =>
-        _writer.Enqueue(new StoreWrite(StoreWriteKind.InsertInbox, sessionId, EventId: eventId, Frame: frame));
+    public Task AppendInboxAsync(string sessionId, string eventId, byte[] frame, string? wakeNode = null) =>
+        _writer.Enqueue(new StoreWrite(StoreWriteKind.InsertInbox, sessionId, EventId: eventId, Frame: frame, NodeId: wakeNode));
 
     /// <inheritdoc />
     public Task RemoveEventAsync(string sessionId, string eventId) =>

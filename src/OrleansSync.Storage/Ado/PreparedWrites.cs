@@ -24,12 +24,17 @@ internal sealed class PreparedWrites : IDisposable
     private readonly DbCommand _updateSession, _deleteSession, _deleteOrphanQueue, _deleteOrphanInbox;
     private readonly DbCommand _insertEvent, _insertInbox, _deleteInboxRow, _deleteEvent, _deleteQueue, _deleteInbox;
     private readonly DbCommand _upsertSocket, _updateSocketSession, _deleteSocket;
+    private readonly DbCommand? _wakeInboxOwner;
+    private readonly SqlDialect _dialect;
+    private readonly HashSet<string> _wakeNodes = new(StringComparer.Ordinal);
     private DbTransaction? _transaction;
 
     public PreparedWrites(DbConnection connection, SqlDialect dialect)
     {
         _connection = connection;
         _pipelined = dialect.PipelinesBatchWrites && connection.CanCreateBatch;
+        _dialect = dialect;
+        _wakeInboxOwner = dialect.WakeInboxOwner is { } wake ? Command(wake, "payload") : null;
         _updateSession = Command(dialect.UpdateSession, "session_id", "epoch", "need_full_sync", "retention_deadline", "owner_node");
         _deleteSession = Command(dialect.DeleteSession, "session_id", "epoch");
         _deleteOrphanQueue = Command(dialect.DeleteOrphanQueue, "session_id");
@@ -56,6 +61,10 @@ internal sealed class PreparedWrites : IDisposable
         foreach (var write in batch)
         {
             await ApplyAsync(write).ConfigureAwait(false);
+        }
+        foreach (var node in NodesToWake(batch))
+        {
+            await RunAsync(_wakeInboxOwner!, _dialect.InboxWakePayload(node)).ConfigureAwait(false);
         }
         await transaction.CommitAsync().ConfigureAwait(false);
         _transaction = null;
@@ -132,6 +141,10 @@ internal sealed class PreparedWrites : IDisposable
         {
             AppendPipelined(pipeline, write);
         }
+        foreach (var node in NodesToWake(batch))
+        {
+            Append(pipeline, _wakeInboxOwner!, _dialect.InboxWakePayload(node));
+        }
         try
         {
             await pipeline.ExecuteNonQueryAsync().ConfigureAwait(false);
@@ -202,6 +215,23 @@ internal sealed class PreparedWrites : IDisposable
             default:
                 throw new ArgumentOutOfRangeException(nameof(write), write.Kind, "Unknown store write.");
         }
+    }
+
+    /// <summary>The nodes whose inbox this batch writes to and that asked to be woken (each once).</summary>
+    private HashSet<string> NodesToWake(List<StoreWrite> batch)
+    {
+        _wakeNodes.Clear();
+        if (_wakeInboxOwner is not null)
+        {
+            foreach (var write in batch)
+            {
+                if (write is { Kind: StoreWriteKind.InsertInbox, NodeId: { } node })
+                {
+                    _wakeNodes.Add(node);
+                }
+            }
+        }
+        return _wakeNodes;
     }
 
     private void Assume(int statement, int expectedRows) => _assumptions.Add((statement, expectedRows));

@@ -24,6 +24,15 @@ public abstract partial class SqlDialect
     /// </summary>
     public virtual bool PipelinesBatchWrites => false;
 
+    /// <summary>
+    /// @payload: wakes another node about its inbox from inside a write batch's transaction, so the wake-up
+    /// leaves only once the event is durable and costs no transaction of its own. Null: no wake-ups (one node).
+    /// </summary>
+    public virtual string? WakeInboxOwner => null;
+
+    /// <summary>The @payload of <see cref="WakeInboxOwner"/> for <paramref name="nodeId"/>.</summary>
+    public virtual string InboxWakePayload(string nodeId) => nodeId;
+
     /// <summary>Appended to a SELECT that must lock the rows it reads until the transaction ends ("" where the transaction already does).</summary>
     public virtual string LockRows => "";
 
@@ -56,10 +65,10 @@ public abstract partial class SqlDialect
     /// <summary>@user_id → session_id, owner_node.</summary>
     public virtual string SelectUserSessions => "SELECT session_id, owner_node FROM sessions WHERE user_id = @user_id";
 
-    /// <summary>@node_id, @limit → session_id, id, event_id, frame of the inboxes of sessions the node owns, oldest first.</summary>
+    /// <summary>@node_id, @after, @limit → session_id, id, event_id, frame of the inbox rows above @after of sessions the node owns, oldest first.</summary>
     public virtual string SelectOwnedInbox =>
         "SELECT i.session_id, i.id, i.event_id, i.frame FROM inbox i JOIN sessions s ON s.session_id = i.session_id " +
-        "WHERE s.owner_node = @node_id ORDER BY i.id LIMIT @limit";
+        "WHERE s.owner_node = @node_id AND i.id > @after ORDER BY i.id LIMIT @limit";
 
     /// <summary>@node_id and an id list → those the node owns.</summary>
     public virtual string SelectOwnedAmong(string idList) => $"SELECT session_id FROM sessions WHERE owner_node = @node_id AND session_id IN ({idList})";

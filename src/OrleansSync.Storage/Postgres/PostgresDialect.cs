@@ -77,6 +77,13 @@ public sealed class PostgresDialect : SqlDialect, IAsyncDisposable, IDisposable
     /// <remarks>Each statement would otherwise cost a round trip to the server while the batch's transaction is open.</remarks>
     public override bool PipelinesBatchWrites => true;
 
+    /// <inheritdoc />
+    /// <remarks>NOTIFY is transactional: delivered on commit, dropped on rollback, and repeats in one transaction fold.</remarks>
+    public override string? WakeInboxOwner => $"SELECT pg_notify('{PostgresSignals.Channel}', @payload)";
+
+    /// <inheritdoc />
+    public override string InboxWakePayload(string nodeId) => PostgresSignals.InboxPayload(nodeId);
+
     /// <summary>The pool (the wake-up listener opens its dedicated connection from it).</summary>
     public NpgsqlDataSource DataSource => _dataSource;
 

@@ -12,9 +12,8 @@ namespace OrleansSync.Storage.Postgres;
 /// Wake-ups between nodes over PostgreSQL <c>LISTEN/NOTIFY</c> on one channel; a payload is
 /// <c>targetNode|kind|sessionId</c> and each node keeps only its own. Sending never blocks the caller and
 /// a failure only costs latency: the receiving node's poll finds the same work within a heartbeat.
-/// Wake-ups are coalesced: those raised while a send is in flight go out together in the next one, and an
-/// inbox or outbox wake-up names only the node (its drain reads the node's whole inbox anyway), so a burst of
-/// cross-node copies costs one round trip and one notification per target node, not one per copy.
+/// Inbox wake-ups are sent by the write batch that fills the inbox (one NOTIFY per node per batch, in its
+/// transaction); the others here are coalesced: those raised while a send is in flight go out together next.
 /// </summary>
 public sealed partial class PostgresSignals(PostgresDialect dialect, IOptions<NodeOptions> node, Lazy<NodeMaintenance> maintenance,
     ILogger<PostgresSignals> logger) : BackgroundService, IClusterSignals
@@ -28,8 +27,10 @@ public sealed partial class PostgresSignals(PostgresDialect dialect, IOptions<No
     private HashSet<string> _sendingBatch = new(StringComparer.Ordinal);
     private bool _sending;
 
-    /// <inheritdoc />
-    public void InboxChanged(string nodeId, string sessionId) => Send(nodeId, "inbox", "");
+    /// <summary>The wake-up for <paramref name="nodeId"/>'s inbox (sent by the write batch that fills it: see <c>SqlDialect.WakeInboxOwner</c>).</summary>
+    internal static string InboxPayload(string nodeId) => Payload(nodeId, "inbox", "");
+
+    private static string Payload(string target, string kind, string sessionId) => $"{target}|{kind}|{sessionId}";
 
     /// <inheritdoc />
     public void SessionClaimed(string previousOwner, string sessionId) => Send(previousOwner, "claimed", sessionId);
@@ -39,7 +40,7 @@ public sealed partial class PostgresSignals(PostgresDialect dialect, IOptions<No
 
     private void Send(string target, string kind, string sessionId)
     {
-        var payload = $"{target}|{kind}|{sessionId}";
+        var payload = Payload(target, kind, sessionId);
         lock (_gate)
         {
             if (!_pending.Add(payload) || _sending)

@@ -42,6 +42,26 @@ public sealed class ClusterTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_cross_node_event_arrives_by_its_wake_up_long_before_the_next_poll()
+    {
+        // Polls every 60 s here: only the NOTIFY sent in the inbox write's transaction can deliver within seconds.
+        var slowPoll = new[] { ("Cluster:HeartbeatInterval", "00:01:00"), ("Cluster:NodeTimeout", "00:05:00") };
+        await using var cluster = await Cluster.CreateAsync();
+        var a = await cluster.StartNodeAsync("node-a", slowPoll);
+        var b = await cluster.StartNodeAsync("node-b", slowPoll);
+        await using var onB = await b.ConnectAsync();
+        await onB.AuthAsync(TestTokens.For("dora"));
+
+        var started = Stopwatch.StartNew();
+        var (eventId, sessions) = await a.PublishOkAsync("dora", new { type = "added", id = "w1" });
+        Assert.Equal(1, sessions);
+        var frame = await onB.NextAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(eventId, frame.GetProperty("event_id").GetString());
+        output.WriteLine($"published on A, received on B after {started.ElapsedMilliseconds} ms");
+        await onB.AckAsync(eventId);
+    }
+
+    [Fact]
     public async Task Room_chat_and_attendance_span_nodes()
     {
         await using var cluster = await Cluster.CreateAsync();

@@ -204,7 +204,7 @@ public sealed class SessionGrainTests
     /// <summary>What a node's drain does: read its owned inboxes in one query, hand each session its events.</summary>
     private static async Task<int> DrainAsync(GrainHarness harness, string sessionId)
     {
-        var waiting = await harness.Store.LoadOwnedInboxAsync(GrainHarness.NodeId, 100);
+        var waiting = await harness.Store.LoadOwnedInboxAsync(GrainHarness.NodeId, afterId: 0, limit: 100);
         return await harness.Sessions.AcceptInboxAsync(sessionId, waiting.Where(e => e.SessionId == sessionId).Select(e => e.Event).ToList());
     }
 }

@@ -74,10 +74,10 @@ public sealed class InMemorySessionStore : ISessionStore
             _sessions.Values.Where(s => s.UserId == userId).Select(s => new UserSession(s.SessionId, s.OwnerNode)).ToList());
     }
 
-    public Task<IReadOnlyList<OwnedInboxEvent>> LoadOwnedInboxAsync(string nodeId, int limit, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<OwnedInboxEvent>> LoadOwnedInboxAsync(string nodeId, long afterId, int limit, CancellationToken cancellationToken = default)
     {
         lock (_gate) return Task.FromResult<IReadOnlyList<OwnedInboxEvent>>(_inbox
-            .Where(i => _sessions.TryGetValue(i.SessionId, out var s) && s.OwnerNode == nodeId)
+            .Where(i => i.Id > afterId && _sessions.TryGetValue(i.SessionId, out var s) && s.OwnerNode == nodeId)
             .OrderBy(i => i.Id).Take(limit).Select(i => new OwnedInboxEvent(i.SessionId, i.Event)).ToList());
     }
 
@@ -203,7 +203,7 @@ public sealed class InMemorySessionStore : ISessionStore
         }
     }
 
-    public Task AppendInboxAsync(string sessionId, string eventId, byte[] frame)
+    public Task AppendInboxAsync(string sessionId, string eventId, byte[] frame, string? wakeNode = null)
     {
         lock (_gate) InsertInbox(sessionId, eventId, frame);
         return Task.CompletedTask;
