@@ -27,6 +27,8 @@ internal sealed class PreparedWrites : IDisposable
     private readonly DbCommand? _wakeInboxOwner;
     private readonly SqlDialect _dialect;
     private readonly HashSet<string> _wakeNodes = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Session, string EventId), int> _acks = [];
+    private readonly HashSet<int> _cancelled = [];
     private DbTransaction? _transaction;
 
     public PreparedWrites(DbConnection connection, SqlDialect dialect)
@@ -52,15 +54,16 @@ internal sealed class PreparedWrites : IDisposable
 
     public async Task ExecuteAsync(List<StoreWrite> batch)
     {
+        CancelAckedInserts(batch);
         if (_pipelined && await TryExecutePipelinedAsync(batch).ConfigureAwait(false))
         {
             return;
         }
         await using var transaction = await _connection.BeginTransactionAsync().ConfigureAwait(false);
         _transaction = transaction;
-        foreach (var write in batch)
+        for (var i = 0; i < batch.Count; i++)
         {
-            await ApplyAsync(write).ConfigureAwait(false);
+            await ApplyAsync(Effective(batch, i)).ConfigureAwait(false);
         }
         foreach (var node in NodesToWake(batch))
         {
@@ -122,6 +125,8 @@ internal sealed class PreparedWrites : IDisposable
             case StoreWriteKind.DeleteSocket:
                 await RunAsync(_deleteSocket, write.Key).ConfigureAwait(false);
                 break;
+            case StoreWriteKind.None:
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(write), write.Kind, "Unknown store write.");
         }
@@ -137,9 +142,9 @@ internal sealed class PreparedWrites : IDisposable
         await using var pipeline = _connection.CreateBatch();
         pipeline.Transaction = transaction;
         _assumptions.Clear();
-        foreach (var write in batch)
+        for (var i = 0; i < batch.Count; i++)
         {
-            AppendPipelined(pipeline, write);
+            AppendPipelined(pipeline, Effective(batch, i));
         }
         foreach (var node in NodesToWake(batch))
         {
@@ -212,9 +217,55 @@ internal sealed class PreparedWrites : IDisposable
             case StoreWriteKind.DeleteSocket:
                 Append(pipeline, _deleteSocket, write.Key);
                 break;
+            case StoreWriteKind.None:
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(write), write.Kind, "Unknown store write.");
         }
+    }
+
+    /// <summary>
+    /// An event queued and acked within one batch never needs to be stored: its insert (or its move out of the
+    /// inbox) and its delete cancel out. Under load most acks arrive while the event's insert still waits for the
+    /// commit in flight, so this removes most queue rows. Marks the pairs in <see cref="_cancelled"/>.
+    /// </summary>
+    private void CancelAckedInserts(List<StoreWrite> batch)
+    {
+        _acks.Clear();
+        _cancelled.Clear();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (batch[i] is { Kind: StoreWriteKind.DeleteEvent, EventId: { } acked })
+            {
+                _acks[(batch[i].Key, acked)] = i;
+            }
+        }
+        if (_acks.Count == 0)
+        {
+            return;
+        }
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (batch[i] is { Kind: StoreWriteKind.InsertEvent or StoreWriteKind.MoveInboxEvent, EventId: { } queued }
+                && _acks.TryGetValue((batch[i].Key, queued), out var ack) && ack > i)
+            {
+                _cancelled.Add(i);
+                _cancelled.Add(ack);
+            }
+        }
+    }
+
+    /// <summary>The write to run at <paramref name="index"/>: nothing for a cancelled pair, except that a cancelled move still drops its inbox row.</summary>
+    private StoreWrite Effective(List<StoreWrite> batch, int index)
+    {
+        var write = batch[index];
+        if (!_cancelled.Contains(index))
+        {
+            return write;
+        }
+        return write.Kind == StoreWriteKind.MoveInboxEvent
+            ? new StoreWrite(StoreWriteKind.DropInboxEvent, write.Key, InboxId: write.InboxId)
+            : new StoreWrite(StoreWriteKind.None, write.Key);
     }
 
     /// <summary>The nodes whose inbox this batch writes to and that asked to be woken (each once).</summary>

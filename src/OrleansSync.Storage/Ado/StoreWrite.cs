@@ -12,6 +12,8 @@ internal readonly record struct StoreWrite(StoreWriteKind Kind, string Key, long
 
 internal enum StoreWriteKind
 {
+    /// <summary>Nothing to do (a queued event acked in the same batch: see <c>PreparedWrites</c>).</summary>
+    None,
     UpdateSession,
     DeleteSession,
     InsertEvent,

@@ -1,0 +1,76 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using OrleansSync.Storage;
+using OrleansSync.Storage.Ado;
+using OrleansSync.Tests.Infrastructure;
+using Xunit;
+
+namespace OrleansSync.Tests.Storage;
+
+/// <summary>
+/// The batch writer drops an event's insert and delete when both wait in one batch (it was acked before it
+/// needed storing). Whichever batches the writes land in, the store must end where the writes say.
+/// </summary>
+public abstract class AckedWithinABatchTests
+{
+    protected abstract StoreKind Store { get; }
+
+    [Fact]
+    public async Task Events_acked_as_they_are_queued_leave_no_rows_and_the_unacked_ones_stay_in_order()
+    {
+        await using var store = await OpenStoreAsync();
+        await store.CreateSessionAsync(new SessionRecord("s1", "u1", NeedFullSync: false, RetentionDeadline: null));
+        var claimed = (await store.ClaimSessionAsync("s1", "u1", "node-1"))!;
+        var writes = new List<Task>();
+        for (var i = 0; i < 200; i++)
+        {
+            writes.Add(store.AppendEventAsync("s1", claimed.Session.Epoch, i, $"e{i}", [(byte)i]));
+            if (i % 3 != 0)
+            {
+                writes.Add(store.RemoveEventAsync("s1", $"e{i}")); // most are acked at once; every third stays
+            }
+        }
+        // An inbox event moved into the queue and acked in the same breath: neither row may remain.
+        writes.Add(store.AppendInboxAsync("s1", "from-inbox", [42]));
+        await Task.WhenAll(writes);
+        var inbox = (await store.ClaimSessionAsync("s1", "u1", "node-1"))!;
+        var row = Assert.Single(inbox.Inbox);
+        await Task.WhenAll(store.MoveInboxEventAsync("s1", inbox.Session.Epoch, row.Id, 1000, "from-inbox", [42]),
+            store.RemoveEventAsync("s1", "from-inbox"));
+
+        var final = (await store.ClaimSessionAsync("s1", "u1", "node-1"))!;
+        Assert.Empty(final.Inbox);
+        Assert.Equal(Enumerable.Range(0, 200).Where(i => i % 3 == 0).Select(i => $"e{i}"), final.Queue.Select(e => e.EventId));
+    }
+
+    private async Task<AdoSessionStore> OpenStoreAsync()
+    {
+        var options = Store switch
+        {
+            StoreKind.Sqlite => new StoreOptions
+            {
+                Provider = "Sqlite",
+                ConnectionString = $"Data Source={Path.Combine(Path.GetTempPath(), "orleanssync-tests", Guid.NewGuid().ToString("N") + ".db")}",
+            },
+            _ => new StoreOptions
+            {
+                Provider = "Postgres",
+                ConnectionString = (await PostgresServer.GetAsync()) is var server ? server.ConnectionString(await server.CreateDatabaseAsync()) : null,
+            },
+        };
+        Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "orleanssync-tests"));
+        var store = new AdoSessionStore(StoreFactory.CreateDialect(options), NullLogger<AdoSessionStore>.Instance);
+        await store.MigrateAsync();
+        return store;
+    }
+}
+
+public sealed class AckedWithinABatchTestsOnSqlite : AckedWithinABatchTests
+{
+    protected override StoreKind Store => StoreKind.Sqlite;
+}
+
+[Collection(nameof(PostgresServer))]
+public sealed class AckedWithinABatchTestsOnPostgres : AckedWithinABatchTests
+{
+    protected override StoreKind Store => StoreKind.Postgres;
+}
