@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -13,7 +14,8 @@ namespace OrleansSync.Gateway.Sockets.Upgrade;
 /// scope and an activity alive for as long as an upgraded socket lives (about 6 KB each, measured); here only
 /// the connection and the WebSocket remain. Every other connection (other requests, TLS, HTTP/2, anything the
 /// strict <see cref="UpgradeRequest"/> reader does not fully understand, a forbidden origin) is handed to
-/// Kestrel's HTTP untouched, and the <c>/ws</c> endpoint answers it exactly as before.
+/// Kestrel's HTTP untouched, and the <c>/ws</c> endpoint answers it exactly as before. With an <c>AllowedHosts</c>
+/// list configured every connection goes to ASP.NET, whose host filtering then sees every request.
 /// </summary>
 public static partial class DirectWebSocketUpgrade
 {
@@ -27,6 +29,12 @@ public static partial class DirectWebSocketUpgrade
     private static async Task ServeOrPassAsync(ConnectionContext connection, ConnectionDelegate next, IServiceProvider services)
     {
         var server = services.GetRequiredService<SocketServer>();
+        if (!AnyHostAllowed(services))
+        {
+            // An AllowedHosts list is configured: ASP.NET's host filtering must see every request, so it all goes there.
+            await next(connection).ConfigureAwait(false);
+            return;
+        }
         var accepted = await ReadUpgradeAsync(connection, server, services).ConfigureAwait(false);
         if (accepted is null)
         {
@@ -45,6 +53,9 @@ public static partial class DirectWebSocketUpgrade
         });
         await server.ServeAsync(socket).ConfigureAwait(false);
     }
+
+    private static bool AnyHostAllowed(IServiceProvider services) =>
+        services.GetRequiredService<IOptions<HostFilteringOptions>>().Value.AllowedHosts is not { Count: > 0 } hosts || hosts.Contains("*");
 
     /// <summary>
     /// Reads the request head. An upgrade that is ours is consumed and its 101 answer returned; anything else

@@ -70,6 +70,22 @@ public sealed class DirectUpgradeTests
     }
 
     [Fact]
+    public async Task With_an_AllowedHosts_list_an_upgrade_for_another_host_is_refused_by_host_filtering()
+    {
+        await using var node = await TestNode.StartAsync(("AllowedHosts", "app.example"));
+        await using var raw = await RawHttpConnection.OpenAsync(node.BaseAddress);
+        await raw.SendAsync(RawHttpConnection.UpgradeHead()); // Host: 127.0.0.1
+        var (response, _) = await raw.ReadResponseAsync();
+        Assert.StartsWith("HTTP/1.1 400", response);
+
+        await using var allowed = await RawHttpConnection.OpenAsync(node.BaseAddress);
+        await allowed.SendAsync(RawHttpConnection.UpgradeHead().Replace("Host: 127.0.0.1", "Host: app.example"));
+        var (upgraded, _) = await allowed.ReadResponseAsync();
+        Assert.StartsWith("HTTP/1.1 101", upgraded);
+        await AssertSocketAnswersGetIdAsync(allowed.AsWebSocket());
+    }
+
+    [Fact]
     public async Task Sessions_work_through_the_ASP_NET_endpoint_when_the_direct_upgrade_is_off()
     {
         await using var node = await TestNode.StartAsync(("Gateway:DirectUpgrade", "false"));
