@@ -17,5 +17,8 @@ public sealed partial class SocketConnection
 
         [LoggerMessage(4, LogLevel.Error, "Socket {SocketId}: detaching session {SessionId} failed.")]
         public static partial void DetachFailed(ILogger logger, string socketId, string sessionId, Exception exception);
+
+        [LoggerMessage(5, LogLevel.Error, "Socket {SocketId}: sending failed unexpectedly; the socket closes.")]
+        public static partial void SendFailed(ILogger logger, string socketId, Exception exception);
     }
 }

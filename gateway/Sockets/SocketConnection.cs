@@ -87,6 +87,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
                     Log.DetachFailed(_server.Logger, SocketId, sessionId, exception);
                 }
             }
+            BoundCloseHandshake(); // also when the peer closed first: a peer that stops reading cannot hold the pump
             await FinishOutbound().ConfigureAwait(false);
             await AwaitPeerCloseAsync().ConfigureAwait(false);
             if (_socket.State != WebSocketState.Closed)
@@ -123,16 +124,12 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
         {
             return;
         }
-        _closeRequest = (code, reason);
+        lock (_outbound)
+        {
+            _closeRequest = (code, reason); // under the lock the pump reads it with
+        }
         FinishOutbound();
-        try
-        {
-            _aborted.CancelAfter(CloseHandshakeTimeout);
-        }
-        catch (ObjectDisposedException)
-        {
-            // Already finished.
-        }
+        BoundCloseHandshake();
     }
 
     /// <summary>Reads and handles one message. False when the socket is closing.</summary>
@@ -377,22 +374,52 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
                 }
                 await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, _aborted.Token).ConfigureAwait(false);
             }
-            var (code, reason) = _closeRequest ?? (WebSocketCloseStatus.NormalClosure, "closed");
+            (WebSocketCloseStatus Code, string Reason)? requested;
+            lock (_outbound)
+            {
+                requested = _closeRequest;
+            }
+            var (code, reason) = requested ?? (WebSocketCloseStatus.NormalClosure, "closed");
             if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
                 await _socket.CloseOutputAsync(code, reason, _aborted.Token).ConfigureAwait(false);
             }
+            FinishPump();
         }
-        catch (Exception exception) when (exception is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        catch (Exception exception)
         {
-            // The peer is gone or did not finish the close handshake in time: the receive side ends too.
+            // Usually the peer is gone or did not finish the close handshake in time; whatever it was, the receive
+            // side ends too, and the socket's end must never wait for a pump that died.
+            if (exception is not (WebSocketException or OperationCanceledException or IOException or ObjectDisposedException))
+            {
+                Log.SendFailed(_server.Logger, SocketId, exception);
+            }
+            FinishPump();
         }
+    }
+
+    /// <summary>The pump has stopped for good: nothing more is queued, and whoever waits for the close is released.</summary>
+    private void FinishPump()
+    {
         lock (_outbound)
         {
             _outboundDone = true;
             _pumping = false; // a later FinishOutbound runs it once more, to complete its task
             _outbound.Clear();
             _outboundFinished?.TrySetResult();
+        }
+    }
+
+    /// <summary>From now on the close handshake (our pending sends, the peer's close frame) has a bounded time.</summary>
+    private void BoundCloseHandshake()
+    {
+        try
+        {
+            _aborted.CancelAfter(CloseHandshakeTimeout);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already finished.
         }
     }
 

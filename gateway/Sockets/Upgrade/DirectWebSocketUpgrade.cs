@@ -1,5 +1,7 @@
 using System.Net.WebSockets;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,22 +31,26 @@ public static partial class DirectWebSocketUpgrade
     private static async Task ServeOrPassAsync(ConnectionContext connection, ConnectionDelegate next, IServiceProvider services)
     {
         var server = services.GetRequiredService<SocketServer>();
-        if (!AnyHostAllowed(services))
+        var limits = services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits;
+        if (!AnyHostAllowed(services) || limits.MaxConcurrentUpgradedConnections is not null)
         {
-            // An AllowedHosts list is configured: ASP.NET's host filtering must see every request, so it all goes there.
+            // Host filtering, or a cap on upgraded connections, must see every request: ASP.NET handles them all.
             await next(connection).ConfigureAwait(false);
             return;
         }
-        var accepted = await ReadUpgradeAsync(connection, server, services).ConfigureAwait(false);
-        if (accepted is null)
+        var (verdict, accepted) = await ReadUpgradeAsync(connection, server, limits).ConfigureAwait(false);
+        if (verdict == HeadVerdict.Pass)
         {
-            if (!connection.ConnectionClosed.IsCancellationRequested)
-            {
-                await next(connection).ConfigureAwait(false);
-            }
+            await next(connection).ConfigureAwait(false);
             return;
         }
-        await connection.Transport.Output.WriteAsync(accepted).ConfigureAwait(false);
+        if (verdict == HeadVerdict.Closed)
+        {
+            return;
+        }
+        await connection.Transport.Output.WriteAsync(accepted!).ConfigureAwait(false);
+        // Like Kestrel's own upgrades, a WebSocket no longer counts against Kestrel:Limits:MaxConcurrentConnections.
+        connection.Features.Get<IDecrementConcurrentConnectionCountFeature>()?.ReleaseConnection();
         var socket = WebSocket.CreateFromStream(new DuplexPipeStream(connection.Transport), new WebSocketCreationOptions
         {
             IsServer = true,
@@ -63,12 +69,12 @@ public static partial class DirectWebSocketUpgrade
     /// it 403). Time limits are Kestrel's own: <c>KeepAliveTimeout</c> until the first byte, then
     /// <c>RequestHeadersTimeout</c> for the whole head; past them the connection is closed, as Kestrel would.
     /// </summary>
-    private static async Task<byte[]?> ReadUpgradeAsync(ConnectionContext connection, SocketServer server, IServiceProvider services)
+    private static async Task<(HeadVerdict Verdict, byte[]? SwitchingProtocols)> ReadUpgradeAsync(ConnectionContext connection, SocketServer server,
+        KestrelServerLimits limits)
     {
-        var limits = services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits;
         var input = connection.Transport.Input;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
-        deadline.CancelAfter(limits.KeepAliveTimeout);
+        CancelAfter(deadline, limits.KeepAliveTimeout);
         var started = false;
         try
         {
@@ -78,7 +84,7 @@ public static partial class DirectWebSocketUpgrade
                 if (!started && !result.Buffer.IsEmpty)
                 {
                     started = true;
-                    deadline.CancelAfter(limits.RequestHeadersTimeout);
+                    CancelAfter(deadline, limits.RequestHeadersTimeout);
                 }
                 var request = UpgradeRequest.Read(result.Buffer);
                 if (request.Verdict == UpgradeVerdict.Incomplete && !result.IsCompleted)
@@ -88,13 +94,33 @@ public static partial class DirectWebSocketUpgrade
                 }
                 var ours = request.Verdict == UpgradeVerdict.Ours && server.Options.AllowsOrigin(request.Origin);
                 input.AdvanceTo(ours ? result.Buffer.GetPosition(request.HeadLength) : result.Buffer.Start);
-                return ours ? request.SwitchingProtocols() : null;
+                return ours ? (HeadVerdict.Upgrade, request.SwitchingProtocols()) : (HeadVerdict.Pass, null);
             }
         }
         catch (OperationCanceledException)
         {
             connection.Abort(new ConnectionAbortedException("No whole request head in time."));
-            return null;
+            return (HeadVerdict.Closed, null);
         }
+        catch (IOException)
+        {
+            return (HeadVerdict.Closed, null); // reset by the peer before a whole head: nothing to answer, nothing to log
+        }
+    }
+
+    /// <summary>Kestrel stores "no limit" as <see cref="TimeSpan.MaxValue"/>, which a timer cannot take.</summary>
+    private static void CancelAfter(CancellationTokenSource source, TimeSpan limit)
+    {
+        if (limit > TimeSpan.Zero && limit.TotalMilliseconds < uint.MaxValue - 1)
+        {
+            source.CancelAfter(limit);
+        }
+    }
+
+    private enum HeadVerdict
+    {
+        Upgrade,
+        Pass,
+        Closed,
     }
 }

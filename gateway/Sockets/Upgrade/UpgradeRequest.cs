@@ -94,20 +94,28 @@ internal readonly struct UpgradeRequest
         {
             return new(UpgradeVerdict.NotOurs);
         }
-        bool upgrade = false, connection = false, version = false;
+        bool upgrade = false, connection = false, version = false, host = false;
         string? key = null, origin = null;
         for (var rest = head[(lineEnd + Crlf.Length)..]; !rest.IsEmpty; rest = rest[(lineEnd + Crlf.Length)..])
         {
             lineEnd = rest.IndexOf(Crlf);
             var line = rest[..lineEnd];
             var colon = line.IndexOf((byte)':');
-            if (colon <= 0 || line[0] is (byte)' ' or (byte)'\t')
+            if (colon <= 0 || !IsToken(line[..colon]) || HasControl(line[(colon + 1)..]))
             {
-                return new(UpgradeVerdict.NotOurs); // malformed or folded: let Kestrel answer it
+                return new(UpgradeVerdict.NotOurs); // malformed, folded or odd: Kestrel answers it (400)
             }
             var name = line[..colon];
             var value = line[(colon + 1)..].Trim(" \t"u8);
-            if (Is(name, "Upgrade"u8))
+            if (Is(name, "Host"u8))
+            {
+                if (host || value.IsEmpty)
+                {
+                    return new(UpgradeVerdict.NotOurs);
+                }
+                host = true;
+            }
+            else if (Is(name, "Upgrade"u8))
             {
                 upgrade |= HasToken(value, "websocket"u8);
             }
@@ -140,7 +148,7 @@ internal readonly struct UpgradeRequest
                 return new(UpgradeVerdict.NotOurs);
             }
         }
-        return upgrade && connection && version && key is not null
+        return upgrade && connection && version && host && key is not null
             ? new(UpgradeVerdict.Ours, end + HeadEnd.Length, key, origin)
             : new(UpgradeVerdict.NotOurs);
     }
@@ -166,6 +174,32 @@ internal readonly struct UpgradeRequest
         var query = target.IndexOf((byte)'?');
         var path = query < 0 ? target : target[..query];
         return Ascii.EqualsIgnoreCase(path, "/ws"u8) || Ascii.EqualsIgnoreCase(path, "/ws/"u8);
+    }
+
+    /// <summary>An RFC 9110 token (header names): visible ASCII except separators.</summary>
+    private static bool IsToken(ReadOnlySpan<byte> name)
+    {
+        foreach (var c in name)
+        {
+            if (c <= 32 || c >= 127 || "\"(),/:;<=>?@[\\]{}"u8.Contains(c))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Control characters other than tab (and DEL) have no place in a header value.</summary>
+    private static bool HasControl(ReadOnlySpan<byte> value)
+    {
+        foreach (var c in value)
+        {
+            if ((c < 32 && c != (byte)'\t') || c == 127)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static bool Is(ReadOnlySpan<byte> name, ReadOnlySpan<byte> expected) => Ascii.EqualsIgnoreCase(name, expected);

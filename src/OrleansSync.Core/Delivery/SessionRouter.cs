@@ -13,6 +13,13 @@ public sealed class SessionRouter(Lazy<GrainDirectory<SessionGrain>> sessions, I
     /// <summary>This node's id.</summary>
     public string NodeId => nodeId;
 
+    /// <summary>
+    /// Hands a local session the inbox events already waiting for it (the grain skips those it handled), so that
+    /// what is routed next reaches the socket after them.
+    /// </summary>
+    public ValueTask<int> CatchUpAsync(string sessionId, IReadOnlyList<InboxEvent> waiting) =>
+        sessions.Value.CallAsync(sessionId, waiting, static (session, events) => session.AcceptInboxAsync(events));
+
     /// <summary>Routes the event; the returned task completes when it is durable.</summary>
     public async ValueTask<Task> RouteAsync(string sessionId, string? ownerNode, string eventId, byte[] frame)
     {

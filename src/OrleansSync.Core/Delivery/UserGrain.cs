@@ -6,7 +6,9 @@ namespace OrleansSync.Delivery;
 /// <summary>
 /// Fan-out point of one user on this node: reads the user's sessions (and who owns each) from the store
 /// and routes the event to every one. Being turn-based, it gives all of a user's sessions the same order for
-/// the publishes that pass through this node.
+/// the publishes that pass through this node. Publishes through other nodes that completed before this one
+/// began wait in the inbox of this node's sessions: they are handed to those sessions first, so a publisher
+/// that publishes on node A, then on node B, is seen in that order everywhere.
 /// </summary>
 public sealed class UserGrain(ISessionStore store, SessionRouter router) : Grain
 {
@@ -16,10 +18,14 @@ public sealed class UserGrain(ISessionStore store, SessionRouter router) : Grain
     /// </summary>
     public async ValueTask<FanOutResult> FanOutAsync(string eventId, byte[] frame)
     {
-        var sessions = await store.LoadUserSessionsAsync(Key).ConfigureAwait(false);
+        var sessions = await store.LoadUserSessionsAsync(Key, router.NodeId).ConfigureAwait(false);
         List<Task>? durable = null;
         foreach (var session in sessions)
         {
+            if (session.WaitingInbox is { Count: > 0 } earlier && session.OwnerNode == router.NodeId)
+            {
+                await router.CatchUpAsync(session.SessionId, earlier).ConfigureAwait(false);
+            }
             var copy = await router.RouteAsync(session.SessionId, session.OwnerNode, eventId, frame).ConfigureAwait(false);
             if (!copy.IsCompletedSuccessfully)
             {

@@ -10,8 +10,11 @@ public sealed record ClaimedSession(SessionRecord Session, IReadOnlyList<StoredE
 /// <summary>An event waiting in a session's inbox until the session's owner moves it into the queue.</summary>
 public sealed record InboxEvent(long Id, string EventId, byte[] Frame);
 
-/// <summary>A session of a user and the node that holds its socket (null: detached).</summary>
-public readonly record struct UserSession(string SessionId, string? OwnerNode);
+/// <summary>
+/// A session of a user, the node that holds its socket (null: detached), and, when the reading node owns it, the
+/// events already waiting in its inbox (a publish through that node must reach the socket after them).
+/// </summary>
+public readonly record struct UserSession(string SessionId, string? OwnerNode, IReadOnlyList<InboxEvent>? WaitingInbox = null);
 
 /// <summary>An inbox event and the session it waits for.</summary>
 public sealed record OwnedInboxEvent(string SessionId, InboxEvent Event);

@@ -19,8 +19,11 @@ public interface ISessionStore
     /// </summary>
     Task<ClaimedSession?> ClaimSessionAsync(string sessionId, string userId, string nodeId, CancellationToken cancellationToken = default);
 
-    /// <summary>The user's sessions and their owners.</summary>
-    Task<IReadOnlyList<UserSession>> LoadUserSessionsAsync(string userId, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// The user's sessions and their owners, in one read; for the sessions <paramref name="nodeId"/> owns, also the
+    /// events waiting in their inbox (published earlier through other nodes).
+    /// </summary>
+    Task<IReadOnlyList<UserSession>> LoadUserSessionsAsync(string userId, string nodeId, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Up to <paramref name="limit"/> inbox events of all sessions owned by <paramref name="nodeId"/> with an id above

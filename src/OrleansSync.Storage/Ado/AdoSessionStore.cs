@@ -74,11 +74,24 @@ public sealed class AdoSessionStore : ISessionStore, ISocketLocations, IRoomOutb
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<UserSession>> LoadUserSessionsAsync(string userId, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<UserSession>> LoadUserSessionsAsync(string userId, string nodeId, CancellationToken cancellationToken = default)
     {
         await using var connection = await _dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        return await ReadAsync(connection, _dialect.SelectUserSessions, static r => new UserSession(r.GetString(0), NullableString(r, 1)),
-            cancellationToken, ("user_id", userId)).ConfigureAwait(false);
+        var rows = await ReadAsync(connection, _dialect.SelectUserSessions,
+            static r => (SessionId: r.GetString(0), Owner: NullableString(r, 1), Waiting: r.IsDBNull(2) ? null : ReadInbox(r, 2)),
+            cancellationToken, ("user_id", userId), ("node_id", nodeId)).ConfigureAwait(false);
+        var sessions = new List<UserSession>(rows.Count);
+        foreach (var row in rows)
+        {
+            // One row per session, or one per waiting inbox event of a session this node owns (consecutive, in id order).
+            if (sessions.Count > 0 && sessions[^1].SessionId == row.SessionId)
+            {
+                ((List<InboxEvent>)sessions[^1].WaitingInbox!).Add(row.Waiting!);
+                continue;
+            }
+            sessions.Add(new UserSession(row.SessionId, row.Owner, row.Waiting is null ? null : new List<InboxEvent> { row.Waiting }));
+        }
+        return sessions;
     }
 
     /// <inheritdoc />
@@ -260,6 +273,8 @@ public sealed class AdoSessionStore : ISessionStore, ISocketLocations, IRoomOutb
     private static SessionRecord ReadSession(string sessionId, DbDataReader r) => new(sessionId, r.GetString(0), r.GetBoolean(1),
         r.IsDBNull(2) ? null : FromUnixMs(r.GetInt64(2)), NullableString(r, 3), r.GetInt64(4));
 
-    private static InboxEvent ReadInbox(DbDataReader r) => new(r.GetInt64(0), r.GetString(1), (byte[])r.GetValue(2));
+    private static InboxEvent ReadInbox(DbDataReader r) => ReadInbox(r, 0);
+
+    private static InboxEvent ReadInbox(DbDataReader r, int first) => new(r.GetInt64(first), r.GetString(first + 1), (byte[])r.GetValue(first + 2));
 
 }

@@ -27,6 +27,7 @@ internal sealed class PreparedWrites : IDisposable
     private readonly DbCommand? _wakeInboxOwner;
     private readonly SqlDialect _dialect;
     private readonly HashSet<string> _wakeNodes = new(StringComparer.Ordinal);
+    private bool _wakesSuppressed;
     private readonly Dictionary<(string Session, string EventId), int> _acks = [];
     private readonly HashSet<int> _cancelled = [];
     private DbTransaction? _transaction;
@@ -55,6 +56,22 @@ internal sealed class PreparedWrites : IDisposable
     public async Task ExecuteAsync(List<StoreWrite> batch)
     {
         CancelAckedInserts(batch);
+        _wakesSuppressed = false;
+        try
+        {
+            await ExecuteOnceAsync(batch).ConfigureAwait(false);
+        }
+        catch (DbException) when (NodesToWake(batch).Count > 0)
+        {
+            // A wake-up must never cost the data (a full NOTIFY queue fails the commit): without its wake-ups the
+            // batch commits, and the target nodes' polls find the rows.
+            _wakesSuppressed = true;
+            await ExecuteOnceAsync(batch).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ExecuteOnceAsync(List<StoreWrite> batch)
+    {
         if (_pipelined && await TryExecutePipelinedAsync(batch).ConfigureAwait(false))
         {
             return;
@@ -272,7 +289,7 @@ internal sealed class PreparedWrites : IDisposable
     private HashSet<string> NodesToWake(List<StoreWrite> batch)
     {
         _wakeNodes.Clear();
-        if (_wakeInboxOwner is not null)
+        if (_wakeInboxOwner is not null && !_wakesSuppressed)
         {
             foreach (var write in batch)
             {

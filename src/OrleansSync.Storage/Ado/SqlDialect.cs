@@ -62,8 +62,10 @@ public abstract partial class SqlDialect
     /// <summary>@session_id, @epoch: fenced delete.</summary>
     public virtual string DeleteSession => "DELETE FROM sessions WHERE session_id = @session_id AND epoch = @epoch";
 
-    /// <summary>@user_id → session_id, owner_node.</summary>
-    public virtual string SelectUserSessions => "SELECT session_id, owner_node FROM sessions WHERE user_id = @user_id";
+    /// <summary>@user_id, @node_id → session_id, owner_node, and the inbox rows (id, event_id, frame; nulls if none) of the sessions @node_id owns, in id order.</summary>
+    public virtual string SelectUserSessions =>
+        "SELECT s.session_id, s.owner_node, i.id, i.event_id, i.frame FROM sessions s " +
+        "LEFT JOIN inbox i ON i.session_id = s.session_id AND s.owner_node = @node_id WHERE s.user_id = @user_id ORDER BY s.session_id, i.id";
 
     /// <summary>@node_id, @after, @limit → session_id, id, event_id, frame of the inbox rows above @after of sessions the node owns, oldest first.</summary>
     public virtual string SelectOwnedInbox =>

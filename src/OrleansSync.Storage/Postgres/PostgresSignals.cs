@@ -75,8 +75,9 @@ public sealed partial class PostgresSignals(PostgresDialect dialect, IOptions<No
                 command.Parameters.AddWithValue("payloads", batch.ToArray());
                 await command.ExecuteNonQueryAsync().ConfigureAwait(false);
             }
-            catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException or ObjectDisposedException)
+            catch (Exception exception)
             {
+                // Whatever failed, the loop goes on (or wake-ups would stop for good): the targets' polls cover this batch.
                 Log.NotifyFailed(logger, exception.Message);
             }
             batch.Clear();

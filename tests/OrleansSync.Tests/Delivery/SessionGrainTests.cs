@@ -201,6 +201,25 @@ public sealed class SessionGrainTests
         Assert.Equal(0, harness.Store.InboxCount(sessionId));
     }
 
+    [Fact]
+    public async Task A_publish_reaches_the_socket_after_events_already_waiting_in_its_inbox()
+    {
+        // An event published earlier through another node waits in the inbox (no wake-up handled yet); a publish
+        // through this node must not overtake it.
+        using var harness = new GrainHarness();
+        var tab = new RecordingObserver();
+        var sessionId = await harness.Sessions.OpenAsync("u1", null, tab);
+        await harness.Store.AppendInboxAsync(sessionId, "earlier", "{\"type\":\"x\",\"event_id\":\"earlier\"}"u8.ToArray());
+
+        var later = await harness.PublishAsync("u1", "{\"type\":\"y\"}");
+
+        Assert.Equal(2, tab.Frames.Count);
+        Assert.Contains("\"earlier\"", tab.Frames[0]);
+        Assert.Contains(later.EventId, tab.Frames[1]);
+        Assert.Equal(0, await DrainAsync(harness, sessionId)); // the node's own drain finds nothing new to send
+        Assert.Equal(2, tab.Frames.Count);
+    }
+
     /// <summary>What a node's drain does: read its owned inboxes in one query, hand each session its events.</summary>
     private static async Task<int> DrainAsync(GrainHarness harness, string sessionId)
     {

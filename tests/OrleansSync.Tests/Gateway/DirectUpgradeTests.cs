@@ -57,6 +57,40 @@ public sealed class DirectUpgradeTests
         Assert.Matches("^HTTP/1.1 4\\d\\d", response);
     }
 
+    [Theory]
+    [InlineData("Origin : https://evil.example\r\n")] // whitespace before the colon
+    [InlineData("Bad Name: x\r\n")] // not a token
+    public async Task A_head_Kestrel_would_reject_is_left_to_Kestrel(string oddHeader)
+    {
+        await using var node = await TestNode.StartAsync(("Gateway:AllowedOrigins:0", "https://app.example"));
+        await using var raw = await RawHttpConnection.OpenAsync(node.BaseAddress);
+        var head = RawHttpConnection.UpgradeHead();
+        await raw.SendAsync(head[..^2] + oddHeader + "\r\n");
+        var (response, _) = await raw.ReadResponseAsync();
+        Assert.StartsWith("HTTP/1.1 400", response);
+    }
+
+    [Fact]
+    public async Task An_upgrade_without_Host_is_left_to_Kestrel()
+    {
+        await using var node = await TestNode.StartAsync();
+        await using var raw = await RawHttpConnection.OpenAsync(node.BaseAddress);
+        await raw.SendAsync(RawHttpConnection.UpgradeHead().Replace("Host: 127.0.0.1\r\n", ""));
+        var (response, _) = await raw.ReadResponseAsync();
+        Assert.StartsWith("HTTP/1.1 400", response);
+    }
+
+    [Fact]
+    public async Task Infinite_Kestrel_timeouts_are_accepted()
+    {
+        // Kestrel stores "infinite" as TimeSpan.MaxValue, which no timer takes: the node must still serve.
+        await using var node = await TestNode.StartAsync(("Kestrel:Limits:KeepAliveTimeout", "-00:00:00.001"),
+            ("Kestrel:Limits:RequestHeadersTimeout", "-00:00:00.001"));
+        Assert.Equal("ok", await node.Http.GetStringAsync("/healthz"));
+        await using var tab = await node.ConnectAsync();
+        await tab.AuthAsync(TestTokens.For("no-timeouts"));
+    }
+
     [Fact]
     public async Task A_client_that_sends_no_whole_request_head_is_closed_after_Kestrels_timeouts()
     {

@@ -68,10 +68,13 @@ public sealed class InMemorySessionStore : ISessionStore
         }
     }
 
-    public Task<IReadOnlyList<UserSession>> LoadUserSessionsAsync(string userId, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<UserSession>> LoadUserSessionsAsync(string userId, string nodeId, CancellationToken cancellationToken = default)
     {
-        lock (_gate) return Task.FromResult<IReadOnlyList<UserSession>>(
-            _sessions.Values.Where(s => s.UserId == userId).Select(s => new UserSession(s.SessionId, s.OwnerNode)).ToList());
+        lock (_gate) return Task.FromResult<IReadOnlyList<UserSession>>(_sessions.Values.Where(s => s.UserId == userId)
+            .Select(s => new UserSession(s.SessionId, s.OwnerNode, s.OwnerNode == nodeId
+                ? _inbox.Where(i => i.SessionId == s.SessionId).OrderBy(i => i.Id).Select(i => i.Event).ToList() is { Count: > 0 } waiting ? waiting : null
+                : null))
+            .ToList());
     }
 
     public Task<IReadOnlyList<OwnedInboxEvent>> LoadOwnedInboxAsync(string nodeId, long afterId, int limit, CancellationToken cancellationToken = default)
