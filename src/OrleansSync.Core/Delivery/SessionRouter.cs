@@ -14,8 +14,8 @@ public sealed class SessionRouter(Lazy<GrainDirectory<SessionGrain>> sessions, I
     public string NodeId => nodeId;
 
     /// <summary>
-    /// Hands a local session the inbox events already waiting for it (the grain skips those it handled), so that
-    /// what is routed next reaches the socket after them.
+    /// Hands a local session inbox events waiting for it (the grain skips those it handled): the node's drains,
+    /// and a publish that must reach the socket after them.
     /// </summary>
     public ValueTask<int> CatchUpAsync(string sessionId, IReadOnlyList<InboxEvent> waiting) =>
         sessions.Value.CallAsync(sessionId, waiting, static (session, events) => session.AcceptInboxAsync(events));

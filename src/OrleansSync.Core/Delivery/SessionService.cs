@@ -34,8 +34,7 @@ public sealed class SessionService(GrainFactory grains)
     }
 
     /// <summary>Hands inbox events the node read in one batch to their session.</summary>
-    public ValueTask<int> AcceptInboxAsync(string sessionId, IReadOnlyList<InboxEvent> events) =>
-        grains.Sessions.CallAsync(sessionId, events, static (session, e) => session.AcceptInboxAsync(e));
+    public ValueTask<int> AcceptInboxAsync(string sessionId, IReadOnlyList<InboxEvent> events) => grains.Router.CatchUpAsync(sessionId, events);
 
     /// <summary>The store says another node owns the session now: close its socket here.</summary>
     public ValueTask<bool> LoseOwnershipAsync(string sessionId) =>
