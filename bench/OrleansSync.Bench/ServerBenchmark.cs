@@ -10,31 +10,29 @@ public sealed class ServerBenchmark(BenchOptions options, BenchTokens tokens, st
     public async Task<ServerFigures> RunAsync(ServerUnderTest server)
     {
         var figures = new ServerFigures(server.Name);
-        try
+        if (options.RunLoad)
         {
-            if (options.RunLoad)
-            {
-                await RunLoadAsync(server, figures);
-            }
+            await RunPhaseAsync(server, figures, "load phases", RunLoadAsync);
         }
-        catch (Exception exception)
+        if (options.RunIdle)
         {
-            figures.Problems.Add("load phases: " + exception.Message);
-            Say(server.Name, "load phases failed: " + exception);
-        }
-        try
-        {
-            if (options.RunIdle)
-            {
-                await RunIdleAsync(server, figures);
-            }
-        }
-        catch (Exception exception)
-        {
-            figures.Problems.Add("idle phase: " + exception.Message);
-            Say(server.Name, "idle phase failed: " + exception);
+            await RunPhaseAsync(server, figures, "idle phase", RunIdleAsync);
         }
         return figures;
+    }
+
+    /// <summary>A failed phase is reported in the figures and the log; the next phase still runs.</summary>
+    private async Task RunPhaseAsync(ServerUnderTest server, ServerFigures figures, string phase, Func<ServerUnderTest, ServerFigures, Task> run)
+    {
+        try
+        {
+            await run(server, figures);
+        }
+        catch (Exception exception)
+        {
+            figures.Problems.Add($"{phase}: {exception.Message}");
+            Say(server.Name, $"{phase} failed: {exception}");
+        }
     }
 
     private async Task RunLoadAsync(ServerUnderTest server, ServerFigures figures)

@@ -29,7 +29,6 @@ internal sealed class PreparedWrites : IDisposable
     private readonly HashSet<string> _wakeNodes = new(StringComparer.Ordinal);
     private bool _wakesSuppressed;
     private readonly Dictionary<(string Session, string EventId), int> _acks = [];
-    private readonly HashSet<int> _cancelled = [];
     private DbTransaction? _transaction;
 
     public PreparedWrites(DbConnection connection, SqlDialect dialect)
@@ -78,9 +77,9 @@ internal sealed class PreparedWrites : IDisposable
         }
         await using var transaction = await _connection.BeginTransactionAsync().ConfigureAwait(false);
         _transaction = transaction;
-        for (var i = 0; i < batch.Count; i++)
+        foreach (var write in batch)
         {
-            await ApplyAsync(Effective(batch, i)).ConfigureAwait(false);
+            await ApplyAsync(write).ConfigureAwait(false);
         }
         foreach (var node in NodesToWake(batch))
         {
@@ -159,9 +158,9 @@ internal sealed class PreparedWrites : IDisposable
         await using var pipeline = _connection.CreateBatch();
         pipeline.Transaction = transaction;
         _assumptions.Clear();
-        for (var i = 0; i < batch.Count; i++)
+        foreach (var write in batch)
         {
-            AppendPipelined(pipeline, Effective(batch, i));
+            AppendPipelined(pipeline, write);
         }
         foreach (var node in NodesToWake(batch))
         {
@@ -243,13 +242,12 @@ internal sealed class PreparedWrites : IDisposable
 
     /// <summary>
     /// An event queued and acked within one batch never needs to be stored: its insert (or its move out of the
-    /// inbox) and its delete cancel out. Under load most acks arrive while the event's insert still waits for the
-    /// commit in flight, so this removes most queue rows. Marks the pairs in <see cref="_cancelled"/>.
+    /// inbox) and its delete cancel out, and are rewritten in place as nothing (a cancelled move still drops its
+    /// inbox row). Under load many acks arrive while the event's insert still waits for the commit in flight.
     /// </summary>
     private void CancelAckedInserts(List<StoreWrite> batch)
     {
         _acks.Clear();
-        _cancelled.Clear();
         for (var i = 0; i < batch.Count; i++)
         {
             if (batch[i] is { Kind: StoreWriteKind.DeleteEvent, EventId: { } acked })
@@ -263,26 +261,16 @@ internal sealed class PreparedWrites : IDisposable
         }
         for (var i = 0; i < batch.Count; i++)
         {
-            if (batch[i] is { Kind: StoreWriteKind.InsertEvent or StoreWriteKind.MoveInboxEvent, EventId: { } queued }
-                && _acks.TryGetValue((batch[i].Key, queued), out var ack) && ack > i)
+            var write = batch[i];
+            if (write is { Kind: StoreWriteKind.InsertEvent or StoreWriteKind.MoveInboxEvent, EventId: { } queued }
+                && _acks.TryGetValue((write.Key, queued), out var ack) && ack > i)
             {
-                _cancelled.Add(i);
-                _cancelled.Add(ack);
+                batch[i] = write.Kind == StoreWriteKind.MoveInboxEvent
+                    ? new StoreWrite(StoreWriteKind.DropInboxEvent, write.Key, InboxId: write.InboxId)
+                    : new StoreWrite(StoreWriteKind.None, write.Key);
+                batch[ack] = new StoreWrite(StoreWriteKind.None, write.Key);
             }
         }
-    }
-
-    /// <summary>The write to run at <paramref name="index"/>: nothing for a cancelled pair, except that a cancelled move still drops its inbox row.</summary>
-    private StoreWrite Effective(List<StoreWrite> batch, int index)
-    {
-        var write = batch[index];
-        if (!_cancelled.Contains(index))
-        {
-            return write;
-        }
-        return write.Kind == StoreWriteKind.MoveInboxEvent
-            ? new StoreWrite(StoreWriteKind.DropInboxEvent, write.Key, InboxId: write.InboxId)
-            : new StoreWrite(StoreWriteKind.None, write.Key);
     }
 
     /// <summary>The nodes whose inbox this batch writes to and that asked to be woken (each once).</summary>

@@ -24,6 +24,7 @@ public sealed class DirectUpgradeTests
         var (response, _) = await raw.ReadResponseAsync();
         Assert.StartsWith("HTTP/1.1 101", response);
         Assert.Contains($"Sec-WebSocket-Accept: {RawHttpConnection.SampleAccept}\r\n", response);
+        Assert.False(RawHttpConnection.AnsweredByAspNet(response), "the direct path answers a fresh connection's upgrade");
 
         await AssertSocketAnswersGetIdAsync(raw.AsWebSocket());
     }
@@ -43,6 +44,7 @@ public sealed class DirectUpgradeTests
         var (upgraded, _) = await raw.ReadResponseAsync();
         Assert.StartsWith("HTTP/1.1 101", upgraded);
         Assert.Contains(RawHttpConnection.SampleAccept, upgraded);
+        Assert.True(RawHttpConnection.AnsweredByAspNet(upgraded));
         await AssertSocketAnswersGetIdAsync(raw.AsWebSocket());
     }
 
@@ -116,6 +118,7 @@ public sealed class DirectUpgradeTests
         await allowed.SendAsync(RawHttpConnection.UpgradeHead().Replace("Host: 127.0.0.1", "Host: app.example"));
         var (upgraded, _) = await allowed.ReadResponseAsync();
         Assert.StartsWith("HTTP/1.1 101", upgraded);
+        Assert.True(RawHttpConnection.AnsweredByAspNet(upgraded), "host filtering saw it");
         await AssertSocketAnswersGetIdAsync(allowed.AsWebSocket());
     }
 
@@ -123,6 +126,13 @@ public sealed class DirectUpgradeTests
     public async Task Sessions_work_through_the_ASP_NET_endpoint_when_the_direct_upgrade_is_off()
     {
         await using var node = await TestNode.StartAsync(("Gateway:DirectUpgrade", "false"));
+        await using (var raw = await RawHttpConnection.OpenAsync(node.BaseAddress))
+        {
+            await raw.SendAsync(RawHttpConnection.UpgradeHead());
+            var (response, _) = await raw.ReadResponseAsync();
+            Assert.StartsWith("HTTP/1.1 101", response);
+            Assert.True(RawHttpConnection.AnsweredByAspNet(response), "the setting sends upgrades to the endpoint");
+        }
         await using var tab = await node.ConnectAsync();
         await tab.AuthAsync(TestTokens.For("endpoint-user"));
         var (eventId, sessions) = await node.PublishOkAsync("endpoint-user", new { type = "added", id = "e1" });

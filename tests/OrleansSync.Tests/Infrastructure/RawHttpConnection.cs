@@ -35,6 +35,12 @@ public sealed class RawHttpConnection : IAsyncDisposable
     /// <summary>The accept value RFC 6455 §1.3 gives for the sample key.</summary>
     public const string SampleAccept = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
 
+    /// <summary>
+    /// True if Kestrel's HTTP wrote this response head (it always adds <c>Server: Kestrel</c>); the direct upgrade's
+    /// 101 carries only the four lines RFC 6455 needs.
+    /// </summary>
+    public static bool AnsweredByAspNet(string head) => head.Contains("\r\nServer: Kestrel\r\n", StringComparison.Ordinal);
+
     public async Task SendAsync(string text)
     {
         await _stream.WriteAsync(Encoding.ASCII.GetBytes(text));

@@ -7,10 +7,11 @@ using Xunit;
 namespace OrleansSync.Tests.Storage;
 
 /// <summary>
-/// The batch writer drops an event's insert and delete when both wait in one batch (it was acked before it
-/// needed storing). Whichever batches the writes land in, the store must end where the writes say.
+/// The batch writer against the store's reads: an event's insert and delete that wait in one batch are dropped
+/// (it was acked before it needed storing), and a claim waits for the writes queued before it. Whichever batches
+/// the writes land in, the store must end where the writes say.
 /// </summary>
-public abstract class AckedWithinABatchTests
+public abstract class BatchWriterTests
 {
     protected abstract StoreKind Store { get; }
 
@@ -42,6 +43,22 @@ public abstract class AckedWithinABatchTests
         Assert.Equal(Enumerable.Range(0, 200).Where(i => i % 3 == 0).Select(i => $"e{i}"), final.Queue.Select(e => e.EventId));
     }
 
+    [Fact]
+    public async Task A_claim_sees_every_write_this_store_queued_before_it()
+    {
+        // The claim bumps the epoch, which fences older writes: one still queued would be lost (here, a cleared flag).
+        await using var store = await OpenStoreAsync();
+        for (var round = 0; round < 30; round++)
+        {
+            var sessionId = $"s{round}";
+            await store.CreateSessionAsync(new SessionRecord(sessionId, "u1", NeedFullSync: true, RetentionDeadline: null));
+            var claimed = (await store.ClaimSessionAsync(sessionId, "u1", "node-1"))!;
+            _ = store.SaveSessionAsync(claimed.Session with { NeedFullSync = false }); // queued, not awaited
+            var again = (await store.ClaimSessionAsync(sessionId, "u1", "node-1"))!;
+            Assert.False(again.Session.NeedFullSync, $"round {round}: the queued write was overtaken by the claim");
+        }
+    }
+
     private async Task<AdoSessionStore> OpenStoreAsync()
     {
         var options = Store switch
@@ -64,13 +81,13 @@ public abstract class AckedWithinABatchTests
     }
 }
 
-public sealed class AckedWithinABatchTestsOnSqlite : AckedWithinABatchTests
+public sealed class BatchWriterTestsOnSqlite : BatchWriterTests
 {
     protected override StoreKind Store => StoreKind.Sqlite;
 }
 
 [Collection(nameof(PostgresServer))]
-public sealed class AckedWithinABatchTestsOnPostgres : AckedWithinABatchTests
+public sealed class BatchWriterTestsOnPostgres : BatchWriterTests
 {
     protected override StoreKind Store => StoreKind.Postgres;
 }
