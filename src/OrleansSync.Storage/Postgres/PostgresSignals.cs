@@ -92,7 +92,7 @@ public sealed partial class PostgresSignals(PostgresDialect dialect, IOptions<No
         {
             try
             {
-                await using var connection = await dialect.DataSource.OpenConnectionAsync(stoppingToken).ConfigureAwait(false);
+                await using var connection = await dialect.OpenDedicatedConnectionAsync(stoppingToken).ConfigureAwait(false);
                 connection.Notification += (_, e) => Dispatch(self, e.Payload);
                 await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
                 {

@@ -29,6 +29,24 @@ public sealed class PostgresDialectTests
         Assert.Contains("Store:ConnectionString", error.Message);
     }
 
+    [Theory]
+    [InlineData("", "off")]
+    [InlineData(";Options=-c jit=on", "on")]
+    [InlineData(";Options=-c statement_timeout=4321", "off")]
+    public async Task Node_connections_run_without_postgres_jit_unless_the_connection_string_says_otherwise(string extra, string expectedJit)
+    {
+        var server = await PostgresServer.GetAsync();
+        await using var dialect = new PostgresDialect(server.ConnectionString("postgres") + extra);
+        await using var connection = await dialect.OpenConnectionAsync(CancellationToken.None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT current_setting('jit'), current_setting('statement_timeout')";
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal(expectedJit, reader.GetString(0));
+        // Other options given in the connection string are kept.
+        Assert.Equal(extra.Contains("4321", StringComparison.Ordinal) ? "4321ms" : "0", reader.GetString(1));
+    }
+
     [Fact]
     public async Task Nodes_migrating_the_same_database_at_once_all_succeed_and_record_the_version_once()
     {
