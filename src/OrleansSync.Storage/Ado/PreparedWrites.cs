@@ -13,7 +13,8 @@ namespace OrleansSync.Storage.Ado;
 /// round trip, assuming the usual outcome of each fenced statement (the epoch matches), with the follow-ups that
 /// outcome implies. If any fenced statement affected another number of rows than assumed, that transaction is rolled
 /// back and the batch runs again statement by statement, exactly as without pipelining; so the committed result is
-/// always the one of the statement-by-statement path.
+/// always the one of the statement-by-statement path. Runs of queue and inbox writes go as array statements where the
+/// dialect has them (<see cref="QueueWriteRun"/>), with the same assumptions.
 /// </remarks>
 internal sealed class PreparedWrites : IDisposable
 {
@@ -30,11 +31,13 @@ internal sealed class PreparedWrites : IDisposable
     private bool _wakesSuppressed;
     private readonly Dictionary<(string Session, string EventId), int> _acks = [];
     private DbTransaction? _transaction;
+    private readonly QueueWriteRun? _queueRun;
 
     public PreparedWrites(DbConnection connection, SqlDialect dialect)
     {
         _connection = connection;
         _pipelined = dialect.PipelinesBatchWrites && connection.CanCreateBatch;
+        _queueRun = _pipelined && dialect.QueueWriteArrays is not null ? new QueueWriteRun() : null;
         _dialect = dialect;
         _wakeInboxOwner = dialect.WakeInboxOwner is { } wake ? Command(wake, "payload") : null;
         _updateSession = Command(dialect.UpdateSession, "session_id", "epoch", "need_full_sync", "retention_deadline", "owner_node");
@@ -158,13 +161,24 @@ internal sealed class PreparedWrites : IDisposable
         await using var pipeline = _connection.CreateBatch();
         pipeline.Transaction = transaction;
         _assumptions.Clear();
+        _queueRun?.Clear();
         foreach (var write in batch)
         {
+            if (_queueRun is not null && _queueRun.TryAdd(write))
+            {
+                continue;
+            }
+            FlushQueueRun(pipeline);
+            if (_queueRun is not null && _queueRun.TryAdd(write))
+            {
+                continue; // it only clashed with the run just flushed
+            }
             AppendPipelined(pipeline, write);
         }
+        FlushQueueRun(pipeline);
         foreach (var node in NodesToWake(batch))
         {
-            Append(pipeline, _wakeInboxOwner!, _dialect.InboxWakePayload(node));
+            SqlCommands.AppendToBatch(pipeline, _wakeInboxOwner!, _dialect.InboxWakePayload(node));
         }
         try
         {
@@ -188,6 +202,20 @@ internal sealed class PreparedWrites : IDisposable
         return true;
     }
 
+    /// <summary>Appends the queue writes gathered so far as array statements (see <see cref="QueueWriteRun"/>).</summary>
+    private void FlushQueueRun(DbBatch pipeline)
+    {
+        if (_queueRun is null || _queueRun.IsEmpty)
+        {
+            return;
+        }
+        var (insert, expectedRows) = _queueRun.AppendTo(pipeline, _dialect.QueueWriteArrays!, _deleteEvent, _deleteInboxRow);
+        if (insert >= 0)
+        {
+            Assume(insert, expectedRows);
+        }
+    }
+
     /// <summary>The statements <see cref="ApplyAsync"/> runs for <paramref name="write"/> when every fenced statement matches its epoch.</summary>
     private void AppendPipelined(DbBatch pipeline, StoreWrite write)
     {
@@ -195,43 +223,43 @@ internal sealed class PreparedWrites : IDisposable
         {
             case StoreWriteKind.UpdateSession:
                 var session = write.Session!;
-                Append(pipeline, _updateSession, session.SessionId, session.Epoch, session.NeedFullSync,
+                SqlCommands.AppendToBatch(pipeline, _updateSession, session.SessionId, session.Epoch, session.NeedFullSync,
                     session.RetentionDeadline is { } deadline ? deadline.ToUnixTimeMilliseconds() : null, session.OwnerNode);
                 break;
             case StoreWriteKind.DeleteSession:
-                Assume(Append(pipeline, _deleteSession, write.Key, write.Epoch), 1);
-                Append(pipeline, _deleteOrphanQueue, write.Key);
-                Append(pipeline, _deleteOrphanInbox, write.Key);
+                Assume(SqlCommands.AppendToBatch(pipeline, _deleteSession, write.Key, write.Epoch), 1);
+                SqlCommands.AppendToBatch(pipeline, _deleteOrphanQueue, write.Key);
+                SqlCommands.AppendToBatch(pipeline, _deleteOrphanInbox, write.Key);
                 break;
             case StoreWriteKind.InsertEvent:
-                Assume(Append(pipeline, _insertEvent, write.Key, write.Epoch, write.Sequence, write.EventId, write.Frame), 1);
+                Assume(SqlCommands.AppendToBatch(pipeline, _insertEvent, write.Key, write.Epoch, write.Sequence, write.EventId, write.Frame), 1);
                 break;
             case StoreWriteKind.MoveInboxEvent:
-                Assume(Append(pipeline, _insertEvent, write.Key, write.Epoch, write.Sequence, write.EventId, write.Frame), 1);
-                Append(pipeline, _deleteInboxRow, write.InboxId);
+                Assume(SqlCommands.AppendToBatch(pipeline, _insertEvent, write.Key, write.Epoch, write.Sequence, write.EventId, write.Frame), 1);
+                SqlCommands.AppendToBatch(pipeline, _deleteInboxRow, write.InboxId);
                 break;
             case StoreWriteKind.DropInboxEvent:
-                Append(pipeline, _deleteInboxRow, write.InboxId);
+                SqlCommands.AppendToBatch(pipeline, _deleteInboxRow, write.InboxId);
                 break;
             case StoreWriteKind.InsertInbox:
-                Append(pipeline, _insertInbox, write.Key, write.EventId, write.Frame, false);
+                SqlCommands.AppendToBatch(pipeline, _insertInbox, write.Key, write.EventId, write.Frame, false);
                 break;
             case StoreWriteKind.DeleteEvent:
-                Append(pipeline, _deleteEvent, write.Key, write.EventId);
+                SqlCommands.AppendToBatch(pipeline, _deleteEvent, write.Key, write.EventId);
                 break;
             case StoreWriteKind.ClearQueue:
-                Append(pipeline, _deleteQueue, write.Key, write.Epoch);
-                Append(pipeline, _deleteInbox, write.Key, write.Epoch);
+                SqlCommands.AppendToBatch(pipeline, _deleteQueue, write.Key, write.Epoch);
+                SqlCommands.AppendToBatch(pipeline, _deleteInbox, write.Key, write.Epoch);
                 break;
             case StoreWriteKind.UpsertSocket:
-                Append(pipeline, _upsertSocket, write.Key, write.NodeId);
+                SqlCommands.AppendToBatch(pipeline, _upsertSocket, write.Key, write.NodeId);
                 break;
             case StoreWriteKind.UpdateSocketSession:
-                Append(pipeline, _updateSocketSession, write.Key, write.SessionId, write.Identity?.ChurchId, write.Identity?.PersonId,
+                SqlCommands.AppendToBatch(pipeline, _updateSocketSession, write.Key, write.SessionId, write.Identity?.ChurchId, write.Identity?.PersonId,
                     write.Identity?.DisplayName);
                 break;
             case StoreWriteKind.DeleteSocket:
-                Append(pipeline, _deleteSocket, write.Key);
+                SqlCommands.AppendToBatch(pipeline, _deleteSocket, write.Key);
                 break;
             case StoreWriteKind.None:
                 break;
@@ -291,22 +319,6 @@ internal sealed class PreparedWrites : IDisposable
     }
 
     private void Assume(int statement, int expectedRows) => _assumptions.Add((statement, expectedRows));
-
-    /// <summary>Adds <paramref name="template"/>'s SQL with these values (in its parameter order) to the pipeline; returns its index.</summary>
-    private static int Append(DbBatch pipeline, DbCommand template, params object?[] values)
-    {
-        var statement = pipeline.CreateBatchCommand();
-        statement.CommandText = template.CommandText;
-        for (var i = 0; i < values.Length; i++)
-        {
-            var parameter = statement.CreateParameter();
-            parameter.ParameterName = template.Parameters[i].ParameterName;
-            parameter.Value = values[i] ?? DBNull.Value;
-            statement.Parameters.Add(parameter);
-        }
-        pipeline.BatchCommands.Add(statement);
-        return pipeline.BatchCommands.Count - 1;
-    }
 
     /// <summary>Binds the values in parameter order and executes in the batch's transaction.</summary>
     private Task<int> RunAsync(DbCommand command, params object?[] values)

@@ -19,6 +19,40 @@ internal static class SqlCommands
         return command;
     }
 
+    /// <summary>Adds <paramref name="template"/>'s SQL with these values (in its parameter order) to the batch; returns its index.</summary>
+    public static int AppendToBatch(DbBatch batch, DbCommand template, params object?[] values)
+    {
+        var statement = batch.CreateBatchCommand();
+        statement.CommandText = template.CommandText;
+        for (var i = 0; i < values.Length; i++)
+        {
+            AddParameter(statement, template.Parameters[i].ParameterName, values[i]);
+        }
+        batch.BatchCommands.Add(statement);
+        return batch.BatchCommands.Count - 1;
+    }
+
+    /// <summary>Adds <paramref name="sql"/> with these named values to the batch; returns its index.</summary>
+    public static int AppendToBatch(DbBatch batch, string sql, string[] names, params object[] values)
+    {
+        var statement = batch.CreateBatchCommand();
+        statement.CommandText = sql;
+        for (var i = 0; i < names.Length; i++)
+        {
+            AddParameter(statement, names[i], values[i]);
+        }
+        batch.BatchCommands.Add(statement);
+        return batch.BatchCommands.Count - 1;
+    }
+
+    private static void AddParameter(DbBatchCommand statement, string name, object? value)
+    {
+        var parameter = statement.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        statement.Parameters.Add(parameter);
+    }
+
     public static async Task<int> ExecuteAsync(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken,
         params (string Name, object? Value)[] parameters)
     {

@@ -25,6 +25,12 @@ public abstract partial class SqlDialect
     public virtual bool PipelinesBatchWrites => false;
 
     /// <summary>
+    /// Array statements for runs of queue and inbox writes in a pipelined batch (see <c>QueueWriteRun</c>); null: one
+    /// statement per write.
+    /// </summary>
+    public virtual QueueWriteArraySql? QueueWriteArrays => null;
+
+    /// <summary>
     /// @payload: wakes another node about its inbox from inside a write batch's transaction, so the wake-up
     /// leaves only once the event is durable and costs no transaction of its own. Null: no wake-ups (one node).
     /// </summary>

@@ -106,6 +106,22 @@ public sealed class PostgresDialect : SqlDialect, IAsyncDisposable, IDisposable
     public override bool PipelinesBatchWrites => true;
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Each row's session is checked by key, one index lookup per array element (correlated subqueries): written as
+    /// joins, PostgreSQL may hash the whole sessions table per batch. The fencing of each insert is the one of
+    /// <see cref="SqlDialect.InsertEventFenced"/>; the inbox keeps array order (its ids are drawn in the ORDER BY's order).
+    /// </remarks>
+    public override QueueWriteArraySql? QueueWriteArrays { get; } = new(
+        InsertEvents:
+            "INSERT INTO session_events (session_id, seq, event_id, frame) SELECT u.session_id, u.seq, u.event_id, u.frame " +
+            "FROM unnest(@session_ids::text[], @epochs::bigint[], @seqs::bigint[], @event_ids::text[], @frames::bytea[]) AS u(session_id, epoch, seq, event_id, frame) " +
+            "WHERE (SELECT s.epoch FROM sessions s WHERE s.session_id = u.session_id) = u.epoch",
+        InsertInbox:
+            "INSERT INTO inbox (session_id, event_id, frame) SELECT u.session_id, u.event_id, u.frame " +
+            "FROM unnest(@session_ids::text[], @event_ids::text[], @frames::bytea[]) WITH ORDINALITY AS u(session_id, event_id, frame, ord) " +
+            "WHERE (SELECT NOT s.need_full_sync FROM sessions s WHERE s.session_id = u.session_id) ORDER BY u.ord");
+
+    /// <inheritdoc />
     /// <remarks>NOTIFY is transactional: delivered on commit, dropped on rollback, and repeats in one transaction fold.</remarks>
     public override string? WakeInboxOwner => $"SELECT pg_notify('{PostgresSignals.Channel}', @payload)";
 

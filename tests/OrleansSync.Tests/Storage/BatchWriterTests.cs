@@ -59,6 +59,47 @@ public abstract class BatchWriterTests
         }
     }
 
+    [Fact]
+    public async Task Mixed_writes_queued_together_end_as_if_applied_one_by_one()
+    {
+        // On PostgreSQL runs of queue writes go as array statements; this batch also holds a fenced-out insert (the
+        // whole batch is then redone statement by statement), inbox rows whose order matters, a session that takes
+        // no inbox rows, and a queue clear between two runs of the same session's writes.
+        await using var store = await OpenStoreAsync();
+        await store.CreateSessionAsync(new SessionRecord("s1", "u1", NeedFullSync: false, RetentionDeadline: null));
+        await store.CreateSessionAsync(new SessionRecord("s2", "u1", NeedFullSync: false, RetentionDeadline: null));
+        await store.CreateSessionAsync(new SessionRecord("s3", "u1", NeedFullSync: true, RetentionDeadline: null));
+        var s1 = (await store.ClaimSessionAsync("s1", "u1", "node-1"))!.Session.Epoch;
+        var s2 = (await store.ClaimSessionAsync("s2", "u1", "node-1"))!.Session.Epoch;
+        for (var fencedOut = 0; fencedOut < 2; fencedOut++)
+        {
+            var round = $"r{fencedOut}-";
+            List<Task> writes = [];
+            for (var i = 0; i < 5; i++)
+            {
+                writes.Add(store.AppendEventAsync("s1", s1, 10 * fencedOut + i, $"{round}e{i}", [(byte)i]));
+            }
+            writes.Add(store.AppendInboxAsync("s2", $"{round}i1", [1]));
+            if (fencedOut == 1)
+            {
+                writes.Add(store.AppendEventAsync("s2", s2 - 1, 0, $"{round}stale", [9])); // an older owner's write: goes to the inbox
+            }
+            writes.Add(store.AppendInboxAsync("s2", $"{round}i2", [2]));
+            writes.Add(store.AppendInboxAsync("s3", $"{round}dropped", [3])); // s3 needs a full sync anyway
+            writes.Add(store.ClearQueueAsync("s1", s1));
+            writes.Add(store.AppendEventAsync("s1", s1, 10 * fencedOut + 5, $"{round}e5", [5]));
+            writes.Add(store.AppendEventAsync("s1", s1, 10 * fencedOut + 6, $"{round}e6", [6]));
+            writes.Add(store.RemoveEventAsync("s1", $"{round}e5"));
+            await Task.WhenAll(writes);
+        }
+
+        var first = (await store.ClaimSessionAsync("s1", "u1", "node-1"))!;
+        Assert.Equal(["r1-e6"], first.Queue.Select(e => e.EventId));
+        var second = (await store.ClaimSessionAsync("s2", "u1", "node-1"))!;
+        Assert.Equal(["r0-i1", "r0-i2", "r1-i1", "r1-stale", "r1-i2"], second.Inbox.Select(e => e.EventId));
+        Assert.Empty((await store.ClaimSessionAsync("s3", "u1", "node-1"))!.Inbox);
+    }
+
     private async Task<AdoSessionStore> OpenStoreAsync()
     {
         var options = Store switch
