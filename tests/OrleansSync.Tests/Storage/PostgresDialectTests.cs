@@ -47,6 +47,27 @@ public sealed class PostgresDialectTests
         Assert.Equal(extra.Contains("4321", StringComparison.Ordinal) ? "4321ms" : "0", reader.GetString(1));
     }
 
+    [Theory]
+    [InlineData("", "4321ms")]
+    [InlineData(";No Reset On Close=false", "0")]
+    [InlineData(";NoResetOnClose=false", "0")]
+    public async Task Pooled_connections_skip_the_reset_on_return_unless_the_connection_string_asks_for_it(string extra, string afterReturn)
+    {
+        var server = await PostgresServer.GetAsync();
+        await using var dialect = new PostgresDialect(server.ConnectionString("postgres") + ";Maximum Pool Size=1" + extra);
+        await using (var first = await dialect.OpenConnectionAsync(CancellationToken.None))
+        await using (var set = first.CreateCommand())
+        {
+            set.CommandText = "SET statement_timeout = 4321";
+            await set.ExecuteNonQueryAsync();
+        }
+        // The pool holds one connection, so this is the same one, back from the pool.
+        await using var second = await dialect.OpenConnectionAsync(CancellationToken.None);
+        await using var show = second.CreateCommand();
+        show.CommandText = "SELECT current_setting('statement_timeout')";
+        Assert.Equal(afterReturn, (string?)await show.ExecuteScalarAsync());
+    }
+
     [Fact]
     public async Task Nodes_migrating_the_same_database_at_once_all_succeed_and_record_the_version_once()
     {
