@@ -11,11 +11,13 @@ namespace OrleansSync.Tests.Infrastructure;
 public sealed class ProcessNode : INodeEndpoint, IAsyncDisposable
 {
     private readonly Process _process;
+    private readonly string _workingDirectory;
     private readonly System.Text.StringBuilder _output = new();
 
-    private ProcessNode(Process process, string nodeId, int port)
+    private ProcessNode(Process process, string nodeId, int port, string workingDirectory)
     {
         _process = process;
+        _workingDirectory = workingDirectory;
         NodeId = nodeId;
         BaseAddress = new Uri($"http://127.0.0.1:{port}/");
         Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
@@ -40,8 +42,7 @@ public sealed class ProcessNode : INodeEndpoint, IAsyncDisposable
     {
         var port = FreePort();
         var silo = Path.Combine(AppContext.BaseDirectory, "OrleansSync.Silo.dll");
-        var workingDirectory = Path.Combine(Path.GetTempPath(), "orleanssync-tests", "nodes", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(workingDirectory);
+        var workingDirectory = TestFolder.Create();
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = workingDirectory,
@@ -59,7 +60,7 @@ public sealed class ProcessNode : INodeEndpoint, IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the silo");
-        var node = new ProcessNode(process, nodeId, port);
+        var node = new ProcessNode(process, nodeId, port, workingDirectory);
         process.OutputDataReceived += (_, e) => node.Append(e.Data);
         process.ErrorDataReceived += (_, e) => node.Append(e.Data);
         process.BeginOutputReadLine();
@@ -83,6 +84,7 @@ public sealed class ProcessNode : INodeEndpoint, IAsyncDisposable
         await KillAsync();
         Http.Dispose();
         _process.Dispose();
+        TestFolder.Delete(_workingDirectory);
     }
 
     private void Append(string? line)

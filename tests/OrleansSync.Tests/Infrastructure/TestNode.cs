@@ -42,8 +42,7 @@ public sealed class TestNode : INodeEndpoint, IAsyncDisposable
         switch (store)
         {
             case StoreKind.Sqlite:
-                var folder = Path.Combine(Path.GetTempPath(), "orleanssync-tests", Guid.NewGuid().ToString("N"));
-                Directory.CreateDirectory(folder);
+                var folder = TestFolder.Create();
                 settings["Store:Provider"] = "Sqlite";
                 settings["Store:ConnectionString"] = $"Data Source={Path.Combine(folder, "test.db")}";
                 break;
@@ -85,6 +84,10 @@ public sealed class TestNode : INodeEndpoint, IAsyncDisposable
         {
             var server = await PostgresServer.GetAsync();
             await server.DropDatabaseAsync(new Npgsql.NpgsqlConnectionStringBuilder(StoreConnectionString).Database!);
+        }
+        else
+        {
+            TestFolder.Delete(Path.GetDirectoryName(new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(StoreConnectionString).DataSource)!);
         }
     }
 

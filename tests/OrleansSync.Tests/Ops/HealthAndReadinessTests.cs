@@ -60,7 +60,7 @@ public sealed class HealthAndReadinessTests
     [Fact]
     public async Task Not_ready_until_migrations_ran()
     {
-        var folder = Path.Combine(Path.GetTempPath(), "orleanssync-tests", Guid.NewGuid().ToString("N"));
+        var folder = TestFolder.Create();
         var store = new OrleansSync.Storage.Ado.AdoSessionStore(StoreFactory.CreateDialect(new StoreOptions { ConnectionString = $"Data Source={folder}/r.db" }),
             Microsoft.Extensions.Logging.Abstractions.NullLogger<OrleansSync.Storage.Ado.AdoSessionStore>.Instance);
         await using (store)
@@ -73,5 +73,6 @@ public sealed class HealthAndReadinessTests
             readiness.MarkMigrated();
             Assert.True((await readiness.CheckAsync()).Ready);
         }
+        TestFolder.Delete(folder);
     }
 }

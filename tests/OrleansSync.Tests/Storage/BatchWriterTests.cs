@@ -11,9 +11,13 @@ namespace OrleansSync.Tests.Storage;
 /// (it was acked before it needed storing), and a claim waits for the writes queued before it. Whichever batches
 /// the writes land in, the store must end where the writes say.
 /// </summary>
-public abstract class BatchWriterTests
+public abstract class BatchWriterTests : IDisposable
 {
+    private readonly string _folder = TestFolder.Create();
+
     protected abstract StoreKind Store { get; }
+
+    public void Dispose() => TestFolder.Delete(_folder);
 
     [Fact]
     public async Task Events_acked_as_they_are_queued_leave_no_rows_and_the_unacked_ones_stay_in_order()
@@ -107,7 +111,7 @@ public abstract class BatchWriterTests
             StoreKind.Sqlite => new StoreOptions
             {
                 Provider = "Sqlite",
-                ConnectionString = $"Data Source={Path.Combine(Path.GetTempPath(), "orleanssync-tests", Guid.NewGuid().ToString("N") + ".db")}",
+                ConnectionString = $"Data Source={Path.Combine(_folder, "store.db")}",
             },
             _ => new StoreOptions
             {
@@ -115,7 +119,6 @@ public abstract class BatchWriterTests
                 ConnectionString = (await PostgresServer.GetAsync()) is var server ? server.ConnectionString(await server.CreateDatabaseAsync()) : null,
             },
         };
-        Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "orleanssync-tests"));
         var store = new AdoSessionStore(StoreFactory.CreateDialect(options), NullLogger<AdoSessionStore>.Instance);
         await store.MigrateAsync();
         return store;
