@@ -72,6 +72,17 @@ public sealed class ServerBenchmark(BenchOptions options, BenchTokens tokens, st
             {
                 await process.DisposeAsync();
             }
+            if (database is not null)
+            {
+                try
+                {
+                    await database.DropAsync();
+                }
+                catch (Exception exception)
+                {
+                    Say(scenario, "could not drop the scenario's database: " + exception.Message);
+                }
+            }
         }
         return figures;
     }

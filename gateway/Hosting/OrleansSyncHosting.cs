@@ -9,6 +9,7 @@ using OrleansSync.Conversations;
 using OrleansSync.Delivery;
 using OrleansSync.Gateway.Messaging;
 using OrleansSync.Gateway.Auth;
+using OrleansSync.Gateway.Cluster;
 using OrleansSync.Gateway.Client;
 using OrleansSync.Gateway.Ops;
 using OrleansSync.Gateway.Publishing;
@@ -58,6 +59,11 @@ public static class OrleansSyncHosting
             services.AddSingleton<PostgresSignals>();
             services.AddSingleton<IClusterSignals>(sp => sp.GetRequiredService<PostgresSignals>());
             services.AddHostedService(sp => sp.GetRequiredService<PostgresSignals>());
+            if (configuration.GetValue($"{ClusterOptions.SectionName}:{nameof(ClusterOptions.DirectCopies)}", true))
+            {
+                // Copies for sessions of other nodes go to the owner directly; the inbox stays the fallback.
+                services.AddSingleton<IPeerDelivery, PeerCopyClient>();
+            }
         }
         else
         {
@@ -111,6 +117,7 @@ public static class OrleansSyncHosting
             app.UseWebSockets();
             app.MapSyncWebSocket();
             app.MapClientLibrary();
+            app.MapPeerCopies();
         }
         if (roles.Silo)
         {

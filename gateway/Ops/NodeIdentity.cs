@@ -30,4 +30,28 @@ public static class NodeIdentity
         }
         return $"{machine}-{Guid.NewGuid().ToString("N")[..6]}";
     }
+
+    /// <summary>
+    /// The first listening URL's scheme, host and port, as peers would call it; null when that is not one reachable
+    /// address (a wildcard host, port 0, or nothing parsable), so <c>Node:Address</c> must say it.
+    /// </summary>
+    public static string? DefaultAddress(string? urls)
+    {
+        var first = urls?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
+        if (first is null)
+        {
+            return null;
+        }
+        try
+        {
+            var binding = BindingAddress.Parse(first);
+            return binding.Port > 0 && binding.Host is not ("0.0.0.0" or "[::]" or "*" or "+" or "")
+                ? $"{binding.Scheme}://{binding.Host}:{binding.Port}"
+                : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
 }

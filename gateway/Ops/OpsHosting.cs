@@ -29,6 +29,10 @@ public static partial class OpsHosting
             {
                 node.Id = NodeIdentity.Default(configuration[WebHostDefaults.ServerUrlsKey]);
             }
+            if (string.IsNullOrWhiteSpace(node.Address))
+            {
+                node.Address = NodeIdentity.DefaultAddress(configuration[WebHostDefaults.ServerUrlsKey]);
+            }
         });
         services.AddOptions<MetricsOptions>().Bind(configuration.GetSection(MetricsOptions.SectionName));
         services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.SectionName));

@@ -11,4 +11,13 @@ public sealed class ClusterOptions
 
     /// <summary>A node silent this long is dead: its viewers leave their rooms and its sessions' retention clocks start. Default 5 s.</summary>
     public TimeSpan NodeTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Hand copies for sessions of other nodes to the owner directly over HTTP (<c>POST /internal/copies</c> with the
+    /// <c>Api:Key</c>) instead of through the store's inbox; the inbox stays the fallback. Default true (cluster store only).
+    /// </summary>
+    public bool DirectCopies { get; set; } = true;
+
+    /// <summary>How long a node waits for another to take direct copies before it writes them to the inbox instead. Default 2 s.</summary>
+    public TimeSpan PeerTimeout { get; set; } = TimeSpan.FromSeconds(2);
 }

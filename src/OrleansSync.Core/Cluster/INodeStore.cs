@@ -6,13 +6,13 @@ namespace OrleansSync.Cluster;
 /// </summary>
 public interface INodeStore
 {
-    /// <summary>Inserts or refreshes this node's row.</summary>
-    Task HeartbeatAsync(string nodeId, string roles, DateTimeOffset now, CancellationToken cancellationToken = default);
+    /// <summary>Inserts or refreshes this node's row (<paramref name="address"/>: where peers reach it; null: unknown yet).</summary>
+    Task HeartbeatAsync(string nodeId, string roles, string? address, DateTimeOffset now, CancellationToken cancellationToken = default);
 
     /// <summary>Nodes other than <paramref name="self"/> whose last heartbeat is before <paramref name="deadBefore"/>.</summary>
     Task<IReadOnlyList<string>> FindDeadNodesAsync(string self, DateTimeOffset deadBefore, CancellationToken cancellationToken = default);
 
-    /// <summary>Live nodes and their roles (for the dashboard).</summary>
+    /// <summary>Nodes with their roles and addresses (the dashboard, and peers finding each other).</summary>
     Task<IReadOnlyList<NodeInfo>> LoadNodesAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Removes a node's row (after cleanup, or at a clean shutdown).</summary>
@@ -26,4 +26,4 @@ public interface INodeStore
 }
 
 /// <summary>A node as the cluster sees it.</summary>
-public sealed record NodeInfo(string NodeId, string Roles, DateTimeOffset StartedAt, DateTimeOffset HeartbeatAt);
+public sealed record NodeInfo(string NodeId, string Roles, DateTimeOffset StartedAt, DateTimeOffset HeartbeatAt, string? Address = null);

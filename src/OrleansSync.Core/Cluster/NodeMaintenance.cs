@@ -40,7 +40,7 @@ public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore n
     /// </summary>
     public async Task PrepareAsync(CancellationToken cancellationToken)
     {
-        await nodes.HeartbeatAsync(NodeId, roles.Describe(), time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        await nodes.HeartbeatAsync(NodeId, roles.Describe(), node.Value.Address, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         await ForgetNodeAsync(NodeId, cancellationToken).ConfigureAwait(false);
     }
 
@@ -51,7 +51,7 @@ public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore n
     public async Task RunOnceAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        await nodes.HeartbeatAsync(NodeId, roles.Describe(), now, cancellationToken).ConfigureAwait(false);
+        await nodes.HeartbeatAsync(NodeId, roles.Describe(), node.Value.Address, now, cancellationToken).ConfigureAwait(false);
         await DrainOwnedInboxesAsync(fromStart: true, cancellationToken).ConfigureAwait(false);
         await DrainOutboxAsync(cancellationToken).ConfigureAwait(false);
         if (++_beats % OwnershipCheckEveryBeats == 0)

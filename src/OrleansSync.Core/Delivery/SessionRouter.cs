@@ -5,10 +5,11 @@ namespace OrleansSync.Delivery;
 
 /// <summary>
 /// Delivers one event to one session wherever its socket is: straight into the local grain when this node
-/// owns the session and its socket is attached, otherwise into the session's durable inbox (and a wake-up
-/// for the owning node, if another node owns it). Used by user fan-out and by rooms.
+/// owns the session and its socket is attached; to the owning node directly when the caller allows it and
+/// <see cref="IPeerDelivery"/> succeeds; otherwise into the session's durable inbox (and a wake-up for the owning
+/// node, if another node owns it). Used by user fan-out and by rooms.
 /// </summary>
-public sealed class SessionRouter(Lazy<GrainDirectory<SessionGrain>> sessions, ISessionStore store, string nodeId)
+public sealed class SessionRouter(Lazy<GrainDirectory<SessionGrain>> sessions, ISessionStore store, string nodeId, IPeerDelivery? peers = null)
 {
     /// <summary>This node's id.</summary>
     public string NodeId => nodeId;
@@ -20,18 +21,47 @@ public sealed class SessionRouter(Lazy<GrainDirectory<SessionGrain>> sessions, I
     public ValueTask<int> CatchUpAsync(string sessionId, IReadOnlyList<InboxEvent> waiting) =>
         sessions.Value.CallAsync(sessionId, waiting, static (session, events) => session.AcceptInboxAsync(events));
 
-    /// <summary>Routes the event; the returned task completes when it is durable.</summary>
-    public async ValueTask<Task> RouteAsync(string sessionId, string? ownerNode, string eventId, byte[] frame)
+    /// <summary>
+    /// Routes the event; the returned task completes when it is durable. <paramref name="mayPush"/>: the caller knows
+    /// the session's inbox held nothing when its publish began, so a direct copy to the owner cannot overtake an
+    /// earlier event waiting there (see <c>UserGrain</c>).
+    /// </summary>
+    public async ValueTask<Task> RouteAsync(string sessionId, string? ownerNode, string eventId, byte[] frame, bool mayPush = false)
     {
         if (ownerNode == nodeId)
         {
-            var result = await sessions.Value.CallAsync(sessionId, (eventId, frame),
-                static (session, e) => session.EnqueueAsync(e.eventId, e.frame)).ConfigureAwait(false);
+            var result = await EnqueueHereAsync(sessionId, eventId, frame).ConfigureAwait(false);
             if (result.Outcome != EnqueueOutcome.NotAttached)
             {
                 return result.Durable;
             }
         }
+        else if (mayPush && peers is not null && ownerNode is not null)
+        {
+            return PushOrInboxAsync(peers, ownerNode, sessionId, eventId, frame);
+        }
         return store.AppendInboxAsync(sessionId, eventId, frame, wakeNode: ownerNode is not null && ownerNode != nodeId ? ownerNode : null);
+    }
+
+    /// <summary>
+    /// Another node's direct copy for a session of this node (see <see cref="IPeerDelivery"/>): queued and sent like a
+    /// local publish; returns the task that completes when it is durable, or null if the session is not attached here.
+    /// Callers taking several copies call this for each in order first, then wait: copies for one session keep their order.
+    /// </summary>
+    public async ValueTask<Task?> AcceptFromPeerAsync(string sessionId, string eventId, byte[] frame)
+    {
+        var result = await EnqueueHereAsync(sessionId, eventId, frame).ConfigureAwait(false);
+        return result.Outcome == EnqueueOutcome.NotAttached ? null : result.Durable;
+    }
+
+    private ValueTask<EnqueueResult> EnqueueHereAsync(string sessionId, string eventId, byte[] frame) =>
+        sessions.Value.CallAsync(sessionId, (eventId, frame), static (session, e) => session.EnqueueAsync(e.eventId, e.frame));
+
+    private async Task PushOrInboxAsync(IPeerDelivery peers, string ownerNode, string sessionId, string eventId, byte[] frame)
+    {
+        if (!await peers.TryDeliverAsync(ownerNode, sessionId, eventId, frame).ConfigureAwait(false))
+        {
+            await store.AppendInboxAsync(sessionId, eventId, frame, wakeNode: ownerNode).ConfigureAwait(false);
+        }
     }
 }

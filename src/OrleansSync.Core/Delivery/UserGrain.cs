@@ -8,7 +8,9 @@ namespace OrleansSync.Delivery;
 /// and routes the event to every one. Being turn-based, it gives all of a user's sessions the same order for
 /// the publishes that pass through this node. Publishes through other nodes that completed before this one
 /// began wait in the inbox of this node's sessions: they are handed to those sessions first, so a publisher
-/// that publishes on node A, then on node B, is seen in that order everywhere.
+/// that publishes on node A, then on node B, is seen in that order everywhere. Copies for sessions owned by other
+/// nodes go to the owner directly (<see cref="IPeerDelivery"/>) unless something waits in that session's inbox,
+/// in which case they queue behind it there.
 /// </summary>
 public sealed class UserGrain(ISessionStore store, SessionRouter router) : Grain
 {
@@ -26,7 +28,10 @@ public sealed class UserGrain(ISessionStore store, SessionRouter router) : Grain
             {
                 await router.CatchUpAsync(session.SessionId, earlier).ConfigureAwait(false);
             }
-            var copy = await router.RouteAsync(session.SessionId, session.OwnerNode, eventId, frame).ConfigureAwait(false);
+            // A direct copy to another owner is safe only if nothing waited in the session's inbox when this publish
+            // read it: an earlier publish's copy waiting there must reach the socket first.
+            var copy = await router.RouteAsync(session.SessionId, session.OwnerNode, eventId, frame,
+                mayPush: session.WaitingInbox is not { Count: > 0 }).ConfigureAwait(false);
             if (!copy.IsCompletedSuccessfully)
             {
                 (durable ??= []).Add(copy);

@@ -44,6 +44,8 @@ public sealed class SyncMetrics : IDisposable
         public const string FullSyncFlagged = "orleanssync.sessions.full_sync_flagged";
         /// <summary>Counter: inbound frames rejected by the gateway, by <c>reason</c>.</summary>
         public const string FramesRejected = "orleanssync.frames.rejected";
+        /// <summary>Counter: copies for sessions of other nodes, by <c>path</c>: <c>direct</c> (taken by the owner) or <c>inbox</c> (the owner could not take it).</summary>
+        public const string PeerCopies = "orleanssync.peer.copies";
         /// <summary>Histogram: writes per store commit.</summary>
         public const string StoreBatchSize = "orleanssync.store.batch_size";
         /// <summary>Histogram: duration of one store commit.</summary>
@@ -75,6 +77,7 @@ public sealed class SyncMetrics : IDisposable
     private readonly Counter<long>? _maxAttempts;
     private readonly Counter<long>? _fullSync;
     private readonly Counter<long>? _framesRejected;
+    private readonly Counter<long>? _peerCopies;
     private readonly Histogram<double>? _ackLatency;
     private readonly Histogram<long>? _batchSize;
     private readonly Histogram<double>? _commitDuration;
@@ -124,6 +127,8 @@ public sealed class SyncMetrics : IDisposable
         _maxAttempts = meter.CreateCounter<long>(Names.SessionsMaxAttempts, "{session}", "Sessions closed and deleted after Delivery:MaxAttempts re-sends without an ack.");
         _fullSync = meter.CreateCounter<long>(Names.FullSyncFlagged, "{session}", "need_full_sync flags set on existing sessions, by reason.");
         _framesRejected = meter.CreateCounter<long>(Names.FramesRejected, "{frame}", "Inbound frames rejected by the gateway, by reason.");
+        _peerCopies = meter.CreateCounter<long>(Names.PeerCopies, "{event}",
+            "Copies for sessions owned by other nodes offered to the owner directly, by path: direct (taken) or inbox (fallback).");
         _ackLatency = meter.CreateHistogram(Names.AckLatency, "s", "From the first send of an event in a session to its ack in that session.",
             tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = AckLatencyBuckets });
         _batchSize = meter.CreateHistogram(Names.StoreBatchSize, "{write}", "Writes committed together in one store transaction.",
@@ -196,6 +201,12 @@ public sealed class SyncMetrics : IDisposable
     public void FrameRejected(string reason)
     {
         if (_enabled) _framesRejected!.Add(1, _node, new KeyValuePair<string, object?>("reason", reason));
+    }
+
+    /// <summary>A copy offered to another node went <paramref name="direct"/>ly to it, or (false) to the session's inbox.</summary>
+    public void PeerCopy(bool direct)
+    {
+        if (_enabled) _peerCopies!.Add(1, _node, new KeyValuePair<string, object?>("path", direct ? "direct" : "inbox"));
     }
 
     /// <summary>The store committed a batch of <paramref name="writes"/> in <paramref name="duration"/>.</summary>

@@ -11,17 +11,20 @@ namespace OrleansSync.Runtime;
 /// <summary>The directories of every grain type of this node; the one place grains are wired to their dependencies.</summary>
 public sealed class GrainFactory : IDisposable
 {
-    /// <summary>Builds the directories. Without <paramref name="metrics"/>, nothing is measured.</summary>
+    /// <summary>
+    /// Builds the directories. Without <paramref name="metrics"/>, nothing is measured; without <paramref name="peers"/>
+    /// (one node), copies for sessions of other nodes always go through their inbox.
+    /// </summary>
     public GrainFactory(ISessionStore store, IConversationStore conversationStore, ISocketDirectory sockets, IRoomOutbox outbox,
         IClusterSignals signals, IOptions<NodeOptions> node, IOptionsMonitor<DeliveryOptions> delivery, IOptions<GrainOptions> grainOptions,
-        TimeProvider time, ILoggerFactory loggerFactory, SyncMetrics? metrics = null)
+        TimeProvider time, ILoggerFactory loggerFactory, SyncMetrics? metrics = null, IPeerDelivery? peers = null)
     {
         var options = grainOptions.Value;
         var nodeId = node.Value.Id ?? throw new InvalidOperationException("Node:Id is not set.");
         var sessionLogger = loggerFactory.CreateLogger<SessionGrain>();
         var conversationLogger = loggerFactory.CreateLogger<ConversationGrain>();
         metrics ??= new SyncMetrics("", enabled: false, time);
-        Router = new SessionRouter(new Lazy<GrainDirectory<SessionGrain>>(() => Sessions!), store, nodeId);
+        Router = new SessionRouter(new Lazy<GrainDirectory<SessionGrain>>(() => Sessions!), store, nodeId, peers);
         Sessions = new GrainDirectory<SessionGrain>(_ => new SessionGrain(store, delivery, time, nodeId, signals, sessionLogger, metrics), time, options);
         Users = new GrainDirectory<UserGrain>(_ => new UserGrain(store, Router), time, options);
         Conversations = new GrainDirectory<ConversationGrain>(

@@ -12,4 +12,11 @@ public sealed class NodeOptions
     /// generated suffix when the port is not fixed.
     /// </summary>
     public string? Id { get; set; }
+
+    /// <summary>
+    /// Base URL other nodes of a cluster use to hand this node copies of events for its sessions directly
+    /// (e.g. <c>http://10.0.0.5:5080</c>). Default: the first address this node listens on, unless that is a
+    /// wildcard (<c>0.0.0.0</c>, <c>[::]</c>, <c>*</c>, <c>+</c>): then set it, or other nodes use the inbox.
+    /// </summary>
+    public string? Address { get; set; }
 }

@@ -11,8 +11,9 @@ public sealed record ClaimedSession(SessionRecord Session, IReadOnlyList<StoredE
 public sealed record InboxEvent(long Id, string EventId, byte[] Frame);
 
 /// <summary>
-/// A session of a user, the node that holds its socket (null: detached), and, when the reading node owns it, the
-/// events already waiting in its inbox (a publish through that node must reach the socket after them).
+/// A session of a user, the node that holds its socket (null: detached), and what waits in its inbox: when the
+/// reading node owns it, every waiting event (a publish through that node must reach the socket after them);
+/// otherwise the oldest one only, enough to know the inbox is not empty. Null: nothing waits.
 /// </summary>
 public readonly record struct UserSession(string SessionId, string? OwnerNode, IReadOnlyList<InboxEvent>? WaitingInbox = null);
 

@@ -21,7 +21,7 @@ public interface ISessionStore
 
     /// <summary>
     /// The user's sessions and their owners, in one read; for the sessions <paramref name="nodeId"/> owns, also the
-    /// events waiting in their inbox (published earlier through other nodes).
+    /// events waiting in their inbox (published earlier through other nodes), for the others the oldest waiting one.
     /// </summary>
     Task<IReadOnlyList<UserSession>> LoadUserSessionsAsync(string userId, string nodeId, CancellationToken cancellationToken = default);
 

@@ -7,11 +7,11 @@ namespace OrleansSync.Storage.Ado;
 public sealed class AdoNodeStore(SqlDialect dialect) : INodeStore
 {
     /// <inheritdoc />
-    public async Task HeartbeatAsync(string nodeId, string roles, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public async Task HeartbeatAsync(string nodeId, string roles, string? address, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         await using var connection = await dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(connection, null, dialect.UpsertNode, cancellationToken, ("node_id", nodeId), ("roles", roles), ("now", ToUnixMs(now)))
-            .ConfigureAwait(false);
+        await ExecuteAsync(connection, null, dialect.UpsertNode, cancellationToken, ("node_id", nodeId), ("roles", roles), ("address", address),
+            ("now", ToUnixMs(now))).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -27,7 +27,7 @@ public sealed class AdoNodeStore(SqlDialect dialect) : INodeStore
     {
         await using var connection = await dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return await ReadAsync(connection, dialect.SelectNodes, static r => new NodeInfo(r.GetString(0), r.GetString(1), FromUnixMs(r.GetInt64(2)),
-            FromUnixMs(r.GetInt64(3))), cancellationToken).ConfigureAwait(false);
+            FromUnixMs(r.GetInt64(3)), NullableString(r, 4)), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

@@ -68,10 +68,15 @@ public abstract partial class SqlDialect
     /// <summary>@session_id, @epoch: fenced delete.</summary>
     public virtual string DeleteSession => "DELETE FROM sessions WHERE session_id = @session_id AND epoch = @epoch";
 
-    /// <summary>@user_id, @node_id → session_id, owner_node, and the inbox rows (id, event_id, frame; nulls if none) of the sessions @node_id owns, in id order.</summary>
+    /// <summary>
+    /// @user_id, @node_id → session_id, owner_node, and inbox rows (id, event_id, frame; nulls if none) in id order:
+    /// all of them for the sessions @node_id owns, the oldest one for the others.
+    /// </summary>
     public virtual string SelectUserSessions =>
         "SELECT s.session_id, s.owner_node, i.id, i.event_id, i.frame FROM sessions s " +
-        "LEFT JOIN inbox i ON i.session_id = s.session_id AND s.owner_node = @node_id WHERE s.user_id = @user_id ORDER BY s.session_id, i.id";
+        "LEFT JOIN inbox i ON i.session_id = s.session_id " +
+        "AND (s.owner_node = @node_id OR i.id = (SELECT MIN(oldest.id) FROM inbox oldest WHERE oldest.session_id = s.session_id)) " +
+        "WHERE s.user_id = @user_id ORDER BY s.session_id, i.id";
 
     /// <summary>@node_id, @after, @limit → session_id, id, event_id, frame of the inbox rows above @after of sessions the node owns, oldest first.</summary>
     /// <remarks>
@@ -199,16 +204,16 @@ public abstract partial class SqlDialect
 
     // ---- nodes ----
 
-    /// <summary>@node_id, @roles, @now.</summary>
+    /// <summary>@node_id, @roles, @address, @now.</summary>
     public virtual string UpsertNode =>
-        "INSERT INTO nodes (node_id, roles, started_at, heartbeat_at) VALUES (@node_id, @roles, @now, @now) " +
-        "ON CONFLICT (node_id) DO UPDATE SET roles = excluded.roles, heartbeat_at = excluded.heartbeat_at";
+        "INSERT INTO nodes (node_id, roles, address, started_at, heartbeat_at) VALUES (@node_id, @roles, @address, @now, @now) " +
+        "ON CONFLICT (node_id) DO UPDATE SET roles = excluded.roles, address = excluded.address, heartbeat_at = excluded.heartbeat_at";
 
     /// <summary>@self, @before.</summary>
     public virtual string SelectDeadNodes => "SELECT node_id FROM nodes WHERE heartbeat_at < @before AND node_id <> @self";
 
     /// <summary>All nodes.</summary>
-    public virtual string SelectNodes => "SELECT node_id, roles, started_at, heartbeat_at FROM nodes ORDER BY node_id";
+    public virtual string SelectNodes => "SELECT node_id, roles, started_at, heartbeat_at, address FROM nodes ORDER BY node_id";
 
     /// <summary>@node_id.</summary>
     public virtual string DeleteNode => "DELETE FROM nodes WHERE node_id = @node_id";

@@ -130,5 +130,9 @@ internal static class PostgresSchema
         );
         ALTER TABLE connections ADD COLUMN IF NOT EXISTS session_id TEXT NULL;
         """,
+        // Version 3: where a node's peers reach it to hand it copies for its sessions directly.
+        """
+        ALTER TABLE nodes ADD COLUMN IF NOT EXISTS address TEXT NULL;
+        """,
     ];
 }

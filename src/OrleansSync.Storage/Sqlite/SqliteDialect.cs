@@ -110,7 +110,8 @@ public sealed class SqliteDialect : SqlDialect
                 node_id TEXT NOT NULL PRIMARY KEY,
                 roles TEXT NOT NULL,
                 started_at INTEGER NOT NULL,
-                heartbeat_at INTEGER NOT NULL
+                heartbeat_at INTEGER NOT NULL,
+                address TEXT NULL
             );
             CREATE TABLE IF NOT EXISTS conversations (
                 id TEXT NOT NULL PRIMARY KEY,
@@ -172,5 +173,12 @@ public sealed class SqliteDialect : SqlDialect
             ) WITHOUT ROWID;
             """;
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        // Files made before nodes had an address (CREATE TABLE IF NOT EXISTS leaves an existing table as it was).
+        command.CommandText = "SELECT COUNT(*) FROM pragma_table_info('nodes') WHERE name = 'address'";
+        if (Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) == 0)
+        {
+            command.CommandText = "ALTER TABLE nodes ADD COLUMN address TEXT NULL";
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 }

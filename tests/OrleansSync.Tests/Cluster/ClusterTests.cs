@@ -45,7 +45,8 @@ public sealed class ClusterTests(ITestOutputHelper output)
     public async Task A_cross_node_event_arrives_by_its_wake_up_long_before_the_next_poll()
     {
         // Polls every 60 s here: only the NOTIFY sent in the inbox write's transaction can deliver within seconds.
-        var slowPoll = new[] { ("Cluster:HeartbeatInterval", "00:01:00"), ("Cluster:NodeTimeout", "00:05:00") };
+        // Direct copies are off, so the copy goes through B's inbox.
+        var slowPoll = new[] { ("Cluster:HeartbeatInterval", "00:01:00"), ("Cluster:NodeTimeout", "00:05:00"), ("Cluster:DirectCopies", "false") };
         await using var cluster = await Cluster.CreateAsync();
         var a = await cluster.StartNodeAsync("node-a", slowPoll);
         var b = await cluster.StartNodeAsync("node-b", slowPoll);
@@ -60,6 +61,90 @@ public sealed class ClusterTests(ITestOutputHelper output)
         output.WriteLine($"published on A, received on B after {started.ElapsedMilliseconds} ms");
         await onB.AckAsync(eventId);
     }
+
+    [Fact]
+    public async Task Cross_node_copies_go_straight_to_the_owner_and_skip_the_inbox()
+    {
+        await using var cluster = await Cluster.CreateAsync();
+        var a = await cluster.StartNodeAsync("node-a");
+        var b = await cluster.StartNodeAsync("node-b");
+        await using var onB = await b.ConnectAsync();
+        await onB.AuthAsync(TestTokens.For("erin"));
+
+        // A learns B's address from the node table within a heartbeat; until then its copies take the inbox.
+        for (var i = 0; Copies(await a.ScrapeAsync(), "direct") == 0; i++)
+        {
+            Assert.True(i < 50, "A never handed a copy to B directly:\n" + cluster.Logs);
+            var (warmup, _) = await a.PublishOkAsync("erin", new { type = "added", id = $"warm{i}" });
+            Assert.Equal(warmup, (await onB.NextAsync()).GetProperty("event_id").GetString());
+            await onB.AckAsync(warmup);
+        }
+        var before = await a.ScrapeAsync();
+
+        var (eventId, sessions) = await a.PublishOkAsync("erin", new { type = "added", id = "direct" });
+        Assert.Equal(1, sessions);
+        Assert.Equal(eventId, (await onB.NextAsync()).GetProperty("event_id").GetString());
+        var after = await a.ScrapeAsync();
+        Assert.Equal(Copies(before, "direct") + 1, Copies(after, "direct"));
+        Assert.Equal(Copies(before, "inbox"), Copies(after, "inbox"));
+        await onB.AckAsync(eventId);
+    }
+
+    [Fact]
+    public async Task A_node_its_peers_cannot_reach_still_gets_every_copy_through_its_inbox()
+    {
+        await using var cluster = await Cluster.CreateAsync();
+        var a = await cluster.StartNodeAsync("node-a");
+        var b = await cluster.StartNodeAsync("node-b", ("Node:Address", "http://127.0.0.1:1")); // nothing listens there
+        await using var onB = await b.ConnectAsync();
+        await onB.AuthAsync(TestTokens.For("fred"));
+
+        // Until A has read B's (wrong) address its copies go to the inbox unoffered; then offered, refused, and to the inbox.
+        for (var i = 0; !a.Output.Contains("did not take direct copies", StringComparison.Ordinal); i++)
+        {
+            Assert.True(i < 50, "A never tried B's address:\n" + cluster.Logs);
+            var (eventId, _) = await a.PublishOkAsync("fred", new { type = "added", id = $"f{i}" });
+            Assert.Equal(eventId, (await onB.NextAsync()).GetProperty("event_id").GetString());
+            await onB.AckAsync(eventId);
+        }
+        var (last, _) = await a.PublishOkAsync("fred", new { type = "added", id = "last" });
+        Assert.Equal(last, (await onB.NextAsync()).GetProperty("event_id").GetString());
+        Assert.Equal(0, Copies(await a.ScrapeAsync(), "direct"));
+        Assert.True(Copies(await a.ScrapeAsync(), "inbox") >= 1);
+    }
+
+    [Fact]
+    public async Task A_direct_copy_never_overtakes_an_earlier_copy_waiting_in_the_inbox()
+    {
+        // Polls every 60 s: the waiting row below reaches B's socket only when a later inbox write wakes B.
+        var slowPoll = new[] { ("Cluster:HeartbeatInterval", "00:01:00"), ("Cluster:NodeTimeout", "00:05:00") };
+        await using var cluster = await Cluster.CreateAsync();
+        var a = await cluster.StartNodeAsync("node-a", slowPoll);
+        var b = await cluster.StartNodeAsync("node-b", slowPoll);
+        await using var onB = await b.ConnectAsync();
+        await onB.AuthAsync(TestTokens.For("gina"));
+        // Make sure A knows B's address, so that only the waiting row can keep the next copy off the direct path.
+        var (warmup, _) = await a.PublishOkAsync("gina", new { type = "added", id = "warm" });
+        Assert.Equal(warmup, (await onB.NextAsync()).GetProperty("event_id").GetString());
+        await onB.AckAsync(warmup);
+        await Eventually.TrueAsync(async () =>
+        {
+            var (probe, _) = await a.PublishOkAsync("gina", new { type = "added", id = "probe" });
+            Assert.Equal(probe, (await onB.NextAsync()).GetProperty("event_id").GetString());
+            await onB.AckAsync(probe);
+            return Copies(await a.ScrapeAsync(), "direct") > 0;
+        }, because: "A hands copies to B directly once it knows B's address");
+
+        // An earlier publish's copy, still waiting in B's inbox (written as a lost wake-up would leave it).
+        await cluster.QueryScalarAsync("INSERT INTO inbox (session_id, event_id, frame) SELECT session_id, 'early', " +
+            "convert_to('{\"type\":\"added\",\"id\":\"early\",\"event_id\":\"early\"}', 'UTF8') FROM sessions WHERE user_id = 'gina' RETURNING 0");
+        var (later, _) = await a.PublishOkAsync("gina", new { type = "added", id = "later" });
+
+        Assert.Equal("early", (await onB.NextAsync()).GetProperty("event_id").GetString());
+        Assert.Equal(later, (await onB.NextAsync()).GetProperty("event_id").GetString());
+    }
+
+    private static double Copies(PrometheusText metrics, string path) => metrics.ValueOrZero("orleanssync_peer_copies_total", ("path", path));
 
     [Fact]
     public async Task Room_chat_and_attendance_span_nodes()

@@ -71,9 +71,9 @@ public sealed class InMemorySessionStore : ISessionStore
     public Task<IReadOnlyList<UserSession>> LoadUserSessionsAsync(string userId, string nodeId, CancellationToken cancellationToken = default)
     {
         lock (_gate) return Task.FromResult<IReadOnlyList<UserSession>>(_sessions.Values.Where(s => s.UserId == userId)
-            .Select(s => new UserSession(s.SessionId, s.OwnerNode, s.OwnerNode == nodeId
-                ? _inbox.Where(i => i.SessionId == s.SessionId).OrderBy(i => i.Id).Select(i => i.Event).ToList() is { Count: > 0 } waiting ? waiting : null
-                : null))
+            .Select(s => new UserSession(s.SessionId, s.OwnerNode,
+                _inbox.Where(i => i.SessionId == s.SessionId).OrderBy(i => i.Id).Select(i => i.Event).Take(s.OwnerNode == nodeId ? int.MaxValue : 1)
+                    .ToList() is { Count: > 0 } waiting ? waiting : null))
             .ToList());
     }
 
