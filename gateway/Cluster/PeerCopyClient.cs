@@ -14,9 +14,9 @@ namespace OrleansSync.Gateway.Cluster;
 /// node are sent in batches, in order, what queues while a batch is being sent going in the next one. Nodes find
 /// each other's addresses in the node table (<c>Node:Address</c>), read again at most once per
 /// <see cref="ClusterOptions.HeartbeatInterval"/>. Any failure answers false, and the caller writes the inbox: a
-/// node that is down, slow (<see cref="ClusterOptions.PeerTimeout"/>) or unknown costs its peers nothing but the
-/// fallback. (One HTTP request per batch was tried first: at ~90 µs of CPU per request on each side it cost more
-/// than the inbox it saves.)
+/// node that is down, slow or unknown costs a publish at most <see cref="ClusterOptions.PeerTimeout"/>, then nothing
+/// but the fallback for a heartbeat interval. (One HTTP request per batch was tried first: at ~90 µs of CPU per
+/// request on each side it cost more than the inbox it saves.)
 /// </summary>
 public sealed partial class PeerCopyClient : IPeerDelivery, IDisposable
 {
@@ -92,168 +92,163 @@ public sealed partial class PeerCopyClient : IPeerDelivery, IDisposable
         {
             sender.Dispose();
         }
+        _connector.Dispose();
     }
 
     /// <summary>
-    /// One node's copies: a long-lived WebSocket (opened when needed, again after a failure), batches sent in order,
-    /// several in flight, each answered by its id; a batch unanswered within <see cref="ClusterOptions.PeerTimeout"/>,
-    /// or in flight when the socket fails, answers false for all its copies.
+    /// One node's copies: batches sent in order on a long-lived WebSocket (<see cref="PeerConnection"/>), what queues
+    /// while one is being sent going in the next. Every copy is answered within about <see cref="ClusterOptions.PeerTimeout"/>:
+    /// a batch's clock starts when it leaves the queue and covers connecting, sending and the answer; a batch that
+    /// runs out of time, or a socket that fails, fails every batch on that socket and drops it. After a failure the
+    /// node counts as down for one <see cref="ClusterOptions.HeartbeatInterval"/>: copies for it answer false at once.
     /// </summary>
     private sealed class PeerSender(PeerCopyClient client, string address) : IDisposable
     {
+        /// <summary>A batch is cut at this many encoded bytes (the receiver takes up to <see cref="PeerCopyCodec.MaxBodyBytes"/>).</summary>
+        private const int BatchBytes = PeerCopyCodec.MaxBodyBytes / 2;
+
         private readonly object _gate = new();
-        private readonly Dictionary<uint, TaskCompletionSource<bool>[]> _inFlight = [];
-        private List<PeerCopy> _copies = [];
-        private List<TaskCompletionSource<bool>> _waiting = [];
+        private readonly Queue<(PeerCopy Copy, TaskCompletionSource<bool> Done)> _queued = new();
         private bool _sending;
-        private uint _nextBatch;
-        private ClientWebSocket? _socket;
+        private long _downUntil;
+        private PeerConnection? _connection;
+        private bool _disposed;
 
         public Task<bool> SendAsync(PeerCopy copy)
         {
-            var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             lock (_gate)
             {
-                _copies.Add(copy);
-                _waiting.Add(done);
+                if (_disposed || (_downUntil != 0 && client._time.GetTimestamp() < _downUntil))
+                {
+                    return Task.FromResult(false);
+                }
+                var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                _queued.Enqueue((copy, done));
                 if (!_sending)
                 {
                     _sending = true;
                     _ = Task.Run(PumpAsync);
                 }
+                return done.Task;
             }
-            return done.Task;
         }
 
-        /// <summary>Sends what is queued, batch after batch, until nothing is.</summary>
+        /// <summary>Sends what is queued, batch after batch, until nothing is; never leaves a copy unanswered.</summary>
         private async Task PumpAsync()
         {
             while (true)
             {
-                List<PeerCopy> copies;
-                TaskCompletionSource<bool>[] waiting;
-                uint batch;
+                List<PeerCopy> copies = [];
+                List<TaskCompletionSource<bool>> waiting = [];
                 lock (_gate)
                 {
-                    if (_copies.Count == 0)
+                    var bytes = 0;
+                    while (_queued.TryPeek(out var next) && (copies.Count == 0 || bytes + PeerCopyCodec.SizeOf(next.Copy) <= BatchBytes))
+                    {
+                        _queued.Dequeue();
+                        copies.Add(next.Copy);
+                        waiting.Add(next.Done);
+                        bytes += PeerCopyCodec.SizeOf(next.Copy);
+                    }
+                    if (copies.Count == 0)
                     {
                         _sending = false;
                         return;
                     }
-                    (copies, _copies) = (_copies, []);
-                    waiting = [.. _waiting];
-                    _waiting.Clear();
-                    batch = ++_nextBatch;
-                    _inFlight[batch] = waiting;
                 }
+                var deadline = new CancellationTokenSource(client._cluster.CurrentValue.PeerTimeout);
+                PeerConnection? connection = null;
                 try
                 {
-                    var socket = await ConnectedAsync().ConfigureAwait(false);
-                    var body = PeerCopyCodec.Encode(copies, headerBytes: 4);
-                    System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(body, batch);
-                    await socket.SendAsync(body, WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None).ConfigureAwait(false);
-                    _ = ExpireAsync(batch);
+                    connection = await ConnectedAsync(deadline.Token).ConfigureAwait(false);
+                    await connection.SendAsync(copies, [.. waiting], deadline).ConfigureAwait(false);
                 }
                 catch (Exception exception)
                 {
-                    // Whatever it was, this batch (and any in flight) answers false: no copy may wait forever.
-                    Log.PeerUnreachable(client._logger, address, exception.Message);
-                    Fail();
+                    // Whatever it was (no connection, a send that failed or ran out of time): this batch, anything in flight
+                    // on that socket, and what waits behind it answer false, and the node counts as down for a while.
+                    deadline.Dispose();
+                    foreach (var done in waiting)
+                    {
+                        done.TrySetResult(false);
+                    }
+                    if (connection is null)
+                    {
+                        Log.PeerUnreachable(client._logger, address, exception.Message);
+                        MarkDown();
+                    }
+                    else
+                    {
+                        connection.Fail(exception.Message); // logs and marks the node down
+                    }
                 }
             }
         }
 
-        /// <summary>The open socket, opening one (and its receive loop) if there is none.</summary>
-        private async Task<ClientWebSocket> ConnectedAsync()
+        private async Task<PeerConnection> ConnectedAsync(CancellationToken deadline)
         {
-            if (_socket is { State: WebSocketState.Open } open)
+            if (_connection is { IsOpen: true } open)
             {
                 return open;
             }
-            _socket?.Dispose();
+            _connection = null;
             var socket = new ClientWebSocket();
             socket.Options.SetRequestHeader(ApiKeyFilter.HeaderName, client._api.Value.Key);
-            using var timeout = new CancellationTokenSource(client._cluster.CurrentValue.PeerTimeout);
+            socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(5);
             try
             {
-                await socket.ConnectAsync(new Uri(WebSocketUrl(address) + PeerCopyEndpoints.Route), client._connector, timeout.Token).ConfigureAwait(false);
+                await socket.ConnectAsync(new Uri(WebSocketUrl(address) + PeerCopyEndpoints.Route), client._connector, deadline).ConfigureAwait(false);
             }
             catch
             {
                 socket.Dispose();
                 throw;
             }
-            _socket = socket;
-            _ = ReceiveAnswersAsync(socket);
-            return socket;
+            var connection = new PeerConnection(socket, reason =>
+            {
+                Log.PeerUnreachable(client._logger, address, reason);
+                MarkDown();
+            });
+            lock (_gate)
+            {
+                if (_disposed)
+                {
+                    connection.Fail();
+                    throw new ObjectDisposedException(nameof(PeerSender));
+                }
+                _connection = connection;
+            }
+            return connection;
         }
 
-        private async Task ReceiveAnswersAsync(ClientWebSocket socket)
+        /// <summary>Copies for this node answer false at once for one heartbeat interval; those already queued too.</summary>
+        private void MarkDown()
         {
-            try
+            List<TaskCompletionSource<bool>> dropped = [];
+            lock (_gate)
             {
-                while (await PeerMessages.ReceiveAsync(socket, PeerCopyCodec.MaxBodyBytes, CancellationToken.None).ConfigureAwait(false) is { Length: >= 4 } answer)
+                _downUntil = client._time.GetTimestamp() + (long)(client._cluster.CurrentValue.HeartbeatInterval.TotalSeconds * client._time.TimestampFrequency);
+                while (_queued.TryDequeue(out var queued))
                 {
-                    TaskCompletionSource<bool>[]? waiting;
-                    lock (_gate)
-                    {
-                        _inFlight.Remove(System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(answer), out waiting);
-                    }
-                    if (waiting is null)
-                    {
-                        continue; // timed out already: those copies went to the inbox
-                    }
-                    for (var i = 0; i < waiting.Length; i++)
-                    {
-                        waiting[i].TrySetResult(answer.Length == 4 + waiting.Length && answer[4 + i] == 1);
-                    }
+                    dropped.Add(queued.Done);
                 }
             }
-            catch (Exception exception)
-            {
-                Log.PeerUnreachable(client._logger, address, exception.Message);
-            }
-            Fail();
-        }
-
-        /// <summary>A batch still unanswered after the timeout answers false (its copies take the inbox).</summary>
-        private async Task ExpireAsync(uint batch)
-        {
-            await Task.Delay(client._cluster.CurrentValue.PeerTimeout).ConfigureAwait(false);
-            TaskCompletionSource<bool>[]? waiting;
-            lock (_gate)
-            {
-                _inFlight.Remove(batch, out waiting);
-            }
-            foreach (var done in waiting ?? [])
+            foreach (var done in dropped)
             {
                 done.TrySetResult(false);
-            }
-        }
-
-        /// <summary>Every batch in flight answers false; the next batch opens a new socket.</summary>
-        private void Fail()
-        {
-            List<TaskCompletionSource<bool>[]> failed;
-            lock (_gate)
-            {
-                failed = [.. _inFlight.Values];
-                _inFlight.Clear();
-            }
-            foreach (var done in failed.SelectMany(batch => batch))
-            {
-                done.TrySetResult(false);
-            }
-            if (_socket is { State: not WebSocketState.Open })
-            {
-                _socket.Abort();
             }
         }
 
         public void Dispose()
         {
-            _socket?.Abort();
-            _socket?.Dispose();
+            PeerConnection? connection;
+            lock (_gate)
+            {
+                _disposed = true;
+                connection = _connection;
+            }
+            connection?.Fail();
+            MarkDown();
         }
 
         private static string WebSocketUrl(string address) =>
@@ -266,9 +261,6 @@ public sealed partial class PeerCopyClient : IPeerDelivery, IDisposable
     {
         [LoggerMessage(1, LogLevel.Warning, "Node at {Address} did not take direct copies ({Reason}); they go through the inbox.")]
         public static partial void PeerUnreachable(ILogger logger, string address, string reason);
-
-        [LoggerMessage(2, LogLevel.Warning, "Node at {Address} answered {Status} to direct copies; they go through the inbox.")]
-        public static partial void PeerRefused(ILogger logger, string address, int status);
 
         [LoggerMessage(3, LogLevel.Warning, "Could not read the node table for peer addresses: {Reason}.")]
         public static partial void AddressesUnreadable(ILogger logger, string reason);

@@ -20,13 +20,17 @@ public static class PeerCopyCodec
     /// <summary>Largest body accepted (many copies travel together under load).</summary>
     public const int MaxBodyBytes = 16 << 20;
 
+    /// <summary>Encoded size of one copy.</summary>
+    public static int SizeOf(in PeerCopy copy) =>
+        2 + Encoding.UTF8.GetByteCount(copy.SessionId) + 2 + Encoding.UTF8.GetByteCount(copy.EventId) + 4 + copy.Frame.Length;
+
     /// <summary>Encodes <paramref name="copies"/> into one body, after <paramref name="headerBytes"/> left free for the caller.</summary>
     public static byte[] Encode(IReadOnlyList<PeerCopy> copies, int headerBytes = 0)
     {
         var size = headerBytes;
         foreach (var copy in copies)
         {
-            size += 2 + Encoding.UTF8.GetByteCount(copy.SessionId) + 2 + Encoding.UTF8.GetByteCount(copy.EventId) + 4 + copy.Frame.Length;
+            size += SizeOf(copy);
         }
         var body = new byte[size];
         var at = headerBytes;

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Net.WebSockets;
+using System.Threading.Channels;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -33,18 +34,22 @@ public static class PeerCopyEndpoints
             return PublishEndpoints.Error(StatusCodes.Status400BadRequest, "not_websocket", $"{Route} takes a WebSocket upgrade");
         }
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
-        using var sending = new SemaphoreSlim(1, 1);
         // Ends with the request or when this node stops (the peer then falls back to the inbox), so a stopping node
         // is not held up by its peers' sockets.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         var stopping = stop.Token;
+        // Answers go out through one writer, in the order their copies became durable.
+        var answers = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
+        var writer = WriteAnswersAsync(socket, answers.Reader);
+        var pending = new List<Task>();
+        (WebSocketCloseStatus Status, string Reason)? close = null;
         try
         {
             while (await PeerMessages.ReceiveAsync(socket, PeerCopyCodec.MaxBodyBytes + 4, stopping) is { } message)
             {
                 if (message.Length < 4)
                 {
-                    await socket.CloseAsync(WebSocketCloseStatus.InvalidPayloadData, "a batch starts with its 4-byte id", stopping);
+                    close = (WebSocketCloseStatus.InvalidPayloadData, "a batch starts with its 4-byte id");
                     break;
                 }
                 List<PeerCopy> copies;
@@ -54,31 +59,53 @@ public static class PeerCopyEndpoints
                 }
                 catch (FormatException exception)
                 {
-                    await socket.CloseAsync(WebSocketCloseStatus.InvalidPayloadData, Truncate(exception.Message), stopping);
+                    close = (WebSocketCloseStatus.InvalidPayloadData, Truncate(exception.Message));
                     break;
                 }
                 // Queue every copy of the batch in order (a session's copies keep their order); their commits are awaited
-                // apart, so the next batch is queued meanwhile.
+                // apart, so the next batch is queued meanwhile. A copy not taken (or failing) is answered 0.
                 var durable = new Task?[copies.Count];
-                for (var i = 0; i < copies.Count; i++)
+                for (var i = 0; i < copies.Count && !stopping.IsCancellationRequested; i++)
                 {
-                    durable[i] = await grains.Router.AcceptFromPeerAsync(copies[i].SessionId, copies[i].EventId, copies[i].Frame);
+                    try
+                    {
+                        durable[i] = await grains.Router.AcceptFromPeerAsync(copies[i].SessionId, copies[i].EventId, copies[i].Frame);
+                    }
+                    catch (Exception)
+                    {
+                        durable[i] = null;
+                    }
                 }
-                _ = AnswerAsync(socket, sending, BinaryPrimitives.ReadUInt32BigEndian(message), durable, stopping);
+                pending.RemoveAll(static answer => answer.IsCompleted);
+                pending.Add(AnswerAsync(answers.Writer, BinaryPrimitives.ReadUInt32BigEndian(message), durable));
             }
         }
-        catch (InvalidDataException exception) when (socket.State == WebSocketState.Open)
+        catch (InvalidDataException exception)
         {
-            await socket.CloseAsync(WebSocketCloseStatus.InvalidPayloadData, Truncate(exception.Message), CancellationToken.None);
+            close = (WebSocketCloseStatus.InvalidPayloadData, Truncate(exception.Message));
         }
-        catch (Exception exception) when (exception is WebSocketException or OperationCanceledException or InvalidDataException)
+        catch (Exception exception) when (exception is WebSocketException or OperationCanceledException)
         {
-            // The peer went away; its unanswered copies fall back to the inbox there.
+            // The peer went away or this node is stopping; copies already queued are still answered if the socket allows.
+        }
+        await Task.WhenAll(pending);
+        answers.Writer.TryComplete();
+        await writer;
+        if (close is { } reason && socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+        {
+            try
+            {
+                await socket.CloseAsync(reason.Status, reason.Reason, CancellationToken.None);
+            }
+            catch (Exception exception) when (exception is WebSocketException or OperationCanceledException)
+            {
+                // Gone already.
+            }
         }
         return Results.Empty;
     }
 
-    private static async Task AnswerAsync(WebSocket socket, SemaphoreSlim sending, uint batch, Task?[] durable, CancellationToken stopping)
+    private static async Task AnswerAsync(ChannelWriter<byte[]> answers, uint batch, Task?[] durable)
     {
         var answer = new byte[4 + durable.Length];
         BinaryPrimitives.WriteUInt32BigEndian(answer, batch);
@@ -93,22 +120,25 @@ public static class PeerCopyEndpoints
                 }
                 catch (Exception)
                 {
-                    // Not durable here: the sender puts this copy in the inbox (the session skips it if it already has it).
+                    // Not durable here: the sender puts this copy in the inbox.
                 }
             }
         }
-        await sending.WaitAsync(stopping).ConfigureAwait(false);
-        try
+        answers.TryWrite(answer);
+    }
+
+    private static async Task WriteAnswersAsync(WebSocket socket, ChannelReader<byte[]> answers)
+    {
+        await foreach (var answer in answers.ReadAllAsync().ConfigureAwait(false))
         {
-            await socket.SendAsync(answer, WebSocketMessageType.Binary, endOfMessage: true, stopping).ConfigureAwait(false);
-        }
-        catch (Exception exception) when (exception is WebSocketException or OperationCanceledException or ObjectDisposedException)
-        {
-            // Gone: the sender's copies time out there and take the inbox.
-        }
-        finally
-        {
-            sending.Release();
+            try
+            {
+                await socket.SendAsync(answer, WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is WebSocketException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+            {
+                // Gone: the sender's copies time out there and take the inbox; keep draining so no answer task waits.
+            }
         }
     }
 

@@ -50,6 +50,10 @@ public sealed class SessionRouter(Lazy<GrainDirectory<SessionGrain>> sessions, I
     /// </summary>
     public async ValueTask<Task?> AcceptFromPeerAsync(string sessionId, string eventId, byte[] frame)
     {
+        if (!sessions.Value.IsActive(sessionId))
+        {
+            return null; // an attached session always has its grain in memory; never activate one for a peer's copy
+        }
         var result = await EnqueueHereAsync(sessionId, eventId, frame).ConfigureAwait(false);
         return result.Outcome == EnqueueOutcome.NotAttached ? null : result.Durable;
     }

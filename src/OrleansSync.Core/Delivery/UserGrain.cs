@@ -10,7 +10,8 @@ namespace OrleansSync.Delivery;
 /// began wait in the inbox of this node's sessions: they are handed to those sessions first, so a publisher
 /// that publishes on node A, then on node B, is seen in that order everywhere. Copies for sessions owned by other
 /// nodes go to the owner directly (<see cref="IPeerDelivery"/>) unless something waits in that session's inbox,
-/// in which case they queue behind it there.
+/// in which case they queue behind it there. (Two overlapping publishes may then reach a session of another node in
+/// either order if one of them falls back to the inbox; the guarantee above is about publishes that do not overlap.)
 /// </summary>
 public sealed class UserGrain(ISessionStore store, SessionRouter router) : Grain
 {

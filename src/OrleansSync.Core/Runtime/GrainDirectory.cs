@@ -42,6 +42,9 @@ public sealed class GrainDirectory<TGrain> : IDisposable where TGrain : Grain
         }
     }
 
+    /// <summary>Whether <paramref name="key"/> has an activation in memory now (a call may still find it deactivating).</summary>
+    public bool IsActive(string key) => _activations.ContainsKey(key);
+
     /// <summary>Calls the grain for <paramref name="key"/> (activating it if needed) as one turn.</summary>
     public async ValueTask<TResult> CallAsync<TArg, TResult>(
         string key, TArg arg, Func<TGrain, TArg, ValueTask<TResult>> call, CancellationToken cancellationToken = default)

@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using System.Net.WebSockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using OrleansSync.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
@@ -114,6 +117,28 @@ public sealed class ClusterTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_node_that_takes_copies_but_never_answers_costs_a_publish_at_most_the_peer_timeout()
+    {
+        await using var silent = await SilentPeer.StartAsync();
+        await using var cluster = await Cluster.CreateAsync();
+        var a = await cluster.StartNodeAsync("node-a", ("Cluster:PeerTimeout", "00:00:00.500"));
+        var b = await cluster.StartNodeAsync("node-b", ("Node:Address", silent.Address)); // its peers reach a socket that never answers
+        await using var onB = await b.ConnectAsync();
+        await onB.AuthAsync(TestTokens.For("ivy"));
+
+        for (var i = 0; !a.Output.Contains("no answer in time", StringComparison.Ordinal); i++)
+        {
+            Assert.True(i < 50, "A never gave up on the silent socket:\n" + cluster.Logs);
+            var started = Stopwatch.StartNew();
+            var (eventId, _) = await a.PublishOkAsync("ivy", new { type = "added", id = $"i{i}" });
+            Assert.True(started.Elapsed < TimeSpan.FromSeconds(5), $"publish {i} took {started.Elapsed}");
+            Assert.Equal(eventId, (await onB.NextAsync()).GetProperty("event_id").GetString()); // through the inbox
+            await onB.AckAsync(eventId);
+        }
+        Assert.True(silent.Batches > 0);
+    }
+
+    [Fact]
     public async Task A_direct_copy_never_overtakes_an_earlier_copy_waiting_in_the_inbox()
     {
         // Polls every 60 s: the waiting row below reaches B's socket only when a later inbox write wakes B.
@@ -142,6 +167,49 @@ public sealed class ClusterTests(ITestOutputHelper output)
 
         Assert.Equal("early", (await onB.NextAsync()).GetProperty("event_id").GetString());
         Assert.Equal(later, (await onB.NextAsync()).GetProperty("event_id").GetString());
+    }
+
+    /// <summary>Takes node-to-node copy sockets and reads batches, but never answers (a stuck peer).</summary>
+    private sealed class SilentPeer : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+        private int _batches;
+
+        private SilentPeer(WebApplication app) => _app = app;
+
+        public string Address { get; private set; } = "";
+        public int Batches => Volatile.Read(ref _batches);
+
+        public static async Task<SilentPeer> StartAsync()
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            var app = builder.Build();
+            var peer = new SilentPeer(app);
+            app.UseWebSockets();
+            app.Map("/internal/copies", async (HttpContext context) =>
+            {
+                using var socket = await context.WebSockets.AcceptWebSocketAsync();
+                var buffer = new byte[64 * 1024];
+                while (socket.State == WebSocketState.Open)
+                {
+                    var result = await socket.ReceiveAsync(buffer, context.RequestAborted);
+                    if (result.MessageType == WebSocketMessageType.Close)
+                    {
+                        break;
+                    }
+                    if (result.EndOfMessage)
+                    {
+                        Interlocked.Increment(ref peer._batches);
+                    }
+                }
+            });
+            await app.StartAsync();
+            peer.Address = app.Urls.First();
+            return peer;
+        }
+
+        public async ValueTask DisposeAsync() => await _app.DisposeAsync();
     }
 
     private static double Copies(PrometheusText metrics, string path) => metrics.ValueOrZero("orleanssync_peer_copies_total", ("path", path));

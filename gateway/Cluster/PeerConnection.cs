@@ -1,0 +1,139 @@
+using System.Buffers.Binary;
+using System.Net.WebSockets;
+
+namespace OrleansSync.Gateway.Cluster;
+
+/// <summary>
+/// The client side of one node-to-node copy socket: batches in flight by id, answered by the receive loop. Anything
+/// that goes wrong on it (a failed send, a batch unanswered by its deadline, a broken or closed socket, an answer that
+/// makes no sense) fails every batch in flight on it and drops it; the callback given at creation then hears why.
+/// </summary>
+internal sealed class PeerConnection
+{
+    private readonly ClientWebSocket _socket;
+    private readonly Action<string> _failed;
+    private readonly object _gate = new();
+    private readonly Dictionary<uint, (TaskCompletionSource<bool>[] Waiting, CancellationTokenSource Deadline)> _inFlight = [];
+    private uint _nextBatch;
+    private bool _isFailed;
+
+    public PeerConnection(ClientWebSocket socket, Action<string> failed)
+    {
+        _socket = socket;
+        _failed = failed;
+        _ = ReceiveAnswersAsync();
+    }
+
+    public bool IsOpen
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return !_isFailed && _socket.State == WebSocketState.Open;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sends a batch whose answers complete <paramref name="waiting"/> (in copy order). If no answer comes before
+    /// <paramref name="deadline"/>, the whole socket fails. Throws if the send fails (the caller then fails the socket).
+    /// </summary>
+    public async Task SendAsync(List<PeerCopy> copies, TaskCompletionSource<bool>[] waiting, CancellationTokenSource deadline)
+    {
+        uint batch;
+        lock (_gate)
+        {
+            if (_isFailed)
+            {
+                throw new WebSocketException("the socket to the node failed");
+            }
+            batch = ++_nextBatch;
+            _inFlight[batch] = (waiting, deadline);
+        }
+        deadline.Token.Register(static state =>
+        {
+            var (connection, id) = ((PeerConnection, uint))state!;
+            connection.Expire(id);
+        }, (this, batch));
+        var body = PeerCopyCodec.Encode(copies, headerBytes: 4);
+        BinaryPrimitives.WriteUInt32BigEndian(body, batch);
+        await _socket.SendAsync(body, WebSocketMessageType.Binary, endOfMessage: true, deadline.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>Fails every batch in flight (false for each copy) and aborts the socket; safe to call more than once.</summary>
+    public void Fail(string? reason = null)
+    {
+        List<(TaskCompletionSource<bool>[] Waiting, CancellationTokenSource Deadline)> failed;
+        bool first;
+        lock (_gate)
+        {
+            first = !_isFailed;
+            _isFailed = true;
+            failed = [.. _inFlight.Values];
+            _inFlight.Clear();
+        }
+        _socket.Abort();
+        foreach (var (waiting, deadline) in failed)
+        {
+            deadline.Dispose();
+            foreach (var done in waiting)
+            {
+                done.TrySetResult(false);
+            }
+        }
+        if (first)
+        {
+            _socket.Dispose();
+            _failed(reason ?? "the socket was closed");
+        }
+    }
+
+    private void Expire(uint batch)
+    {
+        bool waiting;
+        lock (_gate)
+        {
+            waiting = _inFlight.ContainsKey(batch);
+        }
+        if (waiting)
+        {
+            Fail("no answer in time");
+        }
+    }
+
+    private async Task ReceiveAnswersAsync()
+    {
+        string? reason = null;
+        try
+        {
+            while (await PeerMessages.ReceiveAsync(_socket, PeerCopyCodec.MaxBodyBytes, CancellationToken.None).ConfigureAwait(false) is { } answer)
+            {
+                if (answer.Length < 4)
+                {
+                    reason = "an answer without its batch id";
+                    break;
+                }
+                (TaskCompletionSource<bool>[] Waiting, CancellationTokenSource Deadline) entry;
+                lock (_gate)
+                {
+                    if (!_inFlight.Remove(BinaryPrimitives.ReadUInt32BigEndian(answer), out entry))
+                    {
+                        continue; // failed already
+                    }
+                }
+                entry.Deadline.Dispose();
+                var complete = answer.Length == 4 + entry.Waiting.Length;
+                for (var i = 0; i < entry.Waiting.Length; i++)
+                {
+                    entry.Waiting[i].TrySetResult(complete && answer[4 + i] == 1);
+                }
+            }
+        }
+        catch (Exception exception)
+        {
+            reason = exception.Message;
+        }
+        Fail(reason);
+    }
+}
