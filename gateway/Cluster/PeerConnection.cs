@@ -36,10 +36,11 @@ internal sealed class PeerConnection
     }
 
     /// <summary>
-    /// Sends a batch whose answers complete <paramref name="waiting"/> (in copy order). If no answer comes before
+    /// Sends a batch (<paramref name="body"/>: 4 bytes left free for its id, then the copies) whose answers complete
+    /// <paramref name="waiting"/> (in copy order). If no answer comes before
     /// <paramref name="deadline"/>, the whole socket fails. Throws if the send fails (the caller then fails the socket).
     /// </summary>
-    public async Task SendAsync(List<PeerCopy> copies, TaskCompletionSource<bool>[] waiting, CancellationTokenSource deadline)
+    public async Task SendAsync(byte[] body, TaskCompletionSource<bool>[] waiting, CancellationTokenSource deadline)
     {
         uint batch;
         lock (_gate)
@@ -56,7 +57,6 @@ internal sealed class PeerConnection
             var (connection, id) = ((PeerConnection, uint))state!;
             connection.Expire(id);
         }, (this, batch));
-        var body = PeerCopyCodec.Encode(copies, headerBytes: 4);
         BinaryPrimitives.WriteUInt32BigEndian(body, batch);
         await _socket.SendAsync(body, WebSocketMessageType.Binary, endOfMessage: true, deadline.Token).ConfigureAwait(false);
     }

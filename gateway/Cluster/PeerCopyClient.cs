@@ -97,7 +97,8 @@ public sealed partial class PeerCopyClient : IPeerDelivery, IDisposable
 
     /// <summary>
     /// One node's copies: batches sent in order on a long-lived WebSocket (<see cref="PeerConnection"/>), what queues
-    /// while one is being sent going in the next. Every copy is answered within about <see cref="ClusterOptions.PeerTimeout"/>:
+    /// while one is being sent going in the next. Every copy is answered within about <see cref="ClusterOptions.PeerTimeout"/>
+    /// (twice that at most, when it waited behind a slow send):
     /// a batch's clock starts when it leaves the queue and covers connecting, sending and the answer; a batch that
     /// runs out of time, or a socket that fails, fails every batch on that socket and drops it. After a failure the
     /// node counts as down for one <see cref="ClusterOptions.HeartbeatInterval"/>: copies for it answer false at once.
@@ -136,53 +137,74 @@ public sealed partial class PeerCopyClient : IPeerDelivery, IDisposable
         /// <summary>Sends what is queued, batch after batch, until nothing is; never leaves a copy unanswered.</summary>
         private async Task PumpAsync()
         {
-            while (true)
+            try
             {
-                List<PeerCopy> copies = [];
-                List<TaskCompletionSource<bool>> waiting = [];
-                lock (_gate)
+                while (await SendNextBatchAsync().ConfigureAwait(false))
                 {
-                    var bytes = 0;
-                    while (_queued.TryPeek(out var next) && (copies.Count == 0 || bytes + PeerCopyCodec.SizeOf(next.Copy) <= BatchBytes))
-                    {
-                        _queued.Dequeue();
-                        copies.Add(next.Copy);
-                        waiting.Add(next.Done);
-                        bytes += PeerCopyCodec.SizeOf(next.Copy);
-                    }
-                    if (copies.Count == 0)
-                    {
-                        _sending = false;
-                        return;
-                    }
-                }
-                var deadline = new CancellationTokenSource(client._cluster.CurrentValue.PeerTimeout);
-                PeerConnection? connection = null;
-                try
-                {
-                    connection = await ConnectedAsync(deadline.Token).ConfigureAwait(false);
-                    await connection.SendAsync(copies, [.. waiting], deadline).ConfigureAwait(false);
-                }
-                catch (Exception exception)
-                {
-                    // Whatever it was (no connection, a send that failed or ran out of time): this batch, anything in flight
-                    // on that socket, and what waits behind it answer false, and the node counts as down for a while.
-                    deadline.Dispose();
-                    foreach (var done in waiting)
-                    {
-                        done.TrySetResult(false);
-                    }
-                    if (connection is null)
-                    {
-                        Log.PeerUnreachable(client._logger, address, exception.Message);
-                        MarkDown();
-                    }
-                    else
-                    {
-                        connection.Fail(exception.Message); // logs and marks the node down
-                    }
                 }
             }
+            catch (Exception exception)
+            {
+                // Not expected (SendNextBatchAsync answers its own batch); never leave the queue without a pump.
+                Log.PeerUnreachable(client._logger, address, exception.Message);
+                lock (_gate)
+                {
+                    _sending = false;
+                }
+                MarkDown();
+            }
+        }
+
+        /// <summary>Sends one batch; false when nothing was queued (the pump then stops).</summary>
+        private async Task<bool> SendNextBatchAsync()
+        {
+            List<PeerCopy> copies = [];
+            List<TaskCompletionSource<bool>> waiting = [];
+            lock (_gate)
+            {
+                var bytes = 0;
+                while (_queued.TryPeek(out var next) && (copies.Count == 0 || bytes + PeerCopyCodec.SizeOf(next.Copy) <= BatchBytes))
+                {
+                    _queued.Dequeue();
+                    copies.Add(next.Copy);
+                    waiting.Add(next.Done);
+                    bytes += PeerCopyCodec.SizeOf(next.Copy);
+                }
+                if (copies.Count == 0)
+                {
+                    _sending = false;
+                    return false;
+                }
+            }
+            CancellationTokenSource? deadline = null;
+            PeerConnection? connection = null;
+            try
+            {
+                deadline = new CancellationTokenSource(client._cluster.CurrentValue.PeerTimeout);
+                var body = PeerCopyCodec.Encode(copies, headerBytes: 4);
+                connection = await ConnectedAsync(deadline.Token).ConfigureAwait(false);
+                await connection.SendAsync(body, [.. waiting], deadline).ConfigureAwait(false);
+            }
+            catch (Exception exception)
+            {
+                // Whatever it was (no connection, a send that failed or ran out of time): this batch, anything in flight
+                // on that socket, and what waits behind it answer false, and the node counts as down for a while.
+                deadline?.Dispose();
+                foreach (var done in waiting)
+                {
+                    done.TrySetResult(false);
+                }
+                if (connection is null)
+                {
+                    Log.PeerUnreachable(client._logger, address, exception.Message);
+                    MarkDown();
+                }
+                else
+                {
+                    connection.Fail(exception.Message); // logs and marks the node down
+                }
+            }
+            return true;
         }
 
         private async Task<PeerConnection> ConnectedAsync(CancellationToken deadline)
@@ -204,10 +226,19 @@ public sealed partial class PeerCopyClient : IPeerDelivery, IDisposable
                 socket.Dispose();
                 throw;
             }
-            var connection = new PeerConnection(socket, reason =>
+            PeerConnection? connection = null;
+            connection = new PeerConnection(socket, reason =>
             {
                 Log.PeerUnreachable(client._logger, address, reason);
-                MarkDown();
+                bool current;
+                lock (_gate)
+                {
+                    current = ReferenceEquals(_connection, connection);
+                }
+                if (current)
+                {
+                    MarkDown(); // an old socket failing after a new one is up says nothing about the node
+                }
             });
             lock (_gate)
             {

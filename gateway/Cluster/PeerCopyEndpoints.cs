@@ -40,7 +40,7 @@ public static class PeerCopyEndpoints
         var stopping = stop.Token;
         // Answers go out through one writer, in the order their copies became durable.
         var answers = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
-        var writer = WriteAnswersAsync(socket, answers.Reader);
+        var writer = WriteAnswersAsync(socket, answers.Reader, stopping);
         var pending = new List<Task>();
         (WebSocketCloseStatus Status, string Reason)? close = null;
         try
@@ -88,18 +88,23 @@ public static class PeerCopyEndpoints
         {
             // The peer went away or this node is stopping; copies already queued are still answered if the socket allows.
         }
-        await Task.WhenAll(pending);
-        answers.Writer.TryComplete();
-        await writer;
+        finally
+        {
+            // Answers for copies already queued (durable or failed soon), sent while the peer reads; bounded by the node stopping.
+            await Task.WhenAll(pending);
+            answers.Writer.TryComplete();
+            await writer;
+        }
         if (close is { } reason && socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
         {
             try
             {
-                await socket.CloseAsync(reason.Status, reason.Reason, CancellationToken.None);
+                using var closing = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await socket.CloseAsync(reason.Status, reason.Reason, closing.Token);
             }
             catch (Exception exception) when (exception is WebSocketException or OperationCanceledException)
             {
-                // Gone already.
+                // Gone already, or not reading.
             }
         }
         return Results.Empty;
@@ -127,13 +132,13 @@ public static class PeerCopyEndpoints
         answers.TryWrite(answer);
     }
 
-    private static async Task WriteAnswersAsync(WebSocket socket, ChannelReader<byte[]> answers)
+    private static async Task WriteAnswersAsync(WebSocket socket, ChannelReader<byte[]> answers, CancellationToken stopping)
     {
         await foreach (var answer in answers.ReadAllAsync().ConfigureAwait(false))
         {
             try
             {
-                await socket.SendAsync(answer, WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None).ConfigureAwait(false);
+                await socket.SendAsync(answer, WebSocketMessageType.Binary, endOfMessage: true, stopping).ConfigureAwait(false);
             }
             catch (Exception exception) when (exception is WebSocketException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
             {

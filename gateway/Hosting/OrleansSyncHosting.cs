@@ -40,7 +40,9 @@ public static class OrleansSyncHosting
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.SectionName));
         services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.SectionName));
         services.AddOptions<RoomLimits>().Bind(configuration.GetSection(RoomLimits.SectionName));
-        services.AddOptions<ClusterOptions>().Bind(configuration.GetSection(ClusterOptions.SectionName));
+        services.AddOptions<ClusterOptions>().Bind(configuration.GetSection(ClusterOptions.SectionName))
+            .Validate(o => o.PeerTimeout > TimeSpan.Zero && o.PeerTimeout <= TimeSpan.FromMinutes(10), "Cluster:PeerTimeout must be above zero and at most 10 minutes.")
+            .ValidateOnStart();
         services.AddSingleton(new NodeRoles(configuration["Node:Roles"]));
         services.TryAddTimeProvider();
 
