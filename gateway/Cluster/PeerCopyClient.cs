@@ -163,12 +163,17 @@ public sealed partial class PeerCopyClient : IPeerDelivery, IDisposable
             lock (_gate)
             {
                 var bytes = 0;
-                while (_queued.TryPeek(out var next) && (copies.Count == 0 || bytes + PeerCopyCodec.SizeOf(next.Copy) <= BatchBytes))
+                while (_queued.TryPeek(out var next))
                 {
+                    var size = PeerCopyCodec.SizeOf(next.Copy);
+                    if (copies.Count > 0 && bytes + size > BatchBytes)
+                    {
+                        break;
+                    }
                     _queued.Dequeue();
                     copies.Add(next.Copy);
                     waiting.Add(next.Done);
-                    bytes += PeerCopyCodec.SizeOf(next.Copy);
+                    bytes += size;
                 }
                 if (copies.Count == 0)
                 {
