@@ -218,12 +218,23 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     {
         _queue.Clear();
         _nextSequence = 0;
+        _handledInbox?.Clear();
+        if (claimed.Session.NeedFullSync)
+        {
+            // A flagged session's queue and inbox are stale by definition: the full sync replaces them. Rows can
+            // still be there when a write committed around the flag (on PostgreSQL an insert that read the session
+            // before the expiry committed lands after the expiry's delete), so they are dropped here, not replayed.
+            if (claimed.Queue.Count > 0 || claimed.Inbox.Count > 0)
+            {
+                _ = store.ClearQueueAsync(Key, claimed.Session.Epoch);
+            }
+            return;
+        }
         foreach (var stored in claimed.Queue)
         {
             _queue.AddLast(new PendingEvent(stored.Sequence, stored.EventId, stored.Frame) { EnqueuedTimestamp = metrics.Timestamp() });
             _nextSequence = stored.Sequence + 1;
         }
-        _handledInbox?.Clear();
         foreach (var inbox in claimed.Inbox)
         {
             (_handledInbox ??= [])[inbox.Id] = time.GetUtcNow();

@@ -101,6 +101,26 @@ public sealed class SessionGrainTests
     }
 
     [Fact]
+    public async Task A_resume_of_a_flagged_session_drops_rows_that_raced_the_flag_instead_of_replaying_them()
+    {
+        using var harness = new GrainHarness();
+        var tab = new RecordingObserver();
+        var sessionId = await harness.Sessions.OpenAsync("u1", null, tab);
+        await harness.Sessions.DetachAsync(sessionId, tab);
+        harness.Time.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(1, await harness.Store.ExpireSessionsAsync(harness.Time.GetUtcNow()));
+        harness.Store.InsertInboxRacingTheFlag(sessionId, "stale", "{\"type\":\"x\",\"event_id\":\"stale\"}"u8.ToArray());
+
+        var back = new RecordingObserver("socket-2");
+        Assert.Equal(sessionId, await harness.Sessions.OpenAsync("u1", sessionId, back));
+        Assert.True(back.Opened.Single().NeedFullSync);
+        Assert.Empty(back.Frames);
+        Assert.Equal(0, harness.Store.InboxCount(sessionId));
+        harness.Time.Advance(TimeSpan.FromSeconds(3));
+        Assert.Empty(back.Frames); // nothing left to re-send either
+    }
+
+    [Fact]
     public async Task A_full_outbound_buffer_detaches_the_socket_and_keeps_the_queue_for_replay()
     {
         using var harness = new GrainHarness();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Npgsql;
 using OrleansSync.Tests.Infrastructure;
 using Xunit;
 
@@ -319,4 +320,40 @@ public sealed class SessionProtocolTestsOnSqlite : SessionProtocolTests
 public sealed class SessionProtocolTestsOnPostgres : SessionProtocolTests
 {
     protected override StoreKind Store => StoreKind.Postgres;
+
+    [Fact]
+    public async Task An_inbox_write_that_commits_around_the_expiry_is_not_replayed_after_need_full_sync()
+    {
+        // Under read committed, an inbox insert that read the session before the expiry committed can commit after
+        // the expiry's delete ran: the row outlives the flag. The resume must still not deliver it.
+        await using var node = await TestNode.StartAsync(Store, ("Delivery:RetentionWindow", "00:00:00.300"), ("Cluster:HeartbeatInterval", "00:00:00.100"));
+        await using var tab = await node.ConnectAsync();
+        var sessionId = (await tab.AuthAsync(TestTokens.For("gina"))).GetProperty("session_id").GetString()!;
+        await tab.DisposeAsync();
+        await Eventually.TrueAsync(async () => await node.QueryScalarAsync(
+            "SELECT COUNT(*) FROM sessions WHERE session_id = @id AND retention_deadline IS NOT NULL", ("id", sessionId)) == 1);
+
+        await using var racing = new NpgsqlConnection(node.StoreConnectionString);
+        await racing.OpenAsync();
+        await using var transaction = await racing.BeginTransactionAsync();
+        await using (var insert = new NpgsqlCommand(
+            "INSERT INTO inbox (session_id, event_id, frame) SELECT session_id, 'stale', @frame FROM sessions WHERE session_id = @id AND NOT need_full_sync",
+            racing, transaction))
+        {
+            insert.Parameters.AddWithValue("id", sessionId);
+            insert.Parameters.AddWithValue("frame", "{\"type\":\"added\",\"event_id\":\"stale\"}"u8.ToArray());
+            Assert.Equal(1, await insert.ExecuteNonQueryAsync());
+        }
+        await Eventually.TrueAsync(async () => await node.QueryScalarAsync(
+            "SELECT COUNT(*) FROM sessions WHERE session_id = @id AND need_full_sync", ("id", sessionId)) == 1);
+        await transaction.CommitAsync();
+        Assert.Equal(1, await node.QueryScalarAsync("SELECT COUNT(*) FROM inbox WHERE session_id = @id", ("id", sessionId)));
+
+        await using var back = await node.ConnectAsync();
+        var ok = await back.AuthAsync(TestTokens.For("gina"), sessionId);
+        Assert.Equal(sessionId, ok.GetProperty("session_id").GetString());
+        Assert.True(ok.GetProperty("need_full_sync").GetBoolean());
+        Assert.Null(await back.NothingWithinAsync(TimeSpan.FromMilliseconds(300)) ? null : await back.NextTextAsync());
+        await Eventually.TrueAsync(async () => await node.QueryScalarAsync("SELECT COUNT(*) FROM inbox WHERE session_id = @id", ("id", sessionId)) == 0);
+    }
 }
