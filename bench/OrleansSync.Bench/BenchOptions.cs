@@ -39,6 +39,12 @@ public sealed class BenchOptions
     /// <summary>Extra environment for both servers (e.g. DOTNET_gcServer=0 to see how much of the idle cost is GC slack).</summary>
     public Dictionary<string, string> ServerEnvironment { get; } = [];
 
+    /// <summary>
+    /// Cluster mode, diagnostic: <c>user</c> puts all of a user's sessions on one node and sends that user's
+    /// publishes there (no copy crosses nodes); <c>spread</c> (default) spreads sessions and publishes over the nodes.
+    /// </summary>
+    public bool PlaceByUser { get; set; }
+
     public static BenchOptions Parse(string[] args)
     {
         var options = new BenchOptions();
@@ -83,6 +89,14 @@ public sealed class BenchOptions
                     options.RunIdle = false;
                     break;
                 case "--postgres": options.PostgresServer = Next(); break;
+                case "--placement":
+                    options.PlaceByUser = Next() switch
+                    {
+                        "user" => true,
+                        "spread" => false,
+                        var other => throw new ArgumentException($"--placement {other}: user or spread"),
+                    };
+                    break;
                 case "--postgres-pid": options.PostgresPid = int.Parse(Next()); break;
                 case "--server-env":
                     var pair = Next().Split('=', 2);

@@ -5,9 +5,10 @@ namespace OrleansSync.Bench;
 
 /// <summary>
 /// Many <see cref="AckingClient"/>s: users u0…u(n-1), each with several sessions. With several servers (cluster
-/// nodes), a user's sessions are spread over them: session s of user u connects to server (u + s) mod count.
+/// nodes), a user's sessions are spread over them: session s of user u connects to server (u + s) mod count
+/// (or, with <paramref name="placeByUser"/>, all to server u mod count).
 /// </summary>
-public sealed class ClientFleet(IReadOnlyList<Uri> socketAddresses, BenchTokens tokens, DeliveryStats stats)
+public sealed class ClientFleet(IReadOnlyList<Uri> socketAddresses, BenchTokens tokens, DeliveryStats stats, bool placeByUser = false)
 {
     private const int ConnectParallelism = 32;
     private readonly ConcurrentBag<AckingClient> _clients = [];
@@ -25,7 +26,7 @@ public sealed class ClientFleet(IReadOnlyList<Uri> socketAddresses, BenchTokens 
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
                 timeout.CancelAfter(TimeSpan.FromSeconds(30));
-                var address = socketAddresses[(slot.user + slot.session) % socketAddresses.Count];
+                var address = socketAddresses[(placeByUser ? slot.user : slot.user + slot.session) % socketAddresses.Count];
                 _clients.Add(await AckingClient.ConnectAsync(address, AuthFrame(slot.user), stats, timeout.Token).ConfigureAwait(false));
             }).ConfigureAwait(false);
     }

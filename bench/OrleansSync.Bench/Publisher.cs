@@ -17,11 +17,14 @@ public sealed class Publisher : IDisposable
     private readonly HttpClient _http;
     private readonly IReadOnlyList<Uri> _baseAddresses;
     private readonly int _users;
+    private readonly bool _placeByUser;
     private long _failed;
 
-    public Publisher(IReadOnlyList<Uri> baseAddresses, string apiKey, int users, int maxConnections)
+    /// <param name="placeByUser">Send user u's publishes to server u mod count (where <see cref="ClientFleet"/> put its sessions).</param>
+    public Publisher(IReadOnlyList<Uri> baseAddresses, string apiKey, int users, int maxConnections, bool placeByUser = false)
     {
         _users = users;
+        _placeByUser = placeByUser;
         _baseAddresses = baseAddresses;
         _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = maxConnections, UseProxy = false })
         {
@@ -102,7 +105,7 @@ public sealed class Publisher : IDisposable
         content.Headers.ContentType = Json;
         try
         {
-            var server = _baseAddresses[(int)(seq % _baseAddresses.Count)];
+            var server = _baseAddresses[(int)((_placeByUser ? seq % _users : seq) % _baseAddresses.Count)];
             using var response = await _http.PostAsync(new Uri(server, $"api/users/{BenchUsers.Name((int)(seq % _users))}/events"), content).ConfigureAwait(false);
             if (response.StatusCode != HttpStatusCode.Accepted)
             {

@@ -35,7 +35,8 @@ public static class OrleansSyncHosting
         services.AddOptions<DeliveryOptions>().Bind(configuration.GetSection(DeliveryOptions.SectionName))
             .Validate(o => { o.Validate(); return true; });
         services.AddOptions<GrainOptions>().Bind(configuration.GetSection(GrainOptions.SectionName));
-        services.AddOptions<StoreOptions>().Bind(configuration.GetSection(StoreOptions.SectionName));
+        services.AddOptions<StoreOptions>().Bind(configuration.GetSection(StoreOptions.SectionName))
+            .Validate(o => { o.Validate(); return true; }).ValidateOnStart();
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.SectionName));
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.SectionName));
         services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.SectionName));

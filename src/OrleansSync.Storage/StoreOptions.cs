@@ -11,4 +11,23 @@ public sealed class StoreOptions
 
     /// <summary>ADO.NET connection string. Default for SQLite: <c>Data Source=data/orleanssync.db</c> under the working directory; required for PostgreSQL (Npgsql syntax).</summary>
     public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// How long a group commit smaller than <see cref="CommitBatchSize"/> waits for more writes before it starts.
+    /// Unset: the provider's default (0 for SQLite, whose commits are local and cheap; 10 ms for PostgreSQL, where
+    /// each transaction costs round trips and a WAL flush). Sockets get their frames before the commit either way;
+    /// the delay is added to publish answers and resumes, and an event acked within it is never written.
+    /// </summary>
+    public TimeSpan? CommitDelay { get; set; }
+
+    /// <summary>A group commit that reaches this many writes starts without waiting for <see cref="CommitDelay"/>.</summary>
+    public int CommitBatchSize { get; set; } = 256;
+
+    /// <summary>Throws if a value cannot work.</summary>
+    public void Validate()
+    {
+        if (CommitDelay is { } delay && (delay < TimeSpan.Zero || delay > TimeSpan.FromSeconds(1)))
+            throw new InvalidOperationException($"Store:CommitDelay must be between 0 and 1 second (was {delay}).");
+        if (CommitBatchSize < 1) throw new InvalidOperationException("Store:CommitBatchSize must be at least 1.");
+    }
 }

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using OrleansSync.Cluster;
 using OrleansSync.Conversations;
 using static OrleansSync.Storage.Ado.SqlCommands;
@@ -16,10 +17,11 @@ public sealed class AdoSessionStore : ISessionStore, ISocketLocations, IRoomOutb
     private readonly BatchWriter _writer;
 
     /// <summary>Creates the store; call <see cref="MigrateAsync"/> before use.</summary>
-    public AdoSessionStore(SqlDialect dialect, ILogger<AdoSessionStore> logger)
+    public AdoSessionStore(SqlDialect dialect, ILogger<AdoSessionStore> logger, IOptions<StoreOptions>? options = null)
     {
         _dialect = dialect;
-        _writer = new BatchWriter(dialect, logger);
+        var store = options?.Value ?? new StoreOptions();
+        _writer = new BatchWriter(dialect, logger, store.CommitDelay ?? dialect.DefaultCommitDelay, store.CommitBatchSize);
     }
 
     /// <summary>Raised after each committed batch with its size and duration.</summary>

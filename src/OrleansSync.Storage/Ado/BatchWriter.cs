@@ -6,7 +6,9 @@ namespace OrleansSync.Storage.Ado;
 /// <summary>
 /// Group commit: writes queued while a transaction is in flight are committed together in the next one.
 /// Every write of a batch shares one completion task, so queuing a write costs a list slot, not a task.
-/// Writes are applied in the order they were queued.
+/// Writes are applied in the order they were queued. With a commit delay, a batch smaller than the batch size
+/// waits up to that delay for more writes before it starts: fewer, larger transactions, and an event acked
+/// within the delay is never written at all (its insert and delete cancel out in the batch).
 /// </summary>
 internal sealed partial class BatchWriter : IAsyncDisposable
 {
@@ -21,12 +23,18 @@ internal sealed partial class BatchWriter : IAsyncDisposable
     private TaskCompletionSource _batchDone = NewBatch();
     private Task _inFlight = Task.CompletedTask;
     private bool _signaled;
+    private readonly TimeSpan _commitDelay;
+    private readonly int _commitBatchSize;
+    private TaskCompletionSource? _batchFilled;
+    private bool _flushNow;
     private bool _stopped;
 
-    public BatchWriter(SqlDialect dialect, ILogger logger)
+    public BatchWriter(SqlDialect dialect, ILogger logger, TimeSpan commitDelay = default, int commitBatchSize = int.MaxValue)
     {
         _dialect = dialect;
         _logger = logger;
+        _commitDelay = commitDelay;
+        _commitBatchSize = commitBatchSize;
         _loop = Task.Run(RunAsync);
     }
 
@@ -47,13 +55,19 @@ internal sealed partial class BatchWriter : IAsyncDisposable
                 _signaled = true;
                 _signal.Release();
             }
+            if (_batchFilled is not null && _pending.Count >= _commitBatchSize)
+            {
+                _batchFilled.TrySetResult();
+                _batchFilled = null;
+            }
             return _batchDone.Task;
         }
     }
 
     /// <summary>
     /// Completes (never faults) once every write queued before the call has been committed or has failed: a
-    /// read that must see this node's own earlier writes (a claim bumping the epoch) waits for it first.
+    /// read that must see this node's own earlier writes (a claim bumping the epoch) waits for it first. A batch
+    /// waiting out the commit delay goes at once: someone is waiting for it.
     /// </summary>
     public Task WhenDrained()
     {
@@ -61,6 +75,12 @@ internal sealed partial class BatchWriter : IAsyncDisposable
         lock (_gate)
         {
             last = _pending.Count > 0 ? _batchDone.Task : _inFlight;
+            if (_pending.Count > 0)
+            {
+                _flushNow = true;
+                _batchFilled?.TrySetResult();
+                _batchFilled = null;
+            }
         }
         return last.IsCompleted ? Task.CompletedTask : last.ContinueWith(static _ => { }, CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
@@ -80,6 +100,7 @@ internal sealed partial class BatchWriter : IAsyncDisposable
             {
                 // Fall through once more to flush what was queued before the stop.
             }
+            await WaitForFullerBatchAsync().ConfigureAwait(false);
             List<StoreWrite> batch;
             TaskCompletionSource done;
             lock (_gate)
@@ -91,6 +112,7 @@ internal sealed partial class BatchWriter : IAsyncDisposable
                 _inFlight = done.Task;
                 _batchDone = NewBatch();
                 _signaled = false;
+                _flushNow = false;
             }
             if (batch.Count > 0)
             {
@@ -138,6 +160,31 @@ internal sealed partial class BatchWriter : IAsyncDisposable
         if (connection is not null)
         {
             await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits up to the commit delay while the batch is below the batch size (not when stopping).</summary>
+    private async Task WaitForFullerBatchAsync()
+    {
+        if (_commitDelay <= TimeSpan.Zero)
+        {
+            return;
+        }
+        Task filled;
+        lock (_gate)
+        {
+            if (_pending.Count >= _commitBatchSize || _flushNow || _stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            _batchFilled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            filled = _batchFilled.Task;
+        }
+        // WhenAny never throws: a stop cancels the delay and the batch goes at once.
+        await Task.WhenAny(filled, Task.Delay(_commitDelay, _stopping.Token)).ConfigureAwait(false);
+        lock (_gate)
+        {
+            _batchFilled = null;
         }
     }
 

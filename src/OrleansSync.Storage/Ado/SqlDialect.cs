@@ -24,6 +24,9 @@ public abstract partial class SqlDialect
     /// </summary>
     public virtual bool PipelinesBatchWrites => false;
 
+    /// <summary>The group commit delay when <c>Store:CommitDelay</c> is not set (see <see cref="StoreOptions.CommitDelay"/>).</summary>
+    public virtual TimeSpan DefaultCommitDelay => TimeSpan.Zero;
+
     /// <summary>
     /// Array statements for runs of queue and inbox writes in a pipelined batch (see <c>QueueWriteRun</c>); null: one
     /// statement per write.

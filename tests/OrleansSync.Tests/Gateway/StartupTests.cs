@@ -18,6 +18,16 @@ public sealed class StartupTests
         Assert.StartsWith("Refusing to start", error.Message);
     }
 
+    [Theory]
+    [InlineData("Store:CommitDelay", "00:00:05")]
+    [InlineData("Store:CommitDelay", "-00:00:01")]
+    [InlineData("Store:CommitBatchSize", "0")]
+    public async Task A_store_setting_out_of_range_stops_the_start_with_its_name(string key, string value)
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => TestNode.StartAsync((key, value)));
+        Assert.Contains(key, error.Message);
+    }
+
     [Fact]
     public async Task An_origin_outside_the_allowlist_is_refused_and_one_inside_is_served()
     {

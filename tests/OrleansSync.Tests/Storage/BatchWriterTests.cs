@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using OrleansSync.Storage;
 using OrleansSync.Storage.Ado;
 using OrleansSync.Tests.Infrastructure;
@@ -104,7 +105,57 @@ public abstract class BatchWriterTests : IDisposable
         Assert.Empty((await store.ClaimSessionAsync("s3", "u1", "node-1"))!.Inbox);
     }
 
-    private async Task<AdoSessionStore> OpenStoreAsync()
+    [Fact]
+    public async Task With_a_commit_delay_a_small_batch_waits_for_more_writes_and_goes_once_it_is_full()
+    {
+        // A delay no test could sit out: the three writes can only complete by filling the batch.
+        await using var store = await OpenStoreAsync(commitDelay: TimeSpan.FromMinutes(10), commitBatchSize: 3);
+        await store.CreateSessionAsync(new SessionRecord("s1", "u1", NeedFullSync: false, RetentionDeadline: null));
+        var epoch = (await store.ClaimSessionAsync("s1", "u1", "node-1"))!.Session.Epoch;
+        var batches = new System.Collections.Concurrent.ConcurrentQueue<int>();
+        store.BatchCommitted += (count, _) => batches.Enqueue(count);
+
+        var first = store.AppendEventAsync("s1", epoch, 0, "e1", "{}"u8.ToArray());
+        var ack = store.RemoveEventAsync("s1", "e1"); // acked while its insert waits: neither is written
+        var second = store.AppendEventAsync("s1", epoch, 1, "e2", "{}"u8.ToArray());
+        await Task.WhenAll(first, ack, second).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal([3], batches);
+        Assert.Equal(["e2"], (await store.ClaimSessionAsync("s1", "u1", "node-1"))!.Queue.Select(e => e.EventId));
+    }
+
+    [Fact]
+    public async Task A_claim_does_not_wait_out_the_commit_delay_of_the_writes_before_it()
+    {
+        await using var store = await OpenStoreAsync(commitDelay: TimeSpan.FromMinutes(10), commitBatchSize: 1000);
+        await store.CreateSessionAsync(new SessionRecord("s1", "u1", NeedFullSync: false, RetentionDeadline: null));
+        var epoch = (await store.ClaimSessionAsync("s1", "u1", "node-1"))!.Session.Epoch;
+        var queued = store.AppendEventAsync("s1", epoch, 0, "e1", "{}"u8.ToArray());
+
+        var claimed = await store.ClaimSessionAsync("s1", "u1", "node-2").WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(queued.IsCompletedSuccessfully);
+        Assert.Equal(["e1"], claimed!.Queue.Select(e => e.EventId));
+    }
+
+    [Fact]
+    public async Task Stopping_the_store_commits_a_batch_that_waits_out_its_delay()
+    {
+        var store = await OpenStoreAsync(commitDelay: TimeSpan.FromMinutes(10), commitBatchSize: 1000);
+        await store.CreateSessionAsync(new SessionRecord("s1", "u1", NeedFullSync: false, RetentionDeadline: null));
+        var epoch = (await store.ClaimSessionAsync("s1", "u1", "node-1"))!.Session.Epoch;
+        var queued = store.AppendEventAsync("s1", epoch, 0, "e1", "{}"u8.ToArray());
+
+        await store.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(queued.IsCompletedSuccessfully);
+        await using var reopened = await OpenStoreAsync();
+        Assert.Equal(["e1"], (await reopened.ClaimSessionAsync("s1", "u1", "node-1"))!.Queue.Select(e => e.EventId));
+    }
+
+    private string? _database;
+
+    private async Task<AdoSessionStore> OpenStoreAsync(TimeSpan? commitDelay = null, int commitBatchSize = 256)
     {
         var options = Store switch
         {
@@ -116,10 +167,12 @@ public abstract class BatchWriterTests : IDisposable
             _ => new StoreOptions
             {
                 Provider = "Postgres",
-                ConnectionString = (await PostgresServer.GetAsync()) is var server ? server.ConnectionString(await server.CreateDatabaseAsync()) : null,
+                ConnectionString = (await PostgresServer.GetAsync()) is var server ? server.ConnectionString(_database ??= await server.CreateDatabaseAsync()) : null,
             },
         };
-        var store = new AdoSessionStore(StoreFactory.CreateDialect(options), NullLogger<AdoSessionStore>.Instance);
+        options.CommitDelay = commitDelay;
+        options.CommitBatchSize = commitBatchSize;
+        var store = new AdoSessionStore(StoreFactory.CreateDialect(options), NullLogger<AdoSessionStore>.Instance, Options.Create(options));
         await store.MigrateAsync();
         return store;
     }
