@@ -40,10 +40,14 @@ public sealed class BenchOptions
     public Dictionary<string, string> ServerEnvironment { get; } = [];
 
     /// <summary>
-    /// Cluster mode, diagnostic: <c>user</c> puts all of a user's sessions on one node and sends that user's
-    /// publishes there (no copy crosses nodes); <c>spread</c> (default) spreads sessions and publishes over the nodes.
+    /// Cluster mode: <c>spread</c> (default) spreads each user's sessions over the nodes and publishes round robin;
+    /// <c>user-sockets</c> puts all of a user's sessions on one node (a load balancer sticky by user), publishes
+    /// still round robin; <c>user</c> also sends each user's publishes to that node (no copy crosses nodes).
     /// </summary>
-    public bool PlaceByUser { get; set; }
+    public bool SocketsByUser { get; set; }
+
+    /// <summary>Cluster mode: user u's publishes go to node u mod N (see <see cref="SocketsByUser"/>).</summary>
+    public bool PublishesByUser { get; set; }
 
     public static BenchOptions Parse(string[] args)
     {
@@ -90,11 +94,12 @@ public sealed class BenchOptions
                     break;
                 case "--postgres": options.PostgresServer = Next(); break;
                 case "--placement":
-                    options.PlaceByUser = Next() switch
+                    (options.SocketsByUser, options.PublishesByUser) = Next() switch
                     {
-                        "user" => true,
-                        "spread" => false,
-                        var other => throw new ArgumentException($"--placement {other}: user or spread"),
+                        "spread" => (false, false),
+                        "user-sockets" => (true, false),
+                        "user" => (true, true),
+                        var other => throw new ArgumentException($"--placement {other}: spread, user-sockets or user"),
                     };
                     break;
                 case "--postgres-pid": options.PostgresPid = int.Parse(Next()); break;

@@ -91,13 +91,13 @@ public sealed class ServerBenchmark(BenchOptions options, BenchTokens tokens, st
     private async Task MeasureLoadAsync(string name, IReadOnlyList<ServerProcess> servers, PostgresDatabase? database, ServerFigures figures)
     {
         var stats = new DeliveryStats();
-        var fleet = new ClientFleet(servers.Select(s => s.SocketAddress).ToArray(), tokens, stats, options.PlaceByUser);
+        var fleet = new ClientFleet(servers.Select(s => s.SocketAddress).ToArray(), tokens, stats, options.SocketsByUser);
         var sessions = options.SessionsPerUser;
         var started = Stopwatch.GetTimestamp();
         await fleet.ConnectAsync(0, options.Users, sessions, CancellationToken.None);
         Say(name, $"{fleet.Count} clients authenticated in {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
         var baseAddresses = servers.Select(s => s.BaseAddress).ToArray();
-        using var publisher = new Publisher(baseAddresses, apiKey, options.Users, options.HttpConnections, options.PlaceByUser);
+        using var publisher = new Publisher(baseAddresses, apiKey, options.Users, options.HttpConnections, options.PublishesByUser);
         var cpu = new CpuSampler(servers.Select(s => s.ProcessId).ToArray(), database is null ? null : options.PostgresPid);
 
         // Saturation: as fast as the server completes deliveries, with a bounded number of events in flight.

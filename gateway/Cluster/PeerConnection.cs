@@ -13,7 +13,7 @@ internal sealed class PeerConnection
     private readonly ClientWebSocket _socket;
     private readonly Action<string> _failed;
     private readonly object _gate = new();
-    private readonly Dictionary<uint, (TaskCompletionSource<bool>[] Waiting, CancellationTokenSource Deadline)> _inFlight = [];
+    private readonly Dictionary<uint, (IReadOnlyList<PeerCopyGroup> Waiting, CancellationTokenSource Deadline)> _inFlight = [];
     private uint _nextBatch;
     private bool _isFailed;
 
@@ -36,11 +36,11 @@ internal sealed class PeerConnection
     }
 
     /// <summary>
-    /// Sends a batch (<paramref name="body"/>: 4 bytes left free for its id, then the copies) whose answers complete
-    /// <paramref name="waiting"/> (in copy order). If no answer comes before
+    /// Sends a batch (<paramref name="body"/>: 4 bytes left free for its id, then the copies of
+    /// <paramref name="waiting"/>, in order) whose answer answers those groups. If no answer comes before
     /// <paramref name="deadline"/>, the whole socket fails. Throws if the send fails (the caller then fails the socket).
     /// </summary>
-    public async Task SendAsync(byte[] body, TaskCompletionSource<bool>[] waiting, CancellationTokenSource deadline)
+    public async Task SendAsync(byte[] body, IReadOnlyList<PeerCopyGroup> waiting, CancellationTokenSource deadline)
     {
         uint batch;
         lock (_gate)
@@ -64,7 +64,7 @@ internal sealed class PeerConnection
     /// <summary>Fails every batch in flight (false for each copy) and aborts the socket; safe to call more than once.</summary>
     public void Fail(string? reason = null)
     {
-        List<(TaskCompletionSource<bool>[] Waiting, CancellationTokenSource Deadline)> failed;
+        List<(IReadOnlyList<PeerCopyGroup> Waiting, CancellationTokenSource Deadline)> failed;
         bool first;
         lock (_gate)
         {
@@ -77,9 +77,9 @@ internal sealed class PeerConnection
         foreach (var (waiting, deadline) in failed)
         {
             deadline.Dispose();
-            foreach (var done in waiting)
+            foreach (var group in waiting)
             {
-                done.TrySetResult(false);
+                group.AnswerNone();
             }
         }
         if (first)
@@ -114,7 +114,7 @@ internal sealed class PeerConnection
                     reason = "an answer without its batch id";
                     break;
                 }
-                (TaskCompletionSource<bool>[] Waiting, CancellationTokenSource Deadline) entry;
+                (IReadOnlyList<PeerCopyGroup> Waiting, CancellationTokenSource Deadline) entry;
                 lock (_gate)
                 {
                     if (!_inFlight.Remove(BinaryPrimitives.ReadUInt32BigEndian(answer), out entry))
@@ -123,10 +123,23 @@ internal sealed class PeerConnection
                     }
                 }
                 entry.Deadline.Dispose();
-                var complete = answer.Length == 4 + entry.Waiting.Length;
-                for (var i = 0; i < entry.Waiting.Length; i++)
+                var copies = 0;
+                foreach (var group in entry.Waiting)
                 {
-                    entry.Waiting[i].TrySetResult(complete && answer[4 + i] == 1);
+                    copies += group.SessionIds.Count;
+                }
+                var at = 4;
+                foreach (var group in entry.Waiting)
+                {
+                    if (answer.Length == 4 + copies)
+                    {
+                        group.Answer(answer.AsSpan(at, group.SessionIds.Count));
+                        at += group.SessionIds.Count;
+                    }
+                    else
+                    {
+                        group.AnswerNone(); // an answer that does not fit its batch: nothing counts as taken
+                    }
                 }
             }
         }

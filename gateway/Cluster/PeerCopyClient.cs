@@ -47,12 +47,21 @@ public sealed partial class PeerCopyClient : IPeerDelivery, IDisposable
     }
 
     /// <inheritdoc />
-    public async Task<bool> TryDeliverAsync(string ownerNode, string sessionId, string eventId, byte[] frame)
+    public Task<bool[]> TryDeliverAsync(string ownerNode, string eventId, byte[] frame, IReadOnlyList<string> sessionIds)
     {
-        var taken = AddressOf(ownerNode) is { } address
-            && await _senders.GetOrAdd(address, static (address, client) => new PeerSender(client, address), this)
-                .SendAsync(new PeerCopy(sessionId, eventId, frame)).ConfigureAwait(false);
-        _metrics.PeerCopy(taken);
+        var group = new PeerCopyGroup(eventId, frame, sessionIds);
+        return AddressOf(ownerNode) is { } address
+            ? CountAsync(_senders.GetOrAdd(address, static (address, client) => new PeerSender(client, address), this).Send(group))
+            : CountAsync(Task.FromResult(group.NoneTaken()));
+    }
+
+    private async Task<bool[]> CountAsync(Task<bool[]> answered)
+    {
+        var taken = await answered.ConfigureAwait(false);
+        foreach (var copy in taken)
+        {
+            _metrics.PeerCopy(copy);
+        }
         return taken;
     }
 
@@ -109,28 +118,28 @@ public sealed partial class PeerCopyClient : IPeerDelivery, IDisposable
         private const int BatchBytes = PeerCopyCodec.MaxBodyBytes / 2;
 
         private readonly object _gate = new();
-        private readonly Queue<(PeerCopy Copy, TaskCompletionSource<bool> Done)> _queued = new();
+        private readonly Queue<PeerCopyGroup> _queued = new();
         private bool _sending;
         private long _downUntil;
         private PeerConnection? _connection;
         private bool _disposed;
 
-        public Task<bool> SendAsync(PeerCopy copy)
+        /// <summary>Queues the group (before returning: order) and answers when the node has answered it.</summary>
+        public Task<bool[]> Send(PeerCopyGroup group)
         {
             lock (_gate)
             {
                 if (_disposed || (_downUntil != 0 && client._time.GetTimestamp() < _downUntil))
                 {
-                    return Task.FromResult(false);
+                    return Task.FromResult(group.NoneTaken());
                 }
-                var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-                _queued.Enqueue((copy, done));
+                _queued.Enqueue(group);
                 if (!_sending)
                 {
                     _sending = true;
                     _ = Task.Run(PumpAsync);
                 }
-                return done.Task;
+                return group.Answered;
             }
         }
 
@@ -158,24 +167,22 @@ public sealed partial class PeerCopyClient : IPeerDelivery, IDisposable
         /// <summary>Sends one batch; false when nothing was queued (the pump then stops).</summary>
         private async Task<bool> SendNextBatchAsync()
         {
-            List<PeerCopy> copies = [];
-            List<TaskCompletionSource<bool>> waiting = [];
+            List<PeerCopyGroup> waiting = [];
+            var bytes = 0;
             lock (_gate)
             {
-                var bytes = 0;
                 while (_queued.TryPeek(out var next))
                 {
-                    var size = PeerCopyCodec.SizeOf(next.Copy);
-                    if (copies.Count > 0 && bytes + size > BatchBytes)
+                    var size = next.EncodedSize;
+                    if (waiting.Count > 0 && bytes + size > BatchBytes)
                     {
                         break;
                     }
                     _queued.Dequeue();
-                    copies.Add(next.Copy);
-                    waiting.Add(next.Done);
+                    waiting.Add(next);
                     bytes += size;
                 }
-                if (copies.Count == 0)
+                if (waiting.Count == 0)
                 {
                     _sending = false;
                     return false;
@@ -186,18 +193,18 @@ public sealed partial class PeerCopyClient : IPeerDelivery, IDisposable
             try
             {
                 deadline = new CancellationTokenSource(client._cluster.CurrentValue.PeerTimeout);
-                var body = PeerCopyCodec.Encode(copies, headerBytes: 4);
+                var body = PeerCopyCodec.Encode(waiting, bytes, headerBytes: 4);
                 connection = await ConnectedAsync(deadline.Token).ConfigureAwait(false);
-                await connection.SendAsync(body, [.. waiting], deadline).ConfigureAwait(false);
+                await connection.SendAsync(body, waiting, deadline).ConfigureAwait(false);
             }
             catch (Exception exception)
             {
                 // Whatever it was (no connection, a send that failed or ran out of time): this batch, anything in flight
                 // on that socket, and what waits behind it answer false, and the node counts as down for a while.
                 deadline?.Dispose();
-                foreach (var done in waiting)
+                foreach (var group in waiting)
                 {
-                    done.TrySetResult(false);
+                    group.AnswerNone();
                 }
                 if (connection is null)
                 {
@@ -260,18 +267,18 @@ public sealed partial class PeerCopyClient : IPeerDelivery, IDisposable
         /// <summary>Copies for this node answer false at once for one heartbeat interval; those already queued too.</summary>
         private void MarkDown()
         {
-            List<TaskCompletionSource<bool>> dropped = [];
+            List<PeerCopyGroup> dropped = [];
             lock (_gate)
             {
                 _downUntil = client._time.GetTimestamp() + (long)(client._cluster.CurrentValue.HeartbeatInterval.TotalSeconds * client._time.TimestampFrequency);
                 while (_queued.TryDequeue(out var queued))
                 {
-                    dropped.Add(queued.Done);
+                    dropped.Add(queued);
                 }
             }
-            foreach (var done in dropped)
+            foreach (var group in dropped)
             {
-                done.TrySetResult(false);
+                group.AnswerNone();
             }
         }
 

@@ -36,11 +36,22 @@ public static class PeerCopyCodec
         var at = headerBytes;
         foreach (var copy in copies)
         {
-            at = WriteString(body, at, copy.SessionId);
-            at = WriteString(body, at, copy.EventId);
-            BinaryPrimitives.WriteInt32BigEndian(body.AsSpan(at), copy.Frame.Length);
-            copy.Frame.CopyTo(body, at + 4);
-            at += 4 + copy.Frame.Length;
+            at = WriteCopy(body, at, copy.SessionId, copy.EventId, copy.Frame);
+        }
+        return body;
+    }
+
+    /// <summary>Encodes the copies of <paramref name="groups"/> (<paramref name="size"/>: their encoded size), after <paramref name="headerBytes"/>.</summary>
+    internal static byte[] Encode(IReadOnlyList<PeerCopyGroup> groups, int size, int headerBytes)
+    {
+        var body = new byte[headerBytes + size];
+        var at = headerBytes;
+        foreach (var group in groups)
+        {
+            foreach (var sessionId in group.SessionIds)
+            {
+                at = WriteCopy(body, at, sessionId, group.EventId, group.Frame);
+            }
         }
         return body;
     }
@@ -68,6 +79,15 @@ public static class PeerCopyCodec
             at += frameLength;
         }
         return copies;
+    }
+
+    private static int WriteCopy(byte[] body, int at, string sessionId, string eventId, byte[] frame)
+    {
+        at = WriteString(body, at, sessionId);
+        at = WriteString(body, at, eventId);
+        BinaryPrimitives.WriteInt32BigEndian(body.AsSpan(at), frame.Length);
+        frame.CopyTo(body, at + 4);
+        return at + 4 + frame.Length;
     }
 
     private static int WriteString(byte[] body, int at, string value)

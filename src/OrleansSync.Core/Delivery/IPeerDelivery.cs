@@ -8,9 +8,11 @@ namespace OrleansSync.Delivery;
 public interface IPeerDelivery
 {
     /// <summary>
-    /// True once <paramref name="ownerNode"/> has the event durably queued for the session (or knows the session will
-    /// run a full sync); false when it could not take it (unknown or unreachable node, session not attached there,
-    /// an error): the caller then writes the inbox.
+    /// Hands one event to <paramref name="ownerNode"/> for several of its sessions at once (a publish's copies for one
+    /// node travel and are answered together). Element i of the result is true once the owner has the event durably
+    /// queued for <paramref name="sessionIds"/>[i], false when it could not take it (unknown or unreachable node,
+    /// session not attached there, an error): the caller then writes that session's inbox. The copies are queued
+    /// for the node before this returns, so copies handed over one after another keep their order.
     /// </summary>
-    Task<bool> TryDeliverAsync(string ownerNode, string sessionId, string eventId, byte[] frame);
+    Task<bool[]> TryDeliverAsync(string ownerNode, string eventId, byte[] frame, IReadOnlyList<string> sessionIds);
 }

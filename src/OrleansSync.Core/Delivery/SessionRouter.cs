@@ -21,12 +21,8 @@ public sealed class SessionRouter(Lazy<GrainDirectory<SessionGrain>> sessions, I
     public ValueTask<int> CatchUpAsync(string sessionId, IReadOnlyList<InboxEvent> waiting) =>
         sessions.Value.CallAsync(sessionId, waiting, static (session, events) => session.AcceptInboxAsync(events));
 
-    /// <summary>
-    /// Routes the event; the returned task completes when it is durable. <paramref name="mayPush"/>: the caller knows
-    /// the session's inbox held nothing when its publish began, so a direct copy to the owner cannot overtake an
-    /// earlier event waiting there (see <c>UserGrain</c>).
-    /// </summary>
-    public async ValueTask<Task> RouteAsync(string sessionId, string? ownerNode, string eventId, byte[] frame, bool mayPush = false)
+    /// <summary>Routes the event through this node or the inbox; the returned task completes when it is durable.</summary>
+    public async ValueTask<Task> RouteAsync(string sessionId, string? ownerNode, string eventId, byte[] frame)
     {
         if (ownerNode == nodeId)
         {
@@ -36,12 +32,20 @@ public sealed class SessionRouter(Lazy<GrainDirectory<SessionGrain>> sessions, I
                 return result.Durable;
             }
         }
-        else if (mayPush && peers is not null && ownerNode is not null)
-        {
-            return PushOrInboxAsync(peers, ownerNode, sessionId, eventId, frame);
-        }
         return store.AppendInboxAsync(sessionId, eventId, frame, wakeNode: ownerNode is not null && ownerNode != nodeId ? ownerNode : null);
     }
+
+    /// <summary>True if copies for sessions of <paramref name="ownerNode"/> can go to it directly (<see cref="PushAsync"/>).</summary>
+    public bool CanPushTo(string? ownerNode) => peers is not null && ownerNode is not null && ownerNode != nodeId;
+
+    /// <summary>
+    /// Hands the event to <paramref name="ownerNode"/> for several of its sessions in one piece (see
+    /// <see cref="IPeerDelivery"/>); a session the owner does not take gets it in its inbox. The copies are queued
+    /// for the owner before this returns; the task completes when every copy is durable. Only for sessions whose
+    /// inbox held nothing when the publish began: a direct copy must not overtake an earlier event waiting there.
+    /// </summary>
+    public Task PushAsync(string ownerNode, IReadOnlyList<string> sessionIds, string eventId, byte[] frame) =>
+        InboxWhereNotTakenAsync(peers!.TryDeliverAsync(ownerNode, eventId, frame, sessionIds), ownerNode, sessionIds, eventId, frame);
 
     /// <summary>
     /// Another node's direct copy for a session of this node (see <see cref="IPeerDelivery"/>): queued and sent like a
@@ -61,11 +65,20 @@ public sealed class SessionRouter(Lazy<GrainDirectory<SessionGrain>> sessions, I
     private ValueTask<EnqueueResult> EnqueueHereAsync(string sessionId, string eventId, byte[] frame) =>
         sessions.Value.CallAsync(sessionId, (eventId, frame), static (session, e) => session.EnqueueAsync(e.eventId, e.frame));
 
-    private async Task PushOrInboxAsync(IPeerDelivery peers, string ownerNode, string sessionId, string eventId, byte[] frame)
+    private async Task InboxWhereNotTakenAsync(Task<bool[]> pushed, string ownerNode, IReadOnlyList<string> sessionIds, string eventId, byte[] frame)
     {
-        if (!await peers.TryDeliverAsync(ownerNode, sessionId, eventId, frame).ConfigureAwait(false))
+        var taken = await pushed.ConfigureAwait(false);
+        List<Task>? fallbacks = null;
+        for (var i = 0; i < sessionIds.Count; i++)
         {
-            await store.AppendInboxAsync(sessionId, eventId, frame, wakeNode: ownerNode).ConfigureAwait(false);
+            if (!taken[i])
+            {
+                (fallbacks ??= []).Add(store.AppendInboxAsync(sessionIds[i], eventId, frame, wakeNode: ownerNode));
+            }
+        }
+        if (fallbacks is not null)
+        {
+            await Task.WhenAll(fallbacks).ConfigureAwait(false);
         }
     }
 }

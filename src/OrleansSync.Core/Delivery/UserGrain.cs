@@ -23,6 +23,7 @@ public sealed class UserGrain(ISessionStore store, SessionRouter router) : Grain
     {
         var sessions = await store.LoadUserSessionsAsync(Key, router.NodeId).ConfigureAwait(false);
         List<Task>? durable = null;
+        Dictionary<string, List<string>>? pushes = null;
         foreach (var session in sessions)
         {
             if (session.WaitingInbox is { Count: > 0 } earlier && session.OwnerNode == router.NodeId)
@@ -31,11 +32,28 @@ public sealed class UserGrain(ISessionStore store, SessionRouter router) : Grain
             }
             // A direct copy to another owner is safe only if nothing waited in the session's inbox when this publish
             // read it: an earlier publish's copy waiting there must reach the socket first.
-            var copy = await router.RouteAsync(session.SessionId, session.OwnerNode, eventId, frame,
-                mayPush: session.WaitingInbox is not { Count: > 0 }).ConfigureAwait(false);
+            if (session.WaitingInbox is not { Count: > 0 } && router.CanPushTo(session.OwnerNode))
+            {
+                pushes ??= new Dictionary<string, List<string>>(StringComparer.Ordinal);
+                if (!pushes.TryGetValue(session.OwnerNode!, out var ids))
+                {
+                    pushes[session.OwnerNode!] = ids = [];
+                }
+                ids.Add(session.SessionId);
+                continue;
+            }
+            var copy = await router.RouteAsync(session.SessionId, session.OwnerNode, eventId, frame).ConfigureAwait(false);
             if (!copy.IsCompletedSuccessfully)
             {
                 (durable ??= []).Add(copy);
+            }
+        }
+        // One piece per other node, handed over within this turn: publishes through this node stay in order there.
+        if (pushes is not null)
+        {
+            foreach (var (ownerNode, sessionIds) in pushes)
+            {
+                (durable ??= []).Add(router.PushAsync(ownerNode, sessionIds, eventId, frame));
             }
         }
         return new FanOutResult(sessions.Count, durable is null ? Task.CompletedTask : Task.WhenAll(durable));

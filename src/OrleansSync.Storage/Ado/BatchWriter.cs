@@ -8,7 +8,8 @@ namespace OrleansSync.Storage.Ado;
 /// Every write of a batch shares one completion task, so queuing a write costs a list slot, not a task.
 /// Writes are applied in the order they were queued. With a commit delay, a batch smaller than the batch size
 /// waits up to that delay for more writes before it starts: fewer, larger transactions, and an event acked
-/// within the delay is never written at all (its insert and delete cancel out in the batch).
+/// within the delay is never written at all (its insert and delete cancel out in the batch). A batch that moves
+/// inbox rows does not wait.
 /// </summary>
 internal sealed partial class BatchWriter : IAsyncDisposable
 {
@@ -55,7 +56,13 @@ internal sealed partial class BatchWriter : IAsyncDisposable
                 _signaled = true;
                 _signal.Release();
             }
-            if (_batchFilled is not null && _pending.Count >= _commitBatchSize)
+            if (write.Kind is StoreWriteKind.MoveInboxEvent or StoreWriteKind.DropInboxEvent)
+            {
+                // A row still in a session's inbox sends every later copy for that session through the inbox too
+                // (order): clearing it is worth a small batch.
+                _flushNow = true;
+            }
+            if (_batchFilled is not null && (_pending.Count >= _commitBatchSize || _flushNow))
             {
                 _batchFilled.TrySetResult();
                 _batchFilled = null;

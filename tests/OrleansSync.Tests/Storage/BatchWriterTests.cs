@@ -139,6 +139,23 @@ public abstract class BatchWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task A_batch_that_moves_an_inbox_row_does_not_wait_out_the_commit_delay()
+    {
+        // While the row waits in the inbox, every later copy for the session takes the inbox too (order).
+        await using var store = await OpenStoreAsync(commitDelay: TimeSpan.FromMinutes(10), commitBatchSize: 1000);
+        await store.CreateSessionAsync(new SessionRecord("s1", "u1", NeedFullSync: false, RetentionDeadline: null));
+        _ = store.AppendInboxAsync("s1", "from-another-node", "{}"u8.ToArray());
+        var claimed = (await store.ClaimSessionAsync("s1", "u1", "node-1"))!; // the claim flushes the inbox write
+        var waiting = Assert.Single(claimed.Inbox);
+
+        await store.MoveInboxEventAsync("s1", claimed.Session.Epoch, waiting.Id, 0, waiting.EventId, waiting.Frame).WaitAsync(TimeSpan.FromSeconds(30));
+
+        var again = (await store.ClaimSessionAsync("s1", "u1", "node-1"))!;
+        Assert.Empty(again.Inbox);
+        Assert.Equal(["from-another-node"], again.Queue.Select(e => e.EventId));
+    }
+
+    [Fact]
     public async Task Stopping_the_store_commits_a_batch_that_waits_out_its_delay()
     {
         var store = await OpenStoreAsync(commitDelay: TimeSpan.FromMinutes(10), commitBatchSize: 1000);
