@@ -228,6 +228,10 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
             {
                 _ = store.ClearQueueAsync(Key, claimed.Session.Epoch);
             }
+            foreach (var inbox in claimed.Inbox)
+            {
+                (_handledInbox ??= [])[inbox.Id] = time.GetUtcNow(); // a drain before the clear commits must not deliver it
+            }
             return;
         }
         foreach (var stored in claimed.Queue)

@@ -1,4 +1,5 @@
 using OrleansSync.Delivery;
+using OrleansSync.Storage;
 using OrleansSync.Tests.Infrastructure;
 using Xunit;
 
@@ -109,13 +110,17 @@ public sealed class SessionGrainTests
         await harness.Sessions.DetachAsync(sessionId, tab);
         harness.Time.Advance(TimeSpan.FromMinutes(2));
         Assert.Equal(1, await harness.Store.ExpireSessionsAsync(harness.Time.GetUtcNow()));
-        harness.Store.InsertInboxRacingTheFlag(sessionId, "stale", "{\"type\":\"x\",\"event_id\":\"stale\"}"u8.ToArray());
+        var frame = "{\"type\":\"x\",\"event_id\":\"stale\"}"u8.ToArray();
+        var racedId = harness.Store.InsertInboxRacingTheFlag(sessionId, "stale", frame);
 
         var back = new RecordingObserver("socket-2");
         Assert.Equal(sessionId, await harness.Sessions.OpenAsync("u1", sessionId, back));
         Assert.True(back.Opened.Single().NeedFullSync);
         Assert.Empty(back.Frames);
         Assert.Equal(0, harness.Store.InboxCount(sessionId));
+        // A drain that read the row before the drop committed (the node's poll) does not deliver it either.
+        Assert.Equal(0, await harness.Sessions.AcceptInboxAsync(sessionId, [new InboxEvent(racedId, "stale", frame)]));
+        Assert.Empty(back.Frames);
         harness.Time.Advance(TimeSpan.FromSeconds(3));
         Assert.Empty(back.Frames); // nothing left to re-send either
     }

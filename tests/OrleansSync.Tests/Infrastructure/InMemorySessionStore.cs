@@ -35,12 +35,13 @@ public sealed class InMemorySessionStore : ISessionStore
     /// An inbox row that lands although the session is flagged: a write that read the session before the flag
     /// committed (PostgreSQL under read committed) and committed after the flag's delete.
     /// </summary>
-    public void InsertInboxRacingTheFlag(string sessionId, string eventId, byte[] frame)
+    public long InsertInboxRacingTheFlag(string sessionId, string eventId, byte[] frame)
     {
         lock (_gate)
         {
             var id = _nextInboxId++;
             _inbox.Add((id, sessionId, new InboxEvent(id, eventId, frame)));
+            return id;
         }
     }
 
