@@ -9,7 +9,7 @@ namespace OrleansSync.Storage.Ado;
 /// Writes are applied in the order they were queued. With a commit delay, a batch smaller than the batch size
 /// waits up to that delay for more writes before it starts: fewer, larger transactions, and an event acked
 /// within the delay is never written at all (its insert and delete cancel out in the batch). A batch that moves
-/// inbox rows does not wait.
+/// inbox rows or registers a socket does not wait.
 /// </summary>
 internal sealed partial class BatchWriter : IAsyncDisposable
 {
@@ -56,10 +56,10 @@ internal sealed partial class BatchWriter : IAsyncDisposable
                 _signaled = true;
                 _signal.Release();
             }
-            if (write.Kind is StoreWriteKind.MoveInboxEvent or StoreWriteKind.DropInboxEvent)
+            if (write.Kind is StoreWriteKind.MoveInboxEvent or StoreWriteKind.DropInboxEvent or StoreWriteKind.UpsertSocket or StoreWriteKind.UpdateSocketSession)
             {
-                // A row still in a session's inbox sends every later copy for that session through the inbox too
-                // (order): clearing it is worth a small batch.
+                // Worth a small batch: a row still in a session's inbox sends every later copy for that session through
+                // the inbox too (order); a room call on another node looks a new socket up by its row.
                 _flushNow = true;
             }
             if (_batchFilled is not null && (_pending.Count >= _commitBatchSize || _flushNow))

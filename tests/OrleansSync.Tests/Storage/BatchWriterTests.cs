@@ -156,6 +156,17 @@ public abstract class BatchWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task A_socket_registration_does_not_wait_out_the_commit_delay()
+    {
+        // A room call landing on another node looks the socket up by its row right after the socket connected.
+        await using var store = await OpenStoreAsync(commitDelay: TimeSpan.FromMinutes(10), commitBatchSize: 1000);
+
+        await store.RegisterSocketAsync("sock-1", "node-1").WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal("node-1", (await store.FindSocketAsync("sock-1"))?.NodeId);
+    }
+
+    [Fact]
     public async Task Stopping_the_store_commits_a_batch_that_waits_out_its_delay()
     {
         var store = await OpenStoreAsync(commitDelay: TimeSpan.FromMinutes(10), commitBatchSize: 1000);
