@@ -102,45 +102,60 @@ internal sealed class PeerConnection
         }
     }
 
+    /// <summary>
+    /// Answers the batches of one message: one or more answers one after another, each a batch id and one byte per
+    /// copy of that batch. Returns why the message makes no sense, or null.
+    /// </summary>
+    private string? TakeAnswers(byte[] message)
+    {
+        var at = 0;
+        while (at < message.Length)
+        {
+            if (message.Length - at < 4)
+            {
+                return "an answer without its batch id";
+            }
+            (IReadOnlyList<PeerCopyGroup> Waiting, CancellationTokenSource Deadline) entry;
+            lock (_gate)
+            {
+                if (!_inFlight.Remove(BinaryPrimitives.ReadUInt32BigEndian(message.AsSpan(at)), out entry))
+                {
+                    // Failed already (the socket is going away), or an answer for a batch never sent.
+                    return _isFailed ? null : "an answer for an unknown batch";
+                }
+            }
+            entry.Deadline.Dispose();
+            at += 4;
+            var copies = 0;
+            foreach (var group in entry.Waiting)
+            {
+                copies += group.SessionIds.Count;
+            }
+            if (message.Length - at < copies)
+            {
+                foreach (var group in entry.Waiting)
+                {
+                    group.AnswerNone();
+                }
+                return "an answer shorter than its batch";
+            }
+            foreach (var group in entry.Waiting)
+            {
+                group.Answer(message.AsSpan(at, group.SessionIds.Count));
+                at += group.SessionIds.Count;
+            }
+        }
+        return null;
+    }
+
     private async Task ReceiveAnswersAsync()
     {
         string? reason = null;
         try
         {
-            while (await PeerMessages.ReceiveAsync(_socket, PeerCopyCodec.MaxBodyBytes, CancellationToken.None).ConfigureAwait(false) is { } answer)
+            while (reason is null && await PeerMessages.ReceiveAsync(_socket, PeerCopyCodec.MaxBodyBytes, CancellationToken.None).ConfigureAwait(false) is { } message)
             {
-                if (answer.Length < 4)
-                {
-                    reason = "an answer without its batch id";
-                    break;
-                }
-                (IReadOnlyList<PeerCopyGroup> Waiting, CancellationTokenSource Deadline) entry;
-                lock (_gate)
-                {
-                    if (!_inFlight.Remove(BinaryPrimitives.ReadUInt32BigEndian(answer), out entry))
-                    {
-                        continue; // failed already
-                    }
-                }
-                entry.Deadline.Dispose();
-                var copies = 0;
-                foreach (var group in entry.Waiting)
-                {
-                    copies += group.SessionIds.Count;
-                }
-                var at = 4;
-                foreach (var group in entry.Waiting)
-                {
-                    if (answer.Length == 4 + copies)
-                    {
-                        group.Answer(answer.AsSpan(at, group.SessionIds.Count));
-                        at += group.SessionIds.Count;
-                    }
-                    else
-                    {
-                        group.AnswerNone(); // an answer that does not fit its batch: nothing counts as taken
-                    }
-                }
+                reason = TakeAnswers(message);
             }
         }
         catch (Exception exception)

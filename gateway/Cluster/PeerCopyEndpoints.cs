@@ -14,9 +14,10 @@ namespace OrleansSync.Gateway.Cluster;
 /// <c>/internal/copies</c>: a WebSocket on which another node hands this one copies of events for sessions attached
 /// here (the <c>Api:Key</c> in <c>X-Api-Key</c> on the upgrade). Each binary message is a batch: a 4-byte batch id
 /// and the copies (<see cref="PeerCopyCodec"/>). Copies are queued and sent like local publishes, batch after batch
-/// in arrival order; the answer to a batch, once its copies are durable, is a message of its id and one byte per
-/// copy: 1 durable here, 0 not taken (session not attached here, or its write failed), in which case the sender
-/// writes the session's inbox. One long-lived socket per pair of nodes: no HTTP request per batch.
+/// in arrival order; the answer to a batch, once its copies are durable, is its id and one byte per copy: 1 durable
+/// here, 0 not taken (session not attached here, or its write failed), in which case the sender writes the
+/// session's inbox. Answers ready at the same time travel in one message, one after another (the sender knows each
+/// batch's copy count). One long-lived socket per pair of nodes: no HTTP request per batch.
 /// </summary>
 public static class PeerCopyEndpoints
 {
@@ -134,17 +135,43 @@ public static class PeerCopyEndpoints
 
     private static async Task WriteAnswersAsync(WebSocket socket, ChannelReader<byte[]> answers, CancellationToken stopping)
     {
-        await foreach (var answer in answers.ReadAllAsync().ConfigureAwait(false))
+        var together = new List<byte[]>();
+        await foreach (var first in answers.ReadAllAsync().ConfigureAwait(false))
         {
+            // Answers ready together (their copies committed in one group commit) go as one message.
+            together.Clear();
+            together.Add(first);
+            var length = first.Length;
+            while (length < MaxAnswerMessageBytes && answers.TryRead(out var next))
+            {
+                together.Add(next);
+                length += next.Length;
+            }
+            var message = together.Count == 1 ? first : Concat(together, length);
             try
             {
-                await socket.SendAsync(answer, WebSocketMessageType.Binary, endOfMessage: true, stopping).ConfigureAwait(false);
+                await socket.SendAsync(message, WebSocketMessageType.Binary, endOfMessage: true, stopping).ConfigureAwait(false);
             }
             catch (Exception exception) when (exception is WebSocketException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
             {
                 // Gone: the sender's copies time out there and take the inbox; keep draining so no answer task waits.
             }
         }
+    }
+
+    /// <summary>Answers are joined into one message up to about this size.</summary>
+    private const int MaxAnswerMessageBytes = 64 * 1024;
+
+    private static byte[] Concat(List<byte[]> parts, int length)
+    {
+        var message = new byte[length];
+        var at = 0;
+        foreach (var part in parts)
+        {
+            part.CopyTo(message, at);
+            at += part.Length;
+        }
+        return message;
     }
 
     private static string Truncate(string reason) => reason.Length <= 120 ? reason : reason[..120];

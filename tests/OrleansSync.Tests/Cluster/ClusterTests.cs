@@ -181,6 +181,40 @@ public sealed class ClusterTests(ITestOutputHelper output)
     }
 
     /// <summary>Takes node-to-node copy sockets and reads batches, but never answers (a stuck peer).</summary>
+    [Fact]
+    public async Task Answers_for_several_batches_in_one_message_each_reach_their_copies()
+    {
+        // The peer answers batches in pairs, both answers in one message (as a node does for copies that became
+        // durable in one group commit). A long peer timeout: a misread answer would show as an inbox fallback.
+        await using var pairs = await SilentPeer.StartAsync(answerInPairs: true);
+        await using var cluster = await Cluster.CreateAsync();
+        var a = await cluster.StartNodeAsync("node-a", ("Cluster:PeerTimeout", "00:00:30"));
+        var b = await cluster.StartNodeAsync("node-b", ("Node:Address", pairs.Address));
+        await using var onB = await b.ConnectAsync();
+        await onB.AuthAsync(TestTokens.For("jo"));
+
+        // Until A has read B's address its copies take the inbox; the first one offered to the peer waits for a partner.
+        Task<(string EventId, int Sessions)>? first = null;
+        for (var i = 0; pairs.Batches == 0; i++)
+        {
+            Assert.True(i < 50, "A never offered B a copy directly:\n" + cluster.Logs);
+            first = a.PublishOkAsync("jo", new { type = "added", id = $"j{i}" });
+            await Eventually.TrueAsync(() => Task.FromResult(first.IsCompleted || pairs.Batches > 0));
+        }
+        Assert.False(first!.IsCompleted);
+        // The second may only go directly once no earlier copy waits in B's inbox.
+        await Eventually.TrueAsync(async () => await cluster.QueryScalarAsync("SELECT COUNT(*) FROM inbox") == 0);
+        var before = Copies(await a.ScrapeAsync(), "direct");
+
+        var second = a.PublishOkAsync("jo", new { type = "added", id = "second" });
+        await Task.WhenAll(first, second).WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(2, pairs.Batches);
+        Assert.Equal(before + 2, Copies(await a.ScrapeAsync(), "direct")); // a copy is counted when answered: both, by the one message
+        Assert.DoesNotContain("did not take direct copies", a.Output);
+    }
+
+    /// <summary>A node address whose copy socket takes batches and never answers (or, with answerInPairs, answers every two batches in one message, all copies taken).</summary>
     private sealed class SilentPeer : IAsyncDisposable
     {
         private readonly WebApplication _app;
@@ -191,7 +225,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
         public string Address { get; private set; } = "";
         public int Batches => Volatile.Read(ref _batches);
 
-        public static async Task<SilentPeer> StartAsync()
+        public static async Task<SilentPeer> StartAsync(bool answerInPairs = false)
         {
             var builder = WebApplication.CreateSlimBuilder();
             builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -202,6 +236,8 @@ public sealed class ClusterTests(ITestOutputHelper output)
             {
                 using var socket = await context.WebSockets.AcceptWebSocketAsync();
                 var buffer = new byte[64 * 1024];
+                var message = new List<byte>();
+                byte[]? held = null;
                 while (socket.State == WebSocketState.Open)
                 {
                     var result = await socket.ReceiveAsync(buffer, context.RequestAborted);
@@ -209,10 +245,25 @@ public sealed class ClusterTests(ITestOutputHelper output)
                     {
                         break;
                     }
-                    if (result.EndOfMessage)
+                    message.AddRange(buffer.AsSpan(0, result.Count).ToArray());
+                    if (!result.EndOfMessage)
                     {
-                        Interlocked.Increment(ref peer._batches);
+                        continue;
                     }
+                    var answer = AllTaken([.. message]);
+                    message.Clear();
+                    Interlocked.Increment(ref peer._batches);
+                    if (!answerInPairs)
+                    {
+                        continue;
+                    }
+                    if (held is null)
+                    {
+                        held = answer;
+                        continue;
+                    }
+                    await socket.SendAsync((byte[])[.. held, .. answer], WebSocketMessageType.Binary, endOfMessage: true, context.RequestAborted);
+                    held = null;
                 }
             });
             await app.StartAsync();
@@ -221,6 +272,16 @@ public sealed class ClusterTests(ITestOutputHelper output)
         }
 
         public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+
+        /// <summary>The answer to a batch: its id, then 1 for each of its copies.</summary>
+        private static byte[] AllTaken(byte[] batch)
+        {
+            var copies = OrleansSync.Gateway.Cluster.PeerCopyCodec.Decode(batch.AsSpan(4)).Count;
+            var answer = new byte[4 + copies];
+            batch.AsSpan(0, 4).CopyTo(answer);
+            answer.AsSpan(4).Fill(1);
+            return answer;
+        }
     }
 
     private static double Copies(PrometheusText metrics, string path) => metrics.ValueOrZero("orleanssync_peer_copies_total", ("path", path));
