@@ -106,7 +106,7 @@ public abstract class BatchWriterTests : IDisposable
     }
 
     [Fact]
-    public async Task With_a_commit_delay_a_small_batch_waits_for_more_writes_and_goes_once_it_is_full()
+    public async Task With_a_commit_delay_writes_that_fill_a_batch_commit_together_and_an_ack_cancels_its_insert()
     {
         // A delay no test could sit out: the three writes can only complete by filling the batch.
         await using var store = await OpenStoreAsync(commitDelay: TimeSpan.FromMinutes(10), commitBatchSize: 3);
@@ -131,6 +131,8 @@ public abstract class BatchWriterTests : IDisposable
         await store.CreateSessionAsync(new SessionRecord("s1", "u1", NeedFullSync: false, RetentionDeadline: null));
         var epoch = (await store.ClaimSessionAsync("s1", "u1", "node-1"))!.Session.Epoch;
         var queued = store.AppendEventAsync("s1", epoch, 0, "e1", "{}"u8.ToArray());
+        // A lone write waits for more (without the delay it commits within milliseconds), like NothingWithinAsync.
+        Assert.NotSame(queued, await Task.WhenAny(queued, Task.Delay(TimeSpan.FromMilliseconds(300))));
 
         var claimed = await store.ClaimSessionAsync("s1", "u1", "node-2").WaitAsync(TimeSpan.FromSeconds(30));
 
