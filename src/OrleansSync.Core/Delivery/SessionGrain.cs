@@ -219,6 +219,12 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         _queue.Clear();
         _nextSequence = 0;
         _handledInbox?.Clear();
+        // Every claimed inbox row is handled here (moved, dropped or discarded): a drain that read it before that
+        // commits must not deliver it again.
+        foreach (var inbox in claimed.Inbox)
+        {
+            (_handledInbox ??= [])[inbox.Id] = time.GetUtcNow();
+        }
         if (claimed.Session.NeedFullSync)
         {
             // A flagged session's queue and inbox are stale by definition: the full sync replaces them. Rows can
@@ -227,10 +233,6 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
             if (claimed.Queue.Count > 0 || claimed.Inbox.Count > 0)
             {
                 _ = store.ClearQueueAsync(Key, claimed.Session.Epoch);
-            }
-            foreach (var inbox in claimed.Inbox)
-            {
-                (_handledInbox ??= [])[inbox.Id] = time.GetUtcNow(); // a drain before the clear commits must not deliver it
             }
             return;
         }
@@ -241,7 +243,6 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         }
         foreach (var inbox in claimed.Inbox)
         {
-            (_handledInbox ??= [])[inbox.Id] = time.GetUtcNow();
             if (Contains(inbox.EventId))
             {
                 _ = store.DropInboxEventAsync(inbox.Id);

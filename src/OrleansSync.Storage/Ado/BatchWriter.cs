@@ -56,16 +56,12 @@ internal sealed partial class BatchWriter : IAsyncDisposable
                 _signaled = true;
                 _signal.Release();
             }
-            if (write.Kind is StoreWriteKind.MoveInboxEvent or StoreWriteKind.DropInboxEvent or StoreWriteKind.UpsertSocket or StoreWriteKind.UpdateSocketSession)
+            // Worth a small batch: a row still in a session's inbox sends every later copy for that session through the
+            // inbox too (order); a room call on another node looks a new socket up by its row.
+            if (_pending.Count >= _commitBatchSize
+                || write.Kind is StoreWriteKind.MoveInboxEvent or StoreWriteKind.DropInboxEvent or StoreWriteKind.UpsertSocket or StoreWriteKind.UpdateSocketSession)
             {
-                // Worth a small batch: a row still in a session's inbox sends every later copy for that session through
-                // the inbox too (order); a room call on another node looks a new socket up by its row.
-                _flushNow = true;
-            }
-            if (_batchFilled is not null && (_pending.Count >= _commitBatchSize || _flushNow))
-            {
-                _batchFilled.TrySetResult();
-                _batchFilled = null;
+                CommitWithoutDelayLocked();
             }
             return _batchDone.Task;
         }
@@ -84,9 +80,7 @@ internal sealed partial class BatchWriter : IAsyncDisposable
             last = _pending.Count > 0 ? _batchDone.Task : _inFlight;
             if (_pending.Count > 0)
             {
-                _flushNow = true;
-                _batchFilled?.TrySetResult();
-                _batchFilled = null;
+                CommitWithoutDelayLocked();
             }
         }
         return last.IsCompleted ? Task.CompletedTask : last.ContinueWith(static _ => { }, CancellationToken.None,
@@ -170,7 +164,15 @@ internal sealed partial class BatchWriter : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits up to the commit delay while the batch is below the batch size (not when stopping).</summary>
+    /// <summary>The batch being filled goes without waiting out the delay (ends a wait already running). Under <c>_gate</c>.</summary>
+    private void CommitWithoutDelayLocked()
+    {
+        _flushNow = true;
+        _batchFilled?.TrySetResult();
+        _batchFilled = null;
+    }
+
+    /// <summary>Waits up to the commit delay unless the batch was told to go at once (full, urgent, awaited) or the writer stops.</summary>
     private async Task WaitForFullerBatchAsync()
     {
         if (_commitDelay <= TimeSpan.Zero)
@@ -180,7 +182,7 @@ internal sealed partial class BatchWriter : IAsyncDisposable
         Task filled;
         lock (_gate)
         {
-            if (_pending.Count >= _commitBatchSize || _flushNow || _stopping.IsCancellationRequested)
+            if (_flushNow || _stopping.IsCancellationRequested)
             {
                 return;
             }

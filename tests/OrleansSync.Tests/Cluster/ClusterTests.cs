@@ -130,7 +130,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
     [Fact]
     public async Task A_node_that_takes_copies_but_never_answers_costs_a_publish_at_most_the_peer_timeout()
     {
-        await using var silent = await SilentPeer.StartAsync();
+        await using var silent = await ScriptedPeer.StartAsync();
         await using var cluster = await Cluster.CreateAsync();
         var a = await cluster.StartNodeAsync("node-a", ("Cluster:PeerTimeout", "00:00:00.500"));
         var b = await cluster.StartNodeAsync("node-b", ("Node:Address", silent.Address)); // its peers reach a socket that never answers
@@ -186,7 +186,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
     {
         // The peer answers batches in pairs, both answers in one message (as a node does for copies that became
         // durable in one group commit). A long peer timeout: a misread answer would show as an inbox fallback.
-        await using var pairs = await SilentPeer.StartAsync(answerInPairs: true);
+        await using var pairs = await ScriptedPeer.StartAsync(answerInPairs: true);
         await using var cluster = await Cluster.CreateAsync();
         var a = await cluster.StartNodeAsync("node-a", ("Cluster:PeerTimeout", "00:00:30"));
         var b = await cluster.StartNodeAsync("node-b", ("Node:Address", pairs.Address));
@@ -215,22 +215,22 @@ public sealed class ClusterTests(ITestOutputHelper output)
     }
 
     /// <summary>A node address whose copy socket takes batches and never answers (or, with answerInPairs, answers every two batches in one message, all copies taken).</summary>
-    private sealed class SilentPeer : IAsyncDisposable
+    private sealed class ScriptedPeer : IAsyncDisposable
     {
         private readonly WebApplication _app;
         private int _batches;
 
-        private SilentPeer(WebApplication app) => _app = app;
+        private ScriptedPeer(WebApplication app) => _app = app;
 
         public string Address { get; private set; } = "";
         public int Batches => Volatile.Read(ref _batches);
 
-        public static async Task<SilentPeer> StartAsync(bool answerInPairs = false)
+        public static async Task<ScriptedPeer> StartAsync(bool answerInPairs = false)
         {
             var builder = WebApplication.CreateSlimBuilder();
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             var app = builder.Build();
-            var peer = new SilentPeer(app);
+            var peer = new ScriptedPeer(app);
             app.UseWebSockets();
             app.Map("/internal/copies", async (HttpContext context) =>
             {
