@@ -117,7 +117,8 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
 
     /// <summary>
     /// Queues an event for the attached socket and sends it. <see cref="EnqueueOutcome.NotAttached"/> tells the
-    /// caller to use the session's inbox instead. The result's task completes when the event is durable.
+    /// caller to use the session's inbox instead. The result's task completes when the event is durable, or once the
+    /// tab acked it if that comes first (see <see cref="ISessionStore.AppendEventAsync"/>).
     /// </summary>
     public ValueTask<EnqueueResult> EnqueueAsync(string eventId, byte[] frame)
     {
@@ -493,7 +494,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
 
 /// <summary>Outcome of <see cref="SessionGrain.EnqueueAsync"/>.</summary>
 /// <param name="Outcome">What happened to the event in this session.</param>
-/// <param name="Durable">Completes when the queued event is durable.</param>
+/// <param name="Durable">Completes when the queued event is durable, or acked by its tab before it was written.</param>
 public readonly record struct EnqueueResult(EnqueueOutcome Outcome, Task Durable)
 {
     /// <summary>No socket is attached here: the caller puts the event in the session's inbox.</summary>

@@ -60,7 +60,9 @@ public interface ISessionStore
 
     /// <summary>
     /// Appends an event to the queue if the epoch is still current (batched). A fenced-out append is not lost:
-    /// it goes to the session's inbox instead, for the new owner.
+    /// it goes to the session's inbox instead, for the new owner. The task completes when the row is durable, or
+    /// earlier when <see cref="RemoveEventAsync"/> for the same event is queued before the append commits: an acked
+    /// event needs no durable copy (its tab has it), and the two writes cancel out.
     /// </summary>
     Task AppendEventAsync(string sessionId, long epoch, long sequence, string eventId, byte[] frame);
 

@@ -9,7 +9,9 @@ namespace OrleansSync.Storage.Ado;
 /// Writes are applied in the order they were queued. With a commit delay, a batch smaller than the batch size
 /// waits up to that delay for more writes before it starts: fewer, larger transactions, and an event acked
 /// within the delay is never written at all (its insert and delete cancel out in the batch). A batch that moves
-/// inbox rows or registers a socket does not wait.
+/// inbox rows or registers a socket does not wait. A queue insert has a completion of its own, which an ack queued
+/// while the insert still waits for its batch completes at once: an acked event needs no durable copy (its tab has
+/// it), so a publish is not held up by a commit that will write nothing for it.
 /// </summary>
 internal sealed partial class BatchWriter : IAsyncDisposable
 {
@@ -21,6 +23,9 @@ internal sealed partial class BatchWriter : IAsyncDisposable
     private readonly Task _loop;
     private List<StoreWrite> _pending = new(256);
     private List<StoreWrite> _spare = new(256);
+    // Queue inserts of the batch being filled, by (session, event id), that an ack may still settle; swapped with the batch.
+    private Dictionary<(string Session, string EventId), TaskCompletionSource> _unsettled = [];
+    private Dictionary<(string Session, string EventId), TaskCompletionSource> _spareUnsettled = [];
     private TaskCompletionSource _batchDone = NewBatch();
     private Task _inFlight = Task.CompletedTask;
     private bool _signaled;
@@ -63,8 +68,29 @@ internal sealed partial class BatchWriter : IAsyncDisposable
             {
                 CommitWithoutDelayLocked();
             }
-            return _batchDone.Task;
+            return SettlementLocked(write);
         }
+    }
+
+    /// <summary>
+    /// The task the write's caller waits for. A queue insert gets its own (completed at its commit, or earlier by an
+    /// ack queued behind it in the same batch); everything else shares the batch's. Under <c>_gate</c>.
+    /// </summary>
+    private Task SettlementLocked(in StoreWrite write)
+    {
+        if (write is { Kind: StoreWriteKind.InsertEvent, EventId: { } inserted })
+        {
+            var settled = NewBatch();
+            if (_unsettled.TryAdd((write.Key, inserted), settled))
+            {
+                return settled.Task;
+            }
+        }
+        else if (write is { Kind: StoreWriteKind.DeleteEvent, EventId: { } acked } && _unsettled.Remove((write.Key, acked), out var insert))
+        {
+            insert.TrySetResult(); // the pair cancels at execution (PreparedWrites): nothing left to wait for
+        }
+        return _batchDone.Task;
     }
 
     /// <summary>
@@ -104,11 +130,15 @@ internal sealed partial class BatchWriter : IAsyncDisposable
             await WaitForFullerBatchAsync().ConfigureAwait(false);
             List<StoreWrite> batch;
             TaskCompletionSource done;
+            Dictionary<(string Session, string EventId), TaskCompletionSource> unsettled;
             lock (_gate)
             {
                 batch = _pending;
                 _pending = _spare;
                 _spare = batch;
+                unsettled = _unsettled;
+                _unsettled = _spareUnsettled;
+                _spareUnsettled = unsettled;
                 done = _batchDone;
                 _inFlight = done.Task;
                 _batchDone = NewBatch();
@@ -124,11 +154,19 @@ internal sealed partial class BatchWriter : IAsyncDisposable
                     var started = System.Diagnostics.Stopwatch.GetTimestamp();
                     await commands.ExecuteAsync(batch).ConfigureAwait(false);
                     BatchCommitted?.Invoke(batch.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+                    foreach (var insert in unsettled.Values)
+                    {
+                        insert.TrySetResult();
+                    }
                     done.TrySetResult();
                 }
                 catch (Exception exception)
                 {
                     Log.BatchFailed(_logger, batch.Count, exception);
+                    foreach (var insert in unsettled.Values)
+                    {
+                        insert.TrySetException(exception);
+                    }
                     done.TrySetException(exception);
                     // Start from a fresh connection: the old one may be broken.
                     commands?.Dispose();
@@ -145,6 +183,7 @@ internal sealed partial class BatchWriter : IAsyncDisposable
             {
                 done.TrySetResult();
             }
+            unsettled.Clear();
             if (_stopping.IsCancellationRequested)
             {
                 lock (_gate)

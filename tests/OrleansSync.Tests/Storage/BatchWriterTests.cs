@@ -125,6 +125,26 @@ public abstract class BatchWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task An_insert_acked_while_it_waits_for_its_batch_completes_at_the_ack_and_the_others_wait_for_the_commit()
+    {
+        // A delay no test could sit out: only the ack can complete the first insert before the claim below flushes.
+        await using var store = await OpenStoreAsync(commitDelay: TimeSpan.FromMinutes(10), commitBatchSize: 1000);
+        await store.CreateSessionAsync(new SessionRecord("s1", "u1", NeedFullSync: false, RetentionDeadline: null));
+        var epoch = (await store.ClaimSessionAsync("s1", "u1", "node-1"))!.Session.Epoch;
+        var acked = store.AppendEventAsync("s1", epoch, 0, "e1", "{}"u8.ToArray());
+        var unacked = store.AppendEventAsync("s1", epoch, 1, "e2", "{}"u8.ToArray());
+
+        var ack = store.RemoveEventAsync("s1", "e1");
+
+        await acked.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.False(unacked.IsCompleted); // still waiting out the delay with the ack's own write
+        Assert.False(ack.IsCompleted);
+        var claimed = await store.ClaimSessionAsync("s1", "u1", "node-1").WaitAsync(TimeSpan.FromSeconds(30)); // flushes
+        Assert.True(unacked.IsCompletedSuccessfully);
+        Assert.Equal(["e2"], claimed!.Queue.Select(e => e.EventId));
+    }
+
+    [Fact]
     public async Task A_claim_does_not_wait_out_the_commit_delay_of_the_writes_before_it()
     {
         await using var store = await OpenStoreAsync(commitDelay: TimeSpan.FromMinutes(10), commitBatchSize: 1000);
