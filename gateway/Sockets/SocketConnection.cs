@@ -320,9 +320,16 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
                 return false;
             }
             _outbound.Enqueue(frame);
-            StartPump();
-            return true;
+            if (_pumping)
+            {
+                return true;
+            }
+            _pumping = true;
         }
+        // An idle socket's pump starts on the caller's thread (often a grain turn): the send hands the frame to the
+        // connection's output pipe and usually completes at once; a thread-pool hop per frame cost more than that.
+        _ = PumpAsync();
+        return true;
     }
 
     /// <summary>
@@ -340,7 +347,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
         }
     }
 
-    /// <summary>Under the lock: starts the pump on the thread pool unless it runs (callers are often grain turns).</summary>
+    /// <summary>Under the lock: starts the pump on the thread pool unless it runs (the close path: not under a caller's turn).</summary>
     private void StartPump()
     {
         if (!_pumping)
