@@ -2,7 +2,9 @@ namespace OrleansSync.Bench;
 
 /// <summary>
 /// CPU time from <c>/proc</c>: of the whole machine, of the server processes, of this load generator and of
-/// PostgreSQL (the postmaster and its children), so a window's figures can say who used the two cores.
+/// PostgreSQL (the postmaster and its children), so a window's figures can say who used the two cores; and the
+/// machine's context switches (<c>ctxt</c> in <c>/proc/stat</c>), since on shared cores switching between busy
+/// processes is much of what a cluster of processes pays.
 /// </summary>
 public sealed class CpuSampler(IReadOnlyList<int> serverPids, int? postgresPid)
 {
@@ -10,6 +12,7 @@ public sealed class CpuSampler(IReadOnlyList<int> serverPids, int? postgresPid)
 
     public CpuReading Read() => new(
         MachineBusyTicks(),
+        MachineContextSwitches(),
         serverPids.Sum(ProcessTicks),
         ProcessTicks(Environment.ProcessId),
         postgresPid is { } pid ? ProcessTicks(pid) + ChildrenOf(pid).Sum(ProcessTicks) : 0,
@@ -24,7 +27,8 @@ public sealed class CpuSampler(IReadOnlyList<int> serverPids, int? postgresPid)
         var servers = Cores(end.Servers - start.Servers);
         var bench = Cores(end.Bench - start.Bench);
         var postgres = Cores(end.Postgres - start.Postgres);
-        return new CpuSplit(machine, servers, bench, postgres, Math.Max(0, machine - servers - bench - postgres));
+        return new CpuSplit(machine, servers, bench, postgres, Math.Max(0, machine - servers - bench - postgres),
+            (end.ContextSwitches - start.ContextSwitches) / seconds);
     }
 
     private static long MachineBusyTicks()
@@ -33,6 +37,9 @@ public sealed class CpuSampler(IReadOnlyList<int> serverPids, int? postgresPid)
         var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(long.Parse).ToArray();
         return fields.Sum() - fields[3] - fields[4];
     }
+
+    private static long MachineContextSwitches() =>
+        long.Parse(File.ReadLines("/proc/stat").First(line => line.StartsWith("ctxt ", StringComparison.Ordinal))[5..]);
 
     private static long ProcessTicks(int pid)
     {
@@ -74,11 +81,11 @@ public sealed class CpuSampler(IReadOnlyList<int> serverPids, int? postgresPid)
     }
 }
 
-public readonly record struct CpuReading(long MachineBusy, long Servers, long Bench, long Postgres, long Timestamp);
+public readonly record struct CpuReading(long MachineBusy, long ContextSwitches, long Servers, long Bench, long Postgres, long Timestamp);
 
-/// <summary>Cores used in a window (2 = both cores busy the whole time).</summary>
-public readonly record struct CpuSplit(double Machine, double Servers, double Bench, double Postgres, double Other)
+/// <summary>Cores used in a window (2 = both cores busy the whole time), and the machine's context switches per second.</summary>
+public readonly record struct CpuSplit(double Machine, double Servers, double Bench, double Postgres, double Other, double ContextSwitchesPerSecond)
 {
     public override string ToString() =>
-        FormattableString.Invariant($"servers {Servers:F2}, load generator {Bench:F2}, postgres {Postgres:F2}, other {Other:F2} (machine {Machine:F2} of {Environment.ProcessorCount})");
+        FormattableString.Invariant($"servers {Servers:F2}, load generator {Bench:F2}, postgres {Postgres:F2}, other {Other:F2} (machine {Machine:F2} of {Environment.ProcessorCount}); {ContextSwitchesPerSecond:F0} context switches/s");
 }

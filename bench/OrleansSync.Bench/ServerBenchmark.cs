@@ -121,7 +121,7 @@ public sealed class ServerBenchmark(BenchOptions options, BenchTokens tokens, st
         }
         figures.DeliveriesPerSecond = delivered / elapsed;
         figures.PublishesPerSecond = (seq - firstMeasured) / elapsed;
-        Say(name, $"saturation: {figures.DeliveriesPerSecond:F0} acked deliveries/s ({figures.PublishesPerSecond:F0} publishes/s); cores used: {figures.SaturationCpu}");
+        Say(name, $"saturation: {figures.DeliveriesPerSecond:F0} acked deliveries/s ({figures.PublishesPerSecond:F0} publishes/s); cores used: {figures.SaturationCpu}, {figures.SaturationCpu.Value.ContextSwitchesPerSecond / Math.Max(1, figures.DeliveriesPerSecond):F1} per delivery");
         if (figures.SaturationStore is { } store)
         {
             Say(name, $"saturation store: {store.CommitsPerSecond:F0} group commits/s, {store.WritesPerCommit:F1} writes per commit, mean commit {store.MeanCommitMilliseconds:F2} ms");

@@ -26,7 +26,7 @@ internal sealed partial class BatchWriter : IAsyncDisposable
     // Queue inserts of the batch being filled, by (session, event id), that an ack may still settle; swapped with the batch.
     private Dictionary<(string Session, string EventId), TaskCompletionSource> _unsettled = [];
     private Dictionary<(string Session, string EventId), TaskCompletionSource> _spareUnsettled = [];
-    private TaskCompletionSource _batchDone = NewBatch();
+    private TaskCompletionSource _batchDone = NewCompletion();
     private Task _inFlight = Task.CompletedTask;
     private bool _signaled;
     private readonly TimeSpan _commitDelay;
@@ -80,7 +80,7 @@ internal sealed partial class BatchWriter : IAsyncDisposable
     {
         if (write is { Kind: StoreWriteKind.InsertEvent, EventId: { } inserted })
         {
-            var settled = NewBatch();
+            var settled = NewCompletion();
             if (_unsettled.TryAdd((write.Key, inserted), settled))
             {
                 return settled.Task;
@@ -141,7 +141,7 @@ internal sealed partial class BatchWriter : IAsyncDisposable
                 _spareUnsettled = unsettled;
                 done = _batchDone;
                 _inFlight = done.Task;
-                _batchDone = NewBatch();
+                _batchDone = NewCompletion();
                 _signaled = false;
                 _flushNow = false;
             }
@@ -249,7 +249,7 @@ internal sealed partial class BatchWriter : IAsyncDisposable
 
     private int _disposed;
 
-    private static TaskCompletionSource NewBatch() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private static TaskCompletionSource NewCompletion() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private static partial class Log
     {
