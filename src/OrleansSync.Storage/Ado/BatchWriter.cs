@@ -6,12 +6,13 @@ namespace OrleansSync.Storage.Ado;
 /// <summary>
 /// Group commit: writes queued while a transaction is in flight are committed together in the next one.
 /// Every write of a batch shares one completion task, so queuing a write costs a list slot, not a task.
-/// Writes are applied in the order they were queued. With a commit delay, a batch smaller than the batch size
-/// waits up to that delay for more writes before it starts: fewer, larger transactions, and an event acked
-/// within the delay is never written at all (its insert and delete cancel out in the batch). A batch that moves
-/// inbox rows or registers a socket does not wait. A queue insert has a completion of its own, which an ack queued
-/// while the insert still waits for its batch completes at once: an acked event needs no durable copy (its tab has
-/// it), so a publish is not held up by a commit that will write nothing for it.
+/// Writes are applied in the order they were queued. An event acked while its queue row still waits in the batch
+/// being filled is never written: the ack cancels the insert (a move out of the inbox becomes the drop of its inbox
+/// row) and is not queued itself. A queue insert has a completion of its own, which that ack completes at once: an
+/// acked event needs no durable copy (its tab has it), so a publish is not held up by a commit that writes nothing
+/// for it. With a commit delay, a batch smaller than the batch size waits up to that delay for more writes before it
+/// starts: fewer, larger transactions, and more acks arrive in time. A batch that moves inbox rows or registers a
+/// socket does not wait.
 /// </summary>
 internal sealed partial class BatchWriter : IAsyncDisposable
 {
@@ -23,9 +24,10 @@ internal sealed partial class BatchWriter : IAsyncDisposable
     private readonly Task _loop;
     private List<StoreWrite> _pending = new(256);
     private List<StoreWrite> _spare = new(256);
-    // Queue inserts of the batch being filled, by (session, event id), that an ack may still settle; swapped with the batch.
-    private Dictionary<(string Session, string EventId), TaskCompletionSource> _unsettled = [];
-    private Dictionary<(string Session, string EventId), TaskCompletionSource> _spareUnsettled = [];
+    // Queue rows (inserts, moves out of the inbox) of the batch being filled, by (session, event id), that an ack may
+    // still cancel; swapped with the batch.
+    private Dictionary<(string Session, string EventId), QueuedRow> _queuedRows = [];
+    private Dictionary<(string Session, string EventId), QueuedRow> _spareQueuedRows = [];
     private TaskCompletionSource _batchDone = NewCompletion();
     private Task _inFlight = Task.CompletedTask;
     private bool _signaled;
@@ -55,6 +57,11 @@ internal sealed partial class BatchWriter : IAsyncDisposable
             {
                 return Task.FromException(new ObjectDisposedException(nameof(BatchWriter), "The store is shutting down."));
             }
+            if (write is { Kind: StoreWriteKind.DeleteEvent, EventId: { } acked } && _queuedRows.Remove((write.Key, acked), out var row))
+            {
+                CancelLocked(row);
+                return _batchDone.Task;
+            }
             _pending.Add(write);
             if (!_signaled)
             {
@@ -68,30 +75,39 @@ internal sealed partial class BatchWriter : IAsyncDisposable
             {
                 CommitWithoutDelayLocked();
             }
-            return SettlementLocked(write);
+            return TrackLocked(write);
         }
     }
 
     /// <summary>
-    /// The task the write's caller waits for. A queue insert gets its own (completed at its commit, or earlier by an
-    /// ack queued behind it in the same batch); everything else shares the batch's. Under <c>_gate</c>.
+    /// The task the caller of the write just queued waits for: a queue insert gets its own (completed at its commit, or
+    /// earlier by an ack that cancels it); everything else shares the batch's. Under <c>_gate</c>.
     /// </summary>
-    private Task SettlementLocked(in StoreWrite write)
+    private Task TrackLocked(in StoreWrite write)
     {
-        if (write is { Kind: StoreWriteKind.InsertEvent, EventId: { } inserted })
+        if (write is { Kind: StoreWriteKind.InsertEvent or StoreWriteKind.MoveInboxEvent, EventId: { } queued })
         {
-            var settled = NewCompletion();
-            if (_unsettled.TryAdd((write.Key, inserted), settled))
+            var settled = write.Kind == StoreWriteKind.InsertEvent ? NewCompletion() : null;
+            if (_queuedRows.TryAdd((write.Key, queued), new QueuedRow(_pending.Count - 1, settled)) && settled is not null)
             {
                 return settled.Task;
             }
         }
-        else if (write is { Kind: StoreWriteKind.DeleteEvent, EventId: { } acked } && _unsettled.Remove((write.Key, acked), out var insert))
-        {
-            insert.TrySetResult(); // the pair cancels at execution (PreparedWrites): nothing left to wait for
-        }
         return _batchDone.Task;
     }
+
+    /// <summary>An ack for a row still waiting in the batch being filled: neither is written. Under <c>_gate</c>.</summary>
+    private void CancelLocked(QueuedRow row)
+    {
+        var queued = _pending[row.Index];
+        _pending[row.Index] = queued.Kind == StoreWriteKind.MoveInboxEvent
+            ? new StoreWrite(StoreWriteKind.DropInboxEvent, queued.Key, InboxId: queued.InboxId) // the inbox row still goes
+            : new StoreWrite(StoreWriteKind.None, queued.Key);
+        row.Settled?.TrySetResult();
+    }
+
+    /// <summary>A queue row waiting in the batch being filled: where it is, and its insert's own completion (none for a move).</summary>
+    private readonly record struct QueuedRow(int Index, TaskCompletionSource? Settled);
 
     /// <summary>
     /// Completes (never faults) once every write queued before the call has been committed or has failed: a
@@ -130,15 +146,15 @@ internal sealed partial class BatchWriter : IAsyncDisposable
             await WaitForFullerBatchAsync().ConfigureAwait(false);
             List<StoreWrite> batch;
             TaskCompletionSource done;
-            Dictionary<(string Session, string EventId), TaskCompletionSource> unsettled;
+            Dictionary<(string Session, string EventId), QueuedRow> queuedRows;
             lock (_gate)
             {
                 batch = _pending;
                 _pending = _spare;
                 _spare = batch;
-                unsettled = _unsettled;
-                _unsettled = _spareUnsettled;
-                _spareUnsettled = unsettled;
+                queuedRows = _queuedRows;
+                _queuedRows = _spareQueuedRows;
+                _spareQueuedRows = queuedRows;
                 done = _batchDone;
                 _inFlight = done.Task;
                 _batchDone = NewCompletion();
@@ -154,18 +170,18 @@ internal sealed partial class BatchWriter : IAsyncDisposable
                     var started = System.Diagnostics.Stopwatch.GetTimestamp();
                     await commands.ExecuteAsync(batch).ConfigureAwait(false);
                     BatchCommitted?.Invoke(batch.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started));
-                    foreach (var insert in unsettled.Values)
+                    foreach (var row in queuedRows.Values)
                     {
-                        insert.TrySetResult();
+                        row.Settled?.TrySetResult();
                     }
                     done.TrySetResult();
                 }
                 catch (Exception exception)
                 {
                     Log.BatchFailed(_logger, batch.Count, exception);
-                    foreach (var insert in unsettled.Values)
+                    foreach (var row in queuedRows.Values)
                     {
-                        insert.TrySetException(exception);
+                        row.Settled?.TrySetException(exception);
                     }
                     done.TrySetException(exception);
                     // Start from a fresh connection: the old one may be broken.
@@ -183,7 +199,7 @@ internal sealed partial class BatchWriter : IAsyncDisposable
             {
                 done.TrySetResult();
             }
-            unsettled.Clear();
+            queuedRows.Clear();
             if (_stopping.IsCancellationRequested)
             {
                 lock (_gate)

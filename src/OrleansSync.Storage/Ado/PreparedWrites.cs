@@ -29,7 +29,6 @@ internal sealed class PreparedWrites : IDisposable
     private readonly SqlDialect _dialect;
     private readonly HashSet<string> _wakeNodes = new(StringComparer.Ordinal);
     private bool _wakesSuppressed;
-    private readonly Dictionary<(string Session, string EventId), int> _acks = [];
     private DbTransaction? _transaction;
     private readonly QueueWriteRun? _queueRun;
 
@@ -57,7 +56,6 @@ internal sealed class PreparedWrites : IDisposable
 
     public async Task ExecuteAsync(List<StoreWrite> batch)
     {
-        CancelAckedInserts(batch);
         _wakesSuppressed = false;
         try
         {
@@ -265,39 +263,6 @@ internal sealed class PreparedWrites : IDisposable
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(write), write.Kind, "Unknown store write.");
-        }
-    }
-
-    /// <summary>
-    /// An event queued and acked within one batch never needs to be stored: its insert (or its move out of the
-    /// inbox) and its delete cancel out, and are rewritten in place as nothing (a cancelled move still drops its
-    /// inbox row). Under load many acks arrive while the event's insert still waits for the commit in flight.
-    /// </summary>
-    private void CancelAckedInserts(List<StoreWrite> batch)
-    {
-        _acks.Clear();
-        for (var i = 0; i < batch.Count; i++)
-        {
-            if (batch[i] is { Kind: StoreWriteKind.DeleteEvent, EventId: { } acked })
-            {
-                _acks[(batch[i].Key, acked)] = i;
-            }
-        }
-        if (_acks.Count == 0)
-        {
-            return;
-        }
-        for (var i = 0; i < batch.Count; i++)
-        {
-            var write = batch[i];
-            if (write is { Kind: StoreWriteKind.InsertEvent or StoreWriteKind.MoveInboxEvent, EventId: { } queued }
-                && _acks.TryGetValue((write.Key, queued), out var ack) && ack > i)
-            {
-                batch[i] = write.Kind == StoreWriteKind.MoveInboxEvent
-                    ? new StoreWrite(StoreWriteKind.DropInboxEvent, write.Key, InboxId: write.InboxId)
-                    : new StoreWrite(StoreWriteKind.None, write.Key);
-                batch[ack] = new StoreWrite(StoreWriteKind.None, write.Key);
-            }
         }
     }
 

@@ -12,7 +12,7 @@ internal readonly record struct StoreWrite(StoreWriteKind Kind, string Key, long
 
 internal enum StoreWriteKind
 {
-    /// <summary>Nothing to do (a queued event acked in the same batch: see <c>PreparedWrites</c>).</summary>
+    /// <summary>Nothing to do (a queued event acked before its batch went: see <c>BatchWriter</c>).</summary>
     None,
     UpdateSession,
     DeleteSession,

@@ -108,7 +108,7 @@ public abstract class BatchWriterTests : IDisposable
     [Fact]
     public async Task With_a_commit_delay_writes_that_fill_a_batch_commit_together_and_an_ack_cancels_its_insert()
     {
-        // A delay no test could sit out: the three writes can only complete by filling the batch.
+        // A delay no test could sit out: the writes can only complete by filling the batch (the cancelled insert keeps its slot).
         await using var store = await OpenStoreAsync(commitDelay: TimeSpan.FromMinutes(10), commitBatchSize: 3);
         await store.CreateSessionAsync(new SessionRecord("s1", "u1", NeedFullSync: false, RetentionDeadline: null));
         var epoch = (await store.ClaimSessionAsync("s1", "u1", "node-1"))!.Session.Epoch;
@@ -116,12 +116,13 @@ public abstract class BatchWriterTests : IDisposable
         store.BatchCommitted += (count, _) => batches.Enqueue(count);
 
         var first = store.AppendEventAsync("s1", epoch, 0, "e1", "{}"u8.ToArray());
-        var ack = store.RemoveEventAsync("s1", "e1"); // acked while its insert waits: neither is written
+        var ack = store.RemoveEventAsync("s1", "e1"); // acked while its insert waits: neither is written (the ack takes no slot)
         var second = store.AppendEventAsync("s1", epoch, 1, "e2", "{}"u8.ToArray());
-        await Task.WhenAll(first, ack, second).WaitAsync(TimeSpan.FromSeconds(30));
+        var third = store.AppendEventAsync("s1", epoch, 2, "e3", "{}"u8.ToArray());
+        await Task.WhenAll(first, ack, second, third).WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal([3], batches);
-        Assert.Equal(["e2"], (await store.ClaimSessionAsync("s1", "u1", "node-1"))!.Queue.Select(e => e.EventId));
+        Assert.Equal(["e2", "e3"], (await store.ClaimSessionAsync("s1", "u1", "node-1"))!.Queue.Select(e => e.EventId));
     }
 
     [Fact]
