@@ -347,7 +347,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
         }
     }
 
-    /// <summary>Under the lock: starts the pump on the thread pool unless it runs (the close path: not under a caller's turn).</summary>
+    /// <summary>Under the lock (the close path): starts the pump on the thread pool unless it runs; it cannot run under the lock.</summary>
     private void StartPump()
     {
         if (!_pumping)

@@ -5,7 +5,7 @@ namespace OrleansSync.Storage.Ado;
 
 /// <summary>
 /// Group commit: writes queued while a transaction is in flight are committed together in the next one.
-/// Every write of a batch shares one completion task, so queuing a write costs a list slot, not a task.
+/// Every write of a batch but a queue insert shares one completion task, so queuing one costs a list slot, not a task.
 /// Writes are applied in the order they were queued. An event acked while its queue row still waits in the batch
 /// being filled is never written: the ack cancels the insert (a move out of the inbox becomes the drop of its inbox
 /// row) and is not queued itself. A queue insert has a completion of its own, which that ack completes at once: an
