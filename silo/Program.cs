@@ -1,8 +1,16 @@
+using Microsoft.Extensions.Logging;
+using OrleansSync.Gateway.Hosting;
 using OrleansSync.Silo;
 
 try
 {
-    var app = await SiloApp.BuildAsync(args);
+    string? inlineIo = null;
+    // Node:InlineIo's process-wide part goes in before the host exists: the runtime reads it at the first socket.
+    var app = await SiloApp.BuildAsync(args, builder => inlineIo = InlineIo.ApplyToProcess(builder.Configuration));
+    if (inlineIo is not null)
+    {
+        app.Logger.LogInformation("Inline I/O ({Setting}): {Applied}.", InlineIo.Setting, inlineIo);
+    }
     await app.RunAsync();
     return 0;
 }

@@ -54,7 +54,9 @@ public static class OrleansSyncHosting
         services.AddSingleton<IRoomOutbox>(sp => sp.GetRequiredService<AdoSessionStore>());
         services.AddSingleton<IConversationStore, AdoConversationStore>();
         services.AddSingleton<INodeStore, AdoNodeStore>();
-        if (IsPostgres(configuration[$"{StoreOptions.SectionName}:{nameof(StoreOptions.Provider)}"]))
+        var postgres = IsPostgres(configuration[$"{StoreOptions.SectionName}:{nameof(StoreOptions.Provider)}"]);
+        InlineIo.ConfigureKestrel(builder, postgres);
+        if (postgres)
         {
             // A cluster: nodes wake each other with LISTEN/NOTIFY (a hint; each node also polls).
             services.AddSingleton(sp => (PostgresDialect)sp.GetRequiredService<SqlDialect>());

@@ -19,11 +19,25 @@ public sealed class ClusterTests(ITestOutputHelper output)
     private const string Church = "church-c";
 
     [Fact]
-    public async Task An_event_published_on_one_node_reaches_sockets_on_the_others()
+    public Task An_event_published_on_one_node_reaches_sockets_on_the_others() => PublishOnEachNodeReachesBothAsync();
+
+    [Fact]
+    public Task With_inline_io_an_event_published_on_one_node_reaches_sockets_on_the_others() =>
+        // The start-up line shows the runtime took the process-wide part (before any socket or pool worker).
+        PublishOnEachNodeReachesBothAsync(("Node:InlineIo", "true"), ("Logging:LogLevel:OrleansSync.Silo", "Information"));
+
+    private async Task PublishOnEachNodeReachesBothAsync(params (string Key, string Value)[] settings)
     {
         await using var cluster = await Cluster.CreateAsync();
-        var a = await cluster.StartNodeAsync("node-a");
-        var b = await cluster.StartNodeAsync("node-b");
+        var a = await cluster.StartNodeAsync("node-a", settings);
+        var b = await cluster.StartNodeAsync("node-b", settings);
+        if (settings.Length > 0)
+        {
+            foreach (var node in new[] { a, b })
+            {
+                Assert.Contains("Inline I/O (Node:InlineIo): socket continuations inline (DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1), idle thread-pool workers sleep without spinning", node.Output);
+            }
+        }
         await using var onA = await a.ConnectAsync();
         await using var onB = await b.ConnectAsync();
         await onA.AuthAsync(TestTokens.For("carol"));
@@ -332,12 +346,15 @@ public sealed class ClusterTests(ITestOutputHelper output)
         await anonymousOnA.AttendanceAsync(1);
     }
 
-    [Fact]
-    public async Task A_killed_node_loses_nothing_its_clients_resume_on_another_node_and_get_every_event()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_killed_node_loses_nothing_its_clients_resume_on_another_node_and_get_every_event(bool inlineIo)
     {
         await using var cluster = await Cluster.CreateAsync();
-        var a = await cluster.StartNodeAsync("node-a", ("Delivery:RetryInterval", "00:01:00"));
-        var b = await cluster.StartNodeAsync("node-b", ("Delivery:RetryInterval", "00:01:00"));
+        (string, string)[] settings = [("Delivery:RetryInterval", "00:01:00"), ("Node:InlineIo", inlineIo ? "true" : "false")];
+        var a = await cluster.StartNodeAsync("node-a", settings);
+        var b = await cluster.StartNodeAsync("node-b", settings);
         var tab = await a.ConnectAsync();
         var sessionId = (await tab.AuthAsync(TestTokens.For("dora"))).GetProperty("session_id").GetString()!;
 

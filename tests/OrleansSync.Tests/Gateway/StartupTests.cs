@@ -29,6 +29,15 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public async Task Inline_io_on_a_sqlite_node_stops_the_start_with_its_name_and_why()
+    {
+        // SQLite's calls block: on the socket threads they would stall every socket, so the node refuses.
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => TestNode.StartAsync(("Node:InlineIo", "true")));
+        Assert.Contains("Node:InlineIo", error.Message);
+        Assert.Contains("Store:Provider=Postgres", error.Message);
+    }
+
+    [Fact]
     public async Task An_origin_outside_the_allowlist_is_refused_and_one_inside_is_served()
     {
         await using var node = await TestNode.StartAsync(("Gateway:AllowedOrigins:0", "https://app.example"));

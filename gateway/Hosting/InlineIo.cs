@@ -1,0 +1,82 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+
+namespace OrleansSync.Gateway.Hosting;
+
+/// <summary>
+/// <c>Node:InlineIo</c> (off by default; PostgreSQL nodes only): socket work runs on the socket engine's threads
+/// instead of being handed to the thread pool, and the pool's idle workers sleep instead of spinning. Each hand-off
+/// costs a wake-up, and spinning burns cores that the other processes of the machine (PostgreSQL, other nodes)
+/// need; on a machine shared by several busy processes this is most of what one delivery costs beyond its own work.
+/// The price: anything that blocks a socket thread stalls every socket it serves. PostgreSQL's driver never blocks;
+/// SQLite's calls are synchronous, so SQLite nodes refuse the setting.
+/// </summary>
+public static class InlineIo
+{
+    /// <summary>The configuration key.</summary>
+    public const string Setting = "Node:InlineIo";
+
+    /// <summary>The runtime's switch for inline socket completions, read once, when the first socket is made.</summary>
+    private const string RuntimeSocketsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
+    /// <summary>The runtime's spin count of idle thread-pool workers, read once, when the first worker starts.</summary>
+    private const string SpinLimitSetting = "System.Threading.ThreadPool.UnfairSemaphoreSpinLimit";
+
+    /// <summary>The same spin count as an environment variable.</summary>
+    private const string SpinLimitVariable = "DOTNET_ThreadPool_UnfairSemaphoreSpinLimit";
+
+    /// <summary>Whether the configuration asks for it.</summary>
+    public static bool IsRequested(IConfiguration configuration) => configuration.GetValue<bool>(Setting);
+
+    /// <summary>
+    /// Kestrel's part (per host): request and WebSocket code runs where the socket completes. Throws, naming the
+    /// setting, when the store is not PostgreSQL.
+    /// </summary>
+    internal static void ConfigureKestrel(WebApplicationBuilder builder, bool postgres)
+    {
+        if (!IsRequested(builder.Configuration))
+        {
+            return;
+        }
+        if (!postgres)
+        {
+            throw new InvalidOperationException(
+                $"{Setting}=true needs Store:Provider=Postgres: SQLite's calls are synchronous and would stall every socket of the node.");
+        }
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
+    }
+
+    /// <summary>
+    /// The runtime's part, for the whole process: only the node's executable calls this, before the host is built
+    /// (the runtime reads both settings once, at the first socket and the first pool worker). Returns what was
+    /// applied, for the start-up log; nothing when the setting is off.
+    /// </summary>
+    public static string? ApplyToProcess(IConfiguration configuration)
+    {
+        if (!IsRequested(configuration))
+        {
+            return null;
+        }
+        if (Environment.GetEnvironmentVariable(RuntimeSocketsVariable) is null)
+        {
+            Environment.SetEnvironmentVariable(RuntimeSocketsVariable, "1");
+        }
+        // The pool reads its spin limit when its first worker starts; an explicit setting of the operator's wins.
+        string spin;
+        if (AppContext.GetData(SpinLimitSetting) is not null || Environment.GetEnvironmentVariable(SpinLimitVariable) is not null)
+        {
+            spin = "thread-pool spin limit as configured";
+        }
+        else if (ThreadPool.ThreadCount > 0)
+        {
+            spin = $"thread-pool workers still spin (the pool had started; set {SpinLimitVariable}=0)";
+        }
+        else
+        {
+            AppContext.SetData(SpinLimitSetting, "0");
+            spin = "idle thread-pool workers sleep without spinning";
+        }
+        return $"socket continuations inline ({RuntimeSocketsVariable}={Environment.GetEnvironmentVariable(RuntimeSocketsVariable)}), {spin}";
+    }
+}
