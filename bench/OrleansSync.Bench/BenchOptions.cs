@@ -25,6 +25,9 @@ public sealed class BenchOptions
     /// <summary>Extra command-line arguments for every node process (e.g. <c>--Metrics:Enabled=false</c>); the baseline gets none.</summary>
     public List<string> NodeArguments { get; } = [];
 
+    /// <summary>Cluster mode: extra arguments for the PostgreSQL scenarios' nodes only (e.g. <c>--Node:InlineIo=true</c>, which SQLite nodes refuse).</summary>
+    public List<string> PostgresNodeArguments { get; } = [];
+
     /// <summary>Cluster mode: the scenarios to run (<c>sqlite1</c>, <c>postgres1</c>, <c>postgres3</c>) instead of node vs baseline.</summary>
     public List<string> ClusterScenarios { get; } = [];
 
@@ -88,6 +91,7 @@ public sealed class BenchOptions
                     options.RunIdle = phases.Contains("idle");
                     break;
                 case "--node-arg": options.NodeArguments.Add(Next()); break;
+                case "--postgres-node-arg": options.PostgresNodeArguments.Add(Next()); break;
                 case "--cluster":
                     options.ClusterScenarios.AddRange(Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
                     options.RunIdle = false;

@@ -29,6 +29,10 @@ if (options.NodeArguments.Count > 0)
 {
     Console.WriteLine("node arguments: " + string.Join(' ', options.NodeArguments));
 }
+if (options.PostgresNodeArguments.Count > 0)
+{
+    Console.WriteLine("PostgreSQL node arguments: " + string.Join(' ', options.PostgresNodeArguments));
+}
 var tokens = new BenchTokens(signingKey);
 var benchmark = new ServerBenchmark(options, tokens, signingKey, apiKey, workDirectory);
 string table;
@@ -79,7 +83,7 @@ async Task<List<ServerFigures>> RunClusterScenariosAsync()
             var server = options.PostgresServer ?? throw new ArgumentException("--postgres CONNECTION-STRING is needed for " + scenario);
             var database = new PostgresDatabase(server, "bench_" + scenario);
             var nodes = Enumerable.Range(1, nodeCount)
-                .Select(i => ServerUnderTest.NodeOnPostgres(nodeDll, $"bench-{scenario}-n{i}", database.ConnectionString, options.NodeArguments)).ToArray();
+                .Select(i => ServerUnderTest.NodeOnPostgres(nodeDll, $"bench-{scenario}-n{i}", database.ConnectionString, [.. options.NodeArguments, .. options.PostgresNodeArguments])).ToArray();
             results.Add(await benchmark.RunScenarioAsync(scenario, nodes, database));
         }
         else
