@@ -326,15 +326,17 @@ public sealed class SessionProtocolTestsOnPostgres : SessionProtocolTests
     {
         // Under read committed, an inbox insert that read the session before the expiry committed can commit after
         // the expiry's delete ran: the row outlives the flag. The resume must still not deliver it.
-        await using var node = await TestNode.StartAsync(Store, ("Delivery:RetentionWindow", "00:00:00.300"), ("Cluster:HeartbeatInterval", "00:00:00.100"));
+        // The window leaves the insert ample time to run before the expiry on a busy machine (with 300 ms it
+        // sometimes ran after it and found the session expired); the commit then waits for the expiry.
+        await using var node = await TestNode.StartAsync(Store, ("Delivery:RetentionWindow", "00:00:02"), ("Cluster:HeartbeatInterval", "00:00:00.100"));
+        await using var racing = new NpgsqlConnection(node.StoreConnectionString);
+        await racing.OpenAsync();
         await using var tab = await node.ConnectAsync();
         var sessionId = (await tab.AuthAsync(TestTokens.For("gina"))).GetProperty("session_id").GetString()!;
         await tab.DisposeAsync();
         await Eventually.TrueAsync(async () => await node.QueryScalarAsync(
             "SELECT COUNT(*) FROM sessions WHERE session_id = @id AND retention_deadline IS NOT NULL", ("id", sessionId)) == 1);
 
-        await using var racing = new NpgsqlConnection(node.StoreConnectionString);
-        await racing.OpenAsync();
         await using var transaction = await racing.BeginTransactionAsync();
         await using (var insert = new NpgsqlCommand(
             "INSERT INTO inbox (session_id, event_id, frame) SELECT session_id, 'stale', @frame FROM sessions WHERE session_id = @id AND NOT need_full_sync",
