@@ -9,8 +9,8 @@ namespace OrleansSync.Gateway.Hosting;
 /// instead of being handed to the thread pool, and the pool's idle workers sleep instead of spinning. Each hand-off
 /// costs a wake-up, and spinning burns cores that the other processes of the machine (PostgreSQL, other nodes)
 /// need; on a machine shared by several busy processes they are a large part of what one delivery costs.
-/// The price: anything that blocks a socket thread stalls every socket it serves. PostgreSQL's driver never blocks;
-/// SQLite's calls are synchronous, so SQLite nodes refuse the setting.
+/// The price: anything that blocks a socket thread stalls every socket it serves. PostgreSQL's driver, called
+/// asynchronously, does not block; SQLite's calls are synchronous, so SQLite nodes refuse the setting.
 /// </summary>
 public static class InlineIo
 {
