@@ -27,7 +27,7 @@ public static class InlineIo
     private const string SpinLimitVariable = "DOTNET_ThreadPool_UnfairSemaphoreSpinLimit";
 
     /// <summary>Whether the configuration asks for it.</summary>
-    public static bool IsRequested(IConfiguration configuration) => configuration.GetValue<bool>(Setting);
+    private static bool IsRequested(IConfiguration configuration) => configuration.GetValue<bool>(Setting);
 
     /// <summary>
     /// Kestrel's part (per host): request and WebSocket code runs where the socket completes. Throws, naming the
