@@ -8,7 +8,7 @@ namespace OrleansSync.Storage.Ado;
 /// deleted session's queue) run in the same transaction.
 /// </summary>
 /// <remarks>
-/// Where the dialect asks for it (<see cref="SqlDialect.PipelinesBatchWrites"/>: PostgreSQL, a server a round trip
+/// Where the dialect asks for it (<see cref="SqlDialect.PipelinesStatements"/>: PostgreSQL, a server a round trip
 /// away), a batch is first tried as one pipelined <see cref="DbBatch"/>: every statement of every write goes in one
 /// round trip, assuming the usual outcome of each fenced statement (the epoch matches), with the follow-ups that
 /// outcome implies. If any fenced statement affected another number of rows than assumed, that transaction is rolled
@@ -35,7 +35,7 @@ internal sealed class PreparedWrites : IDisposable
     public PreparedWrites(DbConnection connection, SqlDialect dialect)
     {
         _connection = connection;
-        _pipelined = dialect.PipelinesBatchWrites && connection.CanCreateBatch;
+        _pipelined = dialect.PipelinesStatements && connection.CanCreateBatch;
         _queueRun = _pipelined && dialect.QueueWriteArrays is not null ? new QueueWriteRun() : null;
         _dialect = dialect;
         _wakeInboxOwner = dialect.WakeInboxOwner is { } wake ? Command(wake, "payload") : null;

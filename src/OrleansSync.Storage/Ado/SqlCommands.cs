@@ -70,6 +70,25 @@ internal static class SqlCommands
         await using var command = Create(connection, sql, parameters);
         command.Transaction = transaction;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await ReadRowsAsync(reader, map, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs the batch in one round trip and returns each statement's rows, in statement order.</summary>
+    public static async Task<List<List<T>>> ReadBatchAsync<T>(DbBatch batch, Func<DbDataReader, T> map, CancellationToken cancellationToken)
+    {
+        var results = new List<List<T>>(batch.BatchCommands.Count);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        do
+        {
+            results.Add(await ReadRowsAsync(reader, map, cancellationToken).ConfigureAwait(false));
+        }
+        while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
+        return results;
+    }
+
+    /// <summary>The rows of the reader's current result.</summary>
+    private static async Task<List<T>> ReadRowsAsync<T>(DbDataReader reader, Func<DbDataReader, T> map, CancellationToken cancellationToken)
+    {
         var rows = new List<T>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {

@@ -20,9 +20,10 @@ public abstract partial class SqlDialect
 
     /// <summary>
     /// True where a round trip is dear (a database server): the batch writer then sends a whole group commit as one
-    /// pipelined batch, falling back to statement by statement when a fenced write does not match (see <c>PreparedWrites</c>).
+    /// pipelined batch, falling back to statement by statement when a fenced write does not match (see <c>PreparedWrites</c>),
+    /// and the publish reads of overlapping publishes share a round trip (see <c>ReadCoalescer</c>).
     /// </summary>
-    public virtual bool PipelinesBatchWrites => false;
+    public virtual bool PipelinesStatements => false;
 
     /// <summary>The group commit delay when <c>Store:CommitDelay</c> is not set (see <see cref="StoreOptions.CommitDelay"/>).</summary>
     public virtual TimeSpan DefaultCommitDelay => TimeSpan.Zero;

@@ -109,7 +109,7 @@ public sealed class PostgresDialect : SqlDialect, IAsyncDisposable, IDisposable
 
     /// <inheritdoc />
     /// <remarks>Each statement would otherwise cost a round trip to the server while the batch's transaction is open.</remarks>
-    public override bool PipelinesBatchWrites => true;
+    public override bool PipelinesStatements => true;
 
     /// <inheritdoc />
     /// <remarks>

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using OrleansSync.Storage;
 using OrleansSync.Storage.Ado;
 using OrleansSync.Tests.Infrastructure;
@@ -204,29 +202,10 @@ public abstract class BatchWriterTests : IDisposable
         Assert.Equal(["e1"], (await reopened.ClaimSessionAsync("s1", "u1", "node-1"))!.Queue.Select(e => e.EventId));
     }
 
-    private string? _database;
+    private Task<AdoSessionStore> OpenStoreAsync(TimeSpan? commitDelay = null, int commitBatchSize = 256) =>
+        (_stores ??= new StoreUnderTest(Store, _folder)).OpenAsync(commitDelay, commitBatchSize);
 
-    private async Task<AdoSessionStore> OpenStoreAsync(TimeSpan? commitDelay = null, int commitBatchSize = 256)
-    {
-        var options = Store switch
-        {
-            StoreKind.Sqlite => new StoreOptions
-            {
-                Provider = "Sqlite",
-                ConnectionString = $"Data Source={Path.Combine(_folder, "store.db")}",
-            },
-            _ => new StoreOptions
-            {
-                Provider = "Postgres",
-                ConnectionString = (await PostgresServer.GetAsync()) is var server ? server.ConnectionString(_database ??= await server.CreateDatabaseAsync()) : null,
-            },
-        };
-        options.CommitDelay = commitDelay;
-        options.CommitBatchSize = commitBatchSize;
-        var store = new AdoSessionStore(StoreFactory.CreateDialect(options), NullLogger<AdoSessionStore>.Instance, Options.Create(options));
-        await store.MigrateAsync();
-        return store;
-    }
+    private StoreUnderTest? _stores;
 }
 
 public sealed class BatchWriterTestsOnSqlite : BatchWriterTests

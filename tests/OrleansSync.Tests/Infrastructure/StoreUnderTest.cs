@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using OrleansSync.Storage;
+using OrleansSync.Storage.Ado;
+
+namespace OrleansSync.Tests.Infrastructure;
+
+/// <summary>
+/// Opens real stores for a storage test: a SQLite file in the test's folder, or one fresh database on this run's
+/// <see cref="PostgresServer"/>. Every store it opens uses the same file or database (a reopen sees what was written).
+/// </summary>
+public sealed class StoreUnderTest(StoreKind kind, string folder)
+{
+    private string? _database;
+
+    public async Task<AdoSessionStore> OpenAsync(TimeSpan? commitDelay = null, int commitBatchSize = 256)
+    {
+        var options = kind switch
+        {
+            StoreKind.Sqlite => new StoreOptions
+            {
+                Provider = "Sqlite",
+                ConnectionString = $"Data Source={Path.Combine(folder, "store.db")}",
+            },
+            _ => new StoreOptions
+            {
+                Provider = "Postgres",
+                ConnectionString = (await PostgresServer.GetAsync()) is var server ? server.ConnectionString(_database ??= await server.CreateDatabaseAsync()) : null,
+            },
+        };
+        options.CommitDelay = commitDelay;
+        options.CommitBatchSize = commitBatchSize;
+        var store = new AdoSessionStore(StoreFactory.CreateDialect(options), NullLogger<AdoSessionStore>.Instance, Options.Create(options));
+        await store.MigrateAsync();
+        return store;
+    }
+}
