@@ -114,18 +114,33 @@ public sealed class AdoSessionStore : ISessionStore, ISocketLocations, IRoomOutb
     private static UserSessionRow ReadUserSessionRow(DbDataReader r, int first) =>
         new(r.GetString(first), NullableString(r, first + 1), r.IsDBNull(first + 2) ? null : ReadInbox(r, first + 2));
 
-    /// <summary>One row per session, or one per waiting inbox event of a session this node owns (consecutive, in id order).</summary>
+    /// <summary>
+    /// Groups the rows (one per session, or one per waiting inbox event of a session, in any order) into sessions, each
+    /// with its waiting events oldest first.
+    /// </summary>
     private static List<UserSession> FoldUserSessions(IEnumerable<UserSessionRow> rows)
     {
         var sessions = new List<UserSession>();
+        Dictionary<string, List<InboxEvent>>? waitingOf = null; // only sessions with something waiting come twice
         foreach (var row in rows)
         {
-            if (sessions.Count > 0 && sessions[^1].SessionId == row.SessionId)
+            if (row.Waiting is null)
             {
-                ((List<InboxEvent>)sessions[^1].WaitingInbox!).Add(row.Waiting!);
+                sessions.Add(new UserSession(row.SessionId, row.Owner));
                 continue;
             }
-            sessions.Add(new UserSession(row.SessionId, row.Owner, row.Waiting is null ? null : new List<InboxEvent> { row.Waiting }));
+            waitingOf ??= new Dictionary<string, List<InboxEvent>>(StringComparer.Ordinal);
+            if (waitingOf.TryGetValue(row.SessionId, out var waiting))
+            {
+                waiting.Add(row.Waiting);
+                continue;
+            }
+            waitingOf[row.SessionId] = waiting = [row.Waiting];
+            sessions.Add(new UserSession(row.SessionId, row.Owner, waiting));
+        }
+        foreach (var waiting in waitingOf?.Values ?? Enumerable.Empty<List<InboxEvent>>())
+        {
+            waiting.Sort(static (a, b) => a.Id.CompareTo(b.Id));
         }
         return sessions;
     }

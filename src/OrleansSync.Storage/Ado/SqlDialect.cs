@@ -73,14 +73,15 @@ public abstract partial class SqlDialect
     public virtual string DeleteSession => "DELETE FROM sessions WHERE session_id = @session_id AND epoch = @epoch";
 
     /// <summary>
-    /// @user_id, @node_id → session_id, owner_node, and inbox rows (id, event_id, frame; nulls if none) in id order:
-    /// all of them for the sessions @node_id owns, the oldest one for the others.
+    /// @user_id, @node_id → session_id, owner_node, and inbox rows (id, event_id, frame; nulls if none): all of them for
+    /// the sessions @node_id owns, the oldest one for the others; one row per inbox row, or one per session without
+    /// any, in no particular order (the store groups and orders them: a sort here costs the database more than it).
     /// </summary>
     public virtual string SelectUserSessions =>
         "SELECT s.session_id, s.owner_node, i.id, i.event_id, i.frame FROM sessions s " +
         "LEFT JOIN inbox i ON i.session_id = s.session_id " +
         "AND (s.owner_node = @node_id OR i.id = (SELECT MIN(oldest.id) FROM inbox oldest WHERE oldest.session_id = s.session_id)) " +
-        "WHERE s.user_id = @user_id ORDER BY s.session_id, i.id";
+        "WHERE s.user_id = @user_id";
 
     /// <summary>@node_id, @after, @limit → session_id, id, event_id, frame of the inbox rows above @after of sessions the node owns, oldest first.</summary>
     /// <remarks>

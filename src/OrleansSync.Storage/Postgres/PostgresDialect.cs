@@ -100,12 +100,13 @@ public sealed class PostgresDialect : SqlDialect, IAsyncDisposable, IDisposable
     /// range per session of the user (its first row only for sessions this node does not own). With a plain join PostgreSQL
     /// hashed the whole inbox on every publish (its dead rows too, until a vacuum): 0.86 ms a publish and half of the
     /// database's CPU in the 3-node benchmark. SQLite always runs the join as index lookups, so it keeps the shared text.
+    /// Without the ORDER BY it once had, a call took 43 µs of execution instead of 63–77 (pg_stat_statements).
     /// </remarks>
     public override string SelectUserSessions =>
         "SELECT s.session_id, s.owner_node, i.id, i.event_id, i.frame FROM sessions s " +
         "LEFT JOIN LATERAL (SELECT id, event_id, frame FROM inbox WHERE session_id = s.session_id ORDER BY id " +
         "LIMIT CASE WHEN s.owner_node = @node_id THEN NULL ELSE 1 END OFFSET 0) i ON TRUE " +
-        "WHERE s.user_id = @user_id ORDER BY s.session_id, i.id";
+        "WHERE s.user_id = @user_id";
 
     /// <inheritdoc />
     /// <remarks>Each statement would otherwise cost a round trip to the server while the batch's transaction is open.</remarks>
