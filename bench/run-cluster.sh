@@ -4,6 +4,8 @@
 # scenarios (1 node on SQLite, 1 node on PostgreSQL, 3 nodes on one PostgreSQL) with the foundation bench's load
 # phases, and stops PostgreSQL at the end. Arguments go to the bench (e.g. --full, --rate 500, --cluster sqlite1,postgres3).
 # POSTGRES_OPTIONS="Max Auto Prepare=64" adds Npgsql connection-string options for the nodes.
+# PG_STAT_STATEMENTS=1 loads pg_stat_statements (planning tracked too) for bench/postgres-statements.sh; it costs the
+# server a little, so the figures of a run with it are not compared with runs without.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
@@ -20,6 +22,10 @@ free_port() {
 dotnet build silo/OrleansSync.Silo.csproj -c Release -nologo -v q
 dotnet build bench/OrleansSync.Bench/OrleansSync.Bench.csproj -c Release -nologo -v q
 
+STATEMENT_STATS=
+if [ "${PG_STAT_STATEMENTS:-0}" = 1 ]; then
+  STATEMENT_STATS=" -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_planning=on"
+fi
 PG_DIR=$(mktemp -d /tmp/orleanssync-bench-postgres-XXXXXX)
 PG_PORT=$(free_port)
 if [ "$(id -u)" = 0 ]; then chown postgres "$PG_DIR"; fi
@@ -31,7 +37,7 @@ trap stop_postgres EXIT
 as_postgres "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --auth=trust -E UTF8 >"$PG_DIR/initdb.log"
 # Settings: PostgreSQL 15 defaults (fsync on, synchronous_commit on), more connections for 3 nodes' pools.
 as_postgres "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" \
-  -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c max_connections=400" -w start >/dev/null
+  -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c max_connections=400${STATEMENT_STATS}" -w start >/dev/null
 PG_PID=$(head -1 "$PG_DIR/data/postmaster.pid")
 echo "PostgreSQL 15 on 127.0.0.1:$PG_PORT (pid $PG_PID, data $PG_DIR/data)"
 

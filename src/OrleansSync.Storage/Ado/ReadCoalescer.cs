@@ -2,8 +2,8 @@ namespace OrleansSync.Storage.Ado;
 
 /// <summary>
 /// Runs one keyed read at a time: a caller that arrives while a read is in flight joins the next one, which covers
-/// every key that waited in one statement. Idle, a read starts at once (no added latency); under load the reads grow
-/// instead of multiplying. On a database server a small read costs far more in its round trip (the statement's
+/// every key that waited (the store sends it as one round trip). Idle, a read starts at once (no added latency); under
+/// load the reads grow instead of multiplying. On a database server a small read costs far more in its round trip (the statement's
 /// transaction, waking the server's backend and the node's socket) than in its rows: measured with three nodes on
 /// one PostgreSQL, the publish read took 0.3 of the server's 0.5 cores.
 /// </summary>
