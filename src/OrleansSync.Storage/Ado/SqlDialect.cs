@@ -75,7 +75,7 @@ public abstract partial class SqlDialect
     /// <summary>
     /// @user_id, @node_id → session_id, owner_node, and inbox rows (id, event_id, frame; nulls if none): all of them for
     /// the sessions @node_id owns, the oldest one for the others; one row per inbox row, or one per session without
-    /// any, in no particular order (the store groups and orders them: a sort here costs the database more than it).
+    /// any, in no particular order (the store groups and orders them, so the database need not sort).
     /// </summary>
     public virtual string SelectUserSessions =>
         "SELECT s.session_id, s.owner_node, i.id, i.event_id, i.frame FROM sessions s " +
