@@ -23,7 +23,7 @@ public sealed class AdoSessionStore : ISessionStore, ISocketLocations, IRoomOutb
         _dialect = dialect;
         var store = options?.Value ?? new StoreOptions();
         _writer = new BatchWriter(dialect, logger, store.CommitDelay ?? dialect.DefaultCommitDelay, store.CommitBatchSize);
-        _userSessionReads = dialect.PipelinesStatements ? new(ReadSessionsOfUsersAsync, []) : null;
+        _userSessionReads = dialect.PipelinesStatements ? new(ReadSessionsOfUsersAsync) : null;
     }
 
     /// <summary>Raised after each committed batch with its size and duration.</summary>
@@ -85,15 +85,15 @@ public sealed class AdoSessionStore : ISessionStore, ISocketLocations, IRoomOutb
     private async Task<IReadOnlyList<UserSession>> ReadUserSessionsAsync(string userId, string nodeId, CancellationToken cancellationToken)
     {
         await using var connection = await _dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await ReadAsync(connection, _dialect.SelectUserSessions, static r => ReadUserSessionRow(r, 0),
+        var rows = await ReadAsync(connection, _dialect.SelectUserSessions, ReadUserSessionRow,
             cancellationToken, ("user_id", userId), ("node_id", nodeId)).ConfigureAwait(false);
         return FoldUserSessions(rows);
     }
 
     /// <summary>One statement per user, all in one pipelined batch: each keeps its prepared plan (one statement for all
     /// the users, over an array, was planned anew on every call: 150 µs of PostgreSQL's time a call).</summary>
-    private async Task<IReadOnlyDictionary<(string UserId, string NodeId), IReadOnlyList<UserSession>>> ReadSessionsOfUsersAsync(
-        IReadOnlyCollection<(string UserId, string NodeId)> users, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<IReadOnlyList<UserSession>>> ReadSessionsOfUsersAsync(
+        IReadOnlyList<(string UserId, string NodeId)> users, CancellationToken cancellationToken)
     {
         await using var connection = await _dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var batch = connection.CreateBatch();
@@ -101,18 +101,12 @@ public sealed class AdoSessionStore : ISessionStore, ISocketLocations, IRoomOutb
         {
             AppendToBatch(batch, _dialect.SelectUserSessions, ["user_id", "node_id"], userId, nodeId);
         }
-        var rowsOfEach = await ReadBatchAsync(batch, static r => ReadUserSessionRow(r, 0), cancellationToken).ConfigureAwait(false);
-        var sessions = new Dictionary<(string UserId, string NodeId), IReadOnlyList<UserSession>>(users.Count);
-        var statement = 0;
-        foreach (var user in users)
-        {
-            sessions[user] = FoldUserSessions(rowsOfEach[statement++]);
-        }
-        return sessions;
+        var rowsOfEach = await ReadBatchAsync(batch, ReadUserSessionRow, cancellationToken).ConfigureAwait(false);
+        return rowsOfEach.ConvertAll(rows => (IReadOnlyList<UserSession>)FoldUserSessions(rows));
     }
 
-    private static UserSessionRow ReadUserSessionRow(DbDataReader r, int first) =>
-        new(r.GetString(first), NullableString(r, first + 1), r.IsDBNull(first + 2) ? null : ReadInbox(r, first + 2));
+    private static UserSessionRow ReadUserSessionRow(DbDataReader r) =>
+        new(r.GetString(0), NullableString(r, 1), r.IsDBNull(2) ? null : ReadInbox(r, 2));
 
     /// <summary>
     /// Groups the rows (one per session, or one per waiting inbox event of a session, in any order) into sessions, each
@@ -138,9 +132,12 @@ public sealed class AdoSessionStore : ISessionStore, ISocketLocations, IRoomOutb
             waitingOf[row.SessionId] = waiting = [row.Waiting];
             sessions.Add(new UserSession(row.SessionId, row.Owner, waiting));
         }
-        foreach (var waiting in waitingOf?.Values ?? Enumerable.Empty<List<InboxEvent>>())
+        if (waitingOf is not null)
         {
-            waiting.Sort(static (a, b) => a.Id.CompareTo(b.Id));
+            foreach (var waiting in waitingOf.Values)
+            {
+                waiting.Sort(static (a, b) => a.Id.CompareTo(b.Id));
+            }
         }
         return sessions;
     }

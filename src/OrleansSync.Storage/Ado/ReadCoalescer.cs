@@ -13,22 +13,16 @@ namespace OrleansSync.Storage.Ado;
 /// </remarks>
 internal sealed class ReadCoalescer<TKey, TValue> where TKey : notnull
 {
-    /// <summary>Reads the values of several keys at once; a key without a value is missing from the answer.</summary>
-    public delegate Task<IReadOnlyDictionary<TKey, TValue>> BatchRead(IReadOnlyCollection<TKey> keys, CancellationToken cancellationToken);
+    /// <summary>Reads the values of several keys at once: one value per key, in the keys' order.</summary>
+    public delegate Task<IReadOnlyList<TValue>> BatchRead(IReadOnlyList<TKey> keys, CancellationToken cancellationToken);
 
     private readonly BatchRead _read;
-    private readonly TValue _missing;
     private readonly object _gate = new();
     private Dictionary<TKey, TaskCompletionSource<TValue>>? _waiting;
     private bool _reading;
 
     /// <param name="read">The batched read.</param>
-    /// <param name="missing">The value of a key the read did not answer.</param>
-    public ReadCoalescer(BatchRead read, TValue missing)
-    {
-        _read = read;
-        _missing = missing;
-    }
+    public ReadCoalescer(BatchRead read) => _read = read;
 
     /// <summary>
     /// The value of <paramref name="key"/>, read now or with the next read. <paramref name="cancellationToken"/>
@@ -56,8 +50,7 @@ internal sealed class ReadCoalescer<TKey, TValue> where TKey : notnull
     {
         try
         {
-            var values = await _read([key], cancellationToken).ConfigureAwait(false);
-            return values.TryGetValue(key, out var value) ? value : _missing;
+            return (await _read([key], cancellationToken).ConfigureAwait(false))[0];
         }
         finally
         {
@@ -85,10 +78,11 @@ internal sealed class ReadCoalescer<TKey, TValue> where TKey : notnull
     {
         try
         {
-            var values = await _read(batch.Keys, CancellationToken.None).ConfigureAwait(false);
-            foreach (var (key, caller) in batch)
+            var values = await _read([.. batch.Keys], CancellationToken.None).ConfigureAwait(false);
+            var next = 0;
+            foreach (var caller in batch.Values) // in the keys' order
             {
-                caller.TrySetResult(values.TryGetValue(key, out var value) ? value : _missing);
+                caller.TrySetResult(values[next++]);
             }
         }
         catch (Exception error)

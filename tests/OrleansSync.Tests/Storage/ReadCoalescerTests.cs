@@ -10,14 +10,14 @@ namespace OrleansSync.Tests.Storage;
 /// </summary>
 public sealed class ReadCoalescerTests
 {
-    /// <summary>A batch read that answers "value of k" for each key once the test releases it.</summary>
+    /// <summary>A batch read that answers "value of k" for each key ("none" for "missing") once the test releases it.</summary>
     private sealed class ScriptedRead
     {
         private readonly List<(string[] Keys, TaskCompletionSource Release)> _calls = [];
 
         public IReadOnlyList<string[]> Calls { get { lock (_calls) { return _calls.Select(c => c.Keys).ToList(); } } }
 
-        public async Task<IReadOnlyDictionary<string, string>> ReadAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken)
+        public async Task<IReadOnlyList<string>> ReadAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
         {
             var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             lock (_calls)
@@ -25,7 +25,7 @@ public sealed class ReadCoalescerTests
                 _calls.Add((keys.ToArray(), release));
             }
             await release.Task.WaitAsync(cancellationToken);
-            return keys.Where(key => key != "missing").ToDictionary(key => key, key => $"value of {key}");
+            return keys.Select(key => key == "missing" ? "none" : $"value of {key}").ToList();
         }
 
         public void Release(int call, Exception? error = null)
@@ -53,7 +53,7 @@ public sealed class ReadCoalescerTests
     public async Task An_idle_reader_reads_at_once_for_that_key_alone()
     {
         var read = new ScriptedRead();
-        var reader = new ReadCoalescer<string, string>(read.ReadAsync, "none");
+        var reader = new ReadCoalescer<string, string>(read.ReadAsync);
 
         var value = reader.ReadAsync("a");
 
@@ -66,7 +66,7 @@ public sealed class ReadCoalescerTests
     public async Task Callers_arriving_during_a_read_share_the_next_one_and_each_get_their_own_value()
     {
         var read = new ScriptedRead();
-        var reader = new ReadCoalescer<string, string>(read.ReadAsync, "none");
+        var reader = new ReadCoalescer<string, string>(read.ReadAsync);
         var first = reader.ReadAsync("a");
         var joined = new[] { reader.ReadAsync("b"), reader.ReadAsync("c"), reader.ReadAsync("b"), reader.ReadAsync("missing") };
         Assert.Single(read.Calls); // nothing more starts while the first read runs
@@ -89,7 +89,7 @@ public sealed class ReadCoalescerTests
     public async Task A_failed_shared_read_fails_each_of_its_callers_and_the_next_read_still_runs()
     {
         var read = new ScriptedRead();
-        var reader = new ReadCoalescer<string, string>(read.ReadAsync, "none");
+        var reader = new ReadCoalescer<string, string>(read.ReadAsync);
         var first = reader.ReadAsync("a");
         var failing = new[] { reader.ReadAsync("b"), reader.ReadAsync("c") };
         read.Release(0);
@@ -114,7 +114,7 @@ public sealed class ReadCoalescerTests
     public async Task A_waiting_caller_that_cancels_stops_waiting_without_cancelling_the_others()
     {
         var read = new ScriptedRead();
-        var reader = new ReadCoalescer<string, string>(read.ReadAsync, "none");
+        var reader = new ReadCoalescer<string, string>(read.ReadAsync);
         var first = reader.ReadAsync("a");
         using var cancel = new CancellationTokenSource();
         var cancelled = reader.ReadAsync("b", cancel.Token);
