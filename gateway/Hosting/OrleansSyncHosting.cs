@@ -43,6 +43,8 @@ public static class OrleansSyncHosting
         services.AddOptions<RoomLimits>().Bind(configuration.GetSection(RoomLimits.SectionName));
         services.AddOptions<ClusterOptions>().Bind(configuration.GetSection(ClusterOptions.SectionName))
             .Validate(o => o.PeerTimeout > TimeSpan.Zero && o.PeerTimeout <= TimeSpan.FromMinutes(10), "Cluster:PeerTimeout must be above zero and at most 10 minutes.")
+            .Validate(o => o.SessionListLifetime >= TimeSpan.Zero && o.SessionListLifetime <= TimeSpan.FromMinutes(1),
+                "Cluster:SessionListLifetime must be between 0 (off) and 1 minute.")
             .ValidateOnStart();
         services.AddSingleton(new NodeRoles(configuration["Node:Roles"]));
         services.TryAddTimeProvider();
@@ -54,6 +56,12 @@ public static class OrleansSyncHosting
         services.AddSingleton<IRoomOutbox>(sp => sp.GetRequiredService<AdoSessionStore>());
         services.AddSingleton<IConversationStore, AdoConversationStore>();
         services.AddSingleton<INodeStore, AdoNodeStore>();
+        // Copies of users' session lists stay usable for half the node timeout after each heartbeat (see UserSessionCache).
+        services.AddSingleton(sp =>
+        {
+            var cluster = sp.GetRequiredService<IOptions<ClusterOptions>>().Value;
+            return new UserSessionCache(sp.GetRequiredService<TimeProvider>(), cluster.SessionListLifetime, cluster.NodeTimeout / 2);
+        });
         var postgres = IsPostgres(configuration[$"{StoreOptions.SectionName}:{nameof(StoreOptions.Provider)}"]);
         InlineIo.ConfigureKestrel(builder, postgres);
         if (postgres)
@@ -64,6 +72,7 @@ public static class OrleansSyncHosting
             services.AddSingleton<PostgresSignals>();
             services.AddSingleton<IClusterSignals>(sp => sp.GetRequiredService<PostgresSignals>());
             services.AddHostedService(sp => sp.GetRequiredService<PostgresSignals>());
+            services.AddSingleton<ISessionListInvalidation, PeerSessionListInvalidation>();
             if (configuration.GetValue($"{ClusterOptions.SectionName}:{nameof(ClusterOptions.DirectCopies)}", true))
             {
                 // Copies for sessions of other nodes go to the owner directly; the inbox stays the fallback.
@@ -73,6 +82,7 @@ public static class OrleansSyncHosting
         else
         {
             services.AddSingleton<IClusterSignals, NoClusterSignals>();
+            services.AddSingleton<ISessionListInvalidation, LocalSessionListInvalidation>();
         }
         services.AddSingleton<RoomService>();
         services.AddSingleton<GrainFactory>();
@@ -117,6 +127,7 @@ public static class OrleansSyncHosting
         app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<GrainFactory>().DeactivateAllAsync().GetAwaiter().GetResult());
 
         app.MapOrleansSyncOps();
+        app.MapSessionListForget();
         if (roles.Gateway)
         {
             app.UseWebSockets();

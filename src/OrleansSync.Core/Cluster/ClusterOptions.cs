@@ -20,4 +20,11 @@ public sealed class ClusterOptions
 
     /// <summary>How long a node waits for another to take direct copies before it writes them to the inbox instead. Default 2 s.</summary>
     public TimeSpan PeerTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How long a node may route a user's publishes by its copy of the user's session list instead of reading it per
+    /// publish (<see cref="Delivery.UserSessionCache"/>); also how long a change waits for a node that does not confirm
+    /// it dropped its copy. Zero turns the copies off. Default 2 s.
+    /// </summary>
+    public TimeSpan SessionListLifetime { get; set; } = TimeSpan.FromSeconds(2);
 }

@@ -20,7 +20,7 @@ namespace OrleansSync.Cluster;
 public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore nodes, IRoomOutbox outbox, IConversationStore rooms,
     GrainFactory grains, SessionService sessionService, ISocketDirectory sockets, IOptionsMonitor<ClusterOptions> cluster,
     IOptionsMonitor<DeliveryOptions> delivery, IOptions<NodeOptions> node, NodeRoles roles, TimeProvider time, SyncMetrics metrics,
-    ILogger<NodeMaintenance> logger) : BackgroundService
+    UserSessionCache sessionLists, ILogger<NodeMaintenance> logger) : BackgroundService
 {
     private const int BatchLimit = 500;
     private const int OwnershipCheckEveryBeats = 5;
@@ -40,7 +40,7 @@ public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore n
     /// </summary>
     public async Task PrepareAsync(CancellationToken cancellationToken)
     {
-        await nodes.HeartbeatAsync(NodeId, roles.Describe(), node.Value.Address, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        await HeartbeatAsync(cancellationToken).ConfigureAwait(false);
         await ForgetNodeAsync(NodeId, cancellationToken).ConfigureAwait(false);
     }
 
@@ -50,8 +50,8 @@ public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore n
     /// <summary>One round of the loop (tests call it directly).</summary>
     public async Task RunOnceAsync(CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        await nodes.HeartbeatAsync(NodeId, roles.Describe(), node.Value.Address, now, cancellationToken).ConfigureAwait(false);
+        await HeartbeatAsync(cancellationToken).ConfigureAwait(false);
+        sessionLists.RemoveExpired();
         await DrainOwnedInboxesAsync(fromStart: true, cancellationToken).ConfigureAwait(false);
         await DrainOutboxAsync(cancellationToken).ConfigureAwait(false);
         if (++_beats % OwnershipCheckEveryBeats == 0)
@@ -62,6 +62,14 @@ public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore n
         {
             await nodes.TryRunExclusiveAsync("sweeper", SweepAsync, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Refreshes this node's row; the copies of session lists stay usable while it is fresh (<see cref="UserSessionCache"/>).</summary>
+    private async Task HeartbeatAsync(CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        await nodes.HeartbeatAsync(NodeId, roles.Describe(), node.Value.Address, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        sessionLists.RenewLease(started);
     }
 
     /// <inheritdoc />

@@ -23,7 +23,7 @@ namespace OrleansSync.Delivery;
 /// </list>
 /// </summary>
 public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<DeliveryOptions> options, TimeProvider time,
-    string nodeId, IClusterSignals signals, ILogger<SessionGrain> logger, SyncMetrics metrics) : Grain
+    string nodeId, IClusterSignals signals, ISessionListInvalidation sessionLists, ILogger<SessionGrain> logger, SyncMetrics metrics) : Grain
 {
     private readonly LinkedList<PendingEvent> _queue = new();
     private SessionRecord? _record;
@@ -77,6 +77,9 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         {
             return false; // unknown, or another user's: the current socket (if any) is untouched
         }
+        // Before the tab hears auth_ok (and may rely on every later publish reaching this session, through this node):
+        // no node still routes the user's publishes by a list without it, or with its old owner.
+        await sessionLists.ForgetEverywhereAsync([userId]).ConfigureAwait(false);
         if (_observer is { } previous && !ReferenceEquals(previous, observer))
         {
             Log.SessionReplaced(logger, Key, previous.SocketId, observer.SocketId);

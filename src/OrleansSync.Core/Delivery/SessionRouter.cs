@@ -21,18 +21,19 @@ public sealed class SessionRouter(Lazy<GrainDirectory<SessionGrain>> sessions, I
     public ValueTask<int> CatchUpAsync(string sessionId, IReadOnlyList<InboxEvent> waiting) =>
         sessions.Value.CallAsync(sessionId, waiting, static (session, events) => session.AcceptInboxAsync(events));
 
-    /// <summary>Routes the event through this node or the inbox; the returned task completes when it is durable.</summary>
-    public async ValueTask<Task> RouteAsync(string sessionId, string? ownerNode, string eventId, byte[] frame)
+    /// <summary>Routes the event through this node or the inbox; the result's task completes when it is durable.</summary>
+    public async ValueTask<RouteResult> RouteAsync(string sessionId, string? ownerNode, string eventId, byte[] frame)
     {
         if (ownerNode == nodeId)
         {
             var result = await EnqueueHereAsync(sessionId, eventId, frame).ConfigureAwait(false);
             if (result.Outcome != EnqueueOutcome.NotAttached)
             {
-                return result.Durable;
+                return new RouteResult(result.Durable, ViaInbox: false);
             }
         }
-        return store.AppendInboxAsync(sessionId, eventId, frame, wakeNode: ownerNode is not null && ownerNode != nodeId ? ownerNode : null);
+        return new RouteResult(store.AppendInboxAsync(sessionId, eventId, frame, wakeNode: ownerNode is not null && ownerNode != nodeId ? ownerNode : null),
+            ViaInbox: true);
     }
 
     /// <summary>True if copies for sessions of <paramref name="ownerNode"/> can go to it directly (<see cref="PushAsync"/>).</summary>
@@ -43,8 +44,9 @@ public sealed class SessionRouter(Lazy<GrainDirectory<SessionGrain>> sessions, I
     /// <see cref="IPeerDelivery"/>); a session the owner does not take gets it in its inbox. The copies are queued
     /// for the owner before this returns; the task completes when every copy is durable. Only for sessions whose
     /// inbox held nothing when the publish began: a direct copy must not overtake an earlier event waiting there.
+    /// The task's result says whether any copy went to an inbox.
     /// </summary>
-    public Task PushAsync(string ownerNode, IReadOnlyList<string> sessionIds, string eventId, byte[] frame) =>
+    public Task<bool> PushAsync(string ownerNode, IReadOnlyList<string> sessionIds, string eventId, byte[] frame) =>
         InboxWhereNotTakenAsync(peers!.TryDeliverAsync(ownerNode, eventId, frame, sessionIds), ownerNode, sessionIds, eventId, frame);
 
     /// <summary>
@@ -65,7 +67,7 @@ public sealed class SessionRouter(Lazy<GrainDirectory<SessionGrain>> sessions, I
     private ValueTask<EnqueueResult> EnqueueHereAsync(string sessionId, string eventId, byte[] frame) =>
         sessions.Value.CallAsync(sessionId, (eventId, frame), static (session, e) => session.EnqueueAsync(e.eventId, e.frame));
 
-    private async Task InboxWhereNotTakenAsync(Task<bool[]> pushed, string ownerNode, IReadOnlyList<string> sessionIds, string eventId, byte[] frame)
+    private async Task<bool> InboxWhereNotTakenAsync(Task<bool[]> pushed, string ownerNode, IReadOnlyList<string> sessionIds, string eventId, byte[] frame)
     {
         var taken = await pushed.ConfigureAwait(false);
         List<Task>? fallbacks = null;
@@ -76,9 +78,14 @@ public sealed class SessionRouter(Lazy<GrainDirectory<SessionGrain>> sessions, I
                 (fallbacks ??= []).Add(store.AppendInboxAsync(sessionIds[i], eventId, frame, wakeNode: ownerNode));
             }
         }
-        if (fallbacks is not null)
+        if (fallbacks is null)
         {
-            await Task.WhenAll(fallbacks).ConfigureAwait(false);
+            return false;
         }
+        await Task.WhenAll(fallbacks).ConfigureAwait(false);
+        return true;
     }
 }
+
+/// <summary>Where a routed copy went: <see cref="Durable"/> completes when it is durable; <see cref="ViaInbox"/>: into the session's inbox.</summary>
+public readonly record struct RouteResult(Task Durable, bool ViaInbox);

@@ -13,20 +13,24 @@ public sealed class GrainFactory : IDisposable
 {
     /// <summary>
     /// Builds the directories. Without <paramref name="metrics"/>, nothing is measured; without <paramref name="peers"/>
-    /// (one node), copies for sessions of other nodes always go through their inbox.
+    /// (one node), copies for sessions of other nodes always go through their inbox. Without <paramref name="sessionLists"/>,
+    /// nothing keeps users' session lists (every publish reads them).
     /// </summary>
     public GrainFactory(ISessionStore store, IConversationStore conversationStore, ISocketDirectory sockets, IRoomOutbox outbox,
         IClusterSignals signals, IOptions<NodeOptions> node, IOptionsMonitor<DeliveryOptions> delivery, IOptions<GrainOptions> grainOptions,
-        TimeProvider time, ILoggerFactory loggerFactory, SyncMetrics? metrics = null, IPeerDelivery? peers = null)
+        TimeProvider time, ILoggerFactory loggerFactory, SyncMetrics? metrics = null, IPeerDelivery? peers = null,
+        UserSessionCache? sessionLists = null, ISessionListInvalidation? sessionListInvalidation = null)
     {
+        sessionLists ??= UserSessionCache.Off(time);
+        sessionListInvalidation ??= new LocalSessionListInvalidation(sessionLists);
         var options = grainOptions.Value;
         var nodeId = node.Value.Id ?? throw new InvalidOperationException("Node:Id is not set.");
         var sessionLogger = loggerFactory.CreateLogger<SessionGrain>();
         var conversationLogger = loggerFactory.CreateLogger<ConversationGrain>();
         metrics ??= new SyncMetrics("", enabled: false, time);
         Router = new SessionRouter(new Lazy<GrainDirectory<SessionGrain>>(() => Sessions!), store, nodeId, peers);
-        Sessions = new GrainDirectory<SessionGrain>(_ => new SessionGrain(store, delivery, time, nodeId, signals, sessionLogger, metrics), time, options);
-        Users = new GrainDirectory<UserGrain>(_ => new UserGrain(store, Router), time, options);
+        Sessions = new GrainDirectory<SessionGrain>(_ => new SessionGrain(store, delivery, time, nodeId, signals, sessionListInvalidation, sessionLogger, metrics), time, options);
+        Users = new GrainDirectory<UserGrain>(_ => new UserGrain(store, Router, sessionLists, sessionListInvalidation, metrics), time, options);
         Conversations = new GrainDirectory<ConversationGrain>(
             _ => new ConversationGrain(conversationStore, sockets, outbox, Router, signals, conversationLogger), time, options);
         metrics.ObserveSessions(Sessions);

@@ -3,6 +3,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansSync.Cluster;
 using OrleansSync.Conversations;
+using OrleansSync.Delivery;
+using OrleansSync.Runtime;
 using static OrleansSync.Storage.Ado.SqlCommands;
 
 namespace OrleansSync.Storage.Ado;
@@ -15,14 +17,23 @@ public sealed class AdoSessionStore : ISessionStore, ISocketLocations, IRoomOutb
 {
     private readonly SqlDialect _dialect;
     private readonly BatchWriter _writer;
-    private readonly ReadCoalescer<(string UserId, string NodeId), IReadOnlyList<UserSession>>? _userSessionReads;
+    private readonly CallCoalescer<(string UserId, string NodeId), IReadOnlyList<UserSession>>? _userSessionReads;
 
     /// <summary>Creates the store; call <see cref="MigrateAsync"/> before use.</summary>
-    public AdoSessionStore(SqlDialect dialect, ILogger<AdoSessionStore> logger, IOptions<StoreOptions>? options = null)
+    /// <param name="dialect">The database.</param>
+    /// <param name="logger">Where batch failures go.</param>
+    /// <param name="options">Commit delay and batch size.</param>
+    /// <param name="sessionLists">
+    /// Told (every user) when queue writes were fenced out into an inbox, before those writes complete: a node's copy
+    /// of a session list must not let a later publish overtake such a copy (see <see cref="UserSessionCache"/>).
+    /// </param>
+    public AdoSessionStore(SqlDialect dialect, ILogger<AdoSessionStore> logger, IOptions<StoreOptions>? options = null,
+        ISessionListInvalidation? sessionLists = null)
     {
         _dialect = dialect;
         var store = options?.Value ?? new StoreOptions();
-        _writer = new BatchWriter(dialect, logger, store.CommitDelay ?? dialect.DefaultCommitDelay, store.CommitBatchSize);
+        _writer = new BatchWriter(dialect, logger, store.CommitDelay ?? dialect.DefaultCommitDelay, store.CommitBatchSize,
+            sessionLists is null ? null : () => sessionLists.ForgetEverywhereAsync(null));
         _userSessionReads = dialect.PipelinesStatements ? new(ReadSessionsOfUsersAsync) : null;
     }
 
@@ -78,9 +89,9 @@ public sealed class AdoSessionStore : ISessionStore, ISocketLocations, IRoomOutb
     }
 
     /// <inheritdoc />
-    /// <remarks>On a database server, publishes that overlap share a round trip (<see cref="ReadCoalescer{TKey, TValue}"/>).</remarks>
+    /// <remarks>On a database server, publishes that overlap share a round trip (<see cref="CallCoalescer{TKey, TValue}"/>).</remarks>
     public Task<IReadOnlyList<UserSession>> LoadUserSessionsAsync(string userId, string nodeId, CancellationToken cancellationToken = default) =>
-        _userSessionReads is { } reads ? reads.ReadAsync((userId, nodeId), cancellationToken) : ReadUserSessionsAsync(userId, nodeId, cancellationToken);
+        _userSessionReads is { } reads ? reads.CallAsync((userId, nodeId), cancellationToken) : ReadUserSessionsAsync(userId, nodeId, cancellationToken);
 
     private async Task<IReadOnlyList<UserSession>> ReadUserSessionsAsync(string userId, string nodeId, CancellationToken cancellationToken)
     {

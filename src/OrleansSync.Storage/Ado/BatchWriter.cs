@@ -36,9 +36,20 @@ internal sealed partial class BatchWriter : IAsyncDisposable
     private TaskCompletionSource? _batchFilled;
     private bool _flushNow;
     private bool _stopped;
+    private readonly Func<Task>? _beforeReroutedComplete;
 
-    public BatchWriter(SqlDialect dialect, ILogger logger, TimeSpan commitDelay = default, int commitBatchSize = int.MaxValue)
+    /// <param name="dialect">The database.</param>
+    /// <param name="logger">Where failures go.</param>
+    /// <param name="commitDelay">How long a small batch waits for more writes.</param>
+    /// <param name="commitBatchSize">A batch this large goes at once.</param>
+    /// <param name="beforeReroutedComplete">
+    /// Runs after a batch in which queue inserts were fenced out into the inbox; those inserts complete when it has:
+    /// whoever waits for them (a publish) hears they are durable only then.
+    /// </param>
+    public BatchWriter(SqlDialect dialect, ILogger logger, TimeSpan commitDelay = default, int commitBatchSize = int.MaxValue,
+        Func<Task>? beforeReroutedComplete = null)
     {
+        _beforeReroutedComplete = beforeReroutedComplete;
         _dialect = dialect;
         _logger = logger;
         _commitDelay = commitDelay;
@@ -110,6 +121,42 @@ internal sealed partial class BatchWriter : IAsyncDisposable
     private readonly record struct QueuedRow(int Index, TaskCompletionSource? Settled);
 
     /// <summary>
+    /// Takes the completions of the fenced-out inserts out of <paramref name="queuedRows"/> (the batch's own, if one
+    /// shared it) and completes them once <see cref="_beforeReroutedComplete"/> has run. Null if none.
+    /// </summary>
+    private List<TaskCompletionSource>? HoldRerouted(List<(string Session, string EventId)> rerouted,
+        Dictionary<(string Session, string EventId), QueuedRow> queuedRows, TaskCompletionSource done)
+    {
+        if (rerouted.Count == 0 || _beforeReroutedComplete is null)
+        {
+            return null;
+        }
+        var held = new List<TaskCompletionSource>();
+        foreach (var key in rerouted)
+        {
+            held.Add(queuedRows.Remove(key, out var row) && row.Settled is { } own ? own : done);
+        }
+        _ = CompleteAfterAsync(_beforeReroutedComplete, held);
+        return held;
+    }
+
+    private async Task CompleteAfterAsync(Func<Task> announce, List<TaskCompletionSource> held)
+    {
+        try
+        {
+            await announce().ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            Log.RerouteAnnouncementFailed(_logger, exception); // the rows are durable; only the announcement failed
+        }
+        foreach (var completion in held)
+        {
+            completion.TrySetResult();
+        }
+    }
+
+    /// <summary>
     /// Completes (never faults) once every write queued before the call has been committed or has failed: a
     /// read that must see this node's own earlier writes (a claim bumping the epoch) waits for it first. A batch
     /// waiting out the commit delay goes at once: someone is waiting for it.
@@ -170,11 +217,15 @@ internal sealed partial class BatchWriter : IAsyncDisposable
                     var started = System.Diagnostics.Stopwatch.GetTimestamp();
                     await commands.ExecuteAsync(batch).ConfigureAwait(false);
                     BatchCommitted?.Invoke(batch.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+                    var held = HoldRerouted(commands.Rerouted, queuedRows, done);
                     foreach (var row in queuedRows.Values)
                     {
                         row.Settled?.TrySetResult();
                     }
-                    done.TrySetResult();
+                    if (held is null || !held.Contains(done))
+                    {
+                        done.TrySetResult();
+                    }
                 }
                 catch (Exception exception)
                 {
@@ -271,5 +322,8 @@ internal sealed partial class BatchWriter : IAsyncDisposable
     {
         [LoggerMessage(1, LogLevel.Error, "Store batch of {Count} writes failed; its callers see the error.")]
         public static partial void BatchFailed(ILogger logger, int count, Exception exception);
+
+        [LoggerMessage(2, LogLevel.Warning, "Announcing queue writes fenced out into the inbox failed; they are durable.")]
+        public static partial void RerouteAnnouncementFailed(ILogger logger, Exception exception);
     }
 }

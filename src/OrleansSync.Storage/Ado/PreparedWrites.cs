@@ -54,6 +54,9 @@ internal sealed class PreparedWrites : IDisposable
         _deleteSocket = Command(dialect.DeleteSocket, "socket_id");
     }
 
+    /// <summary>Queue inserts of the last batch that were fenced out and went to the session's inbox instead.</summary>
+    public List<(string Session, string EventId)> Rerouted { get; } = [];
+
     public async Task ExecuteAsync(List<StoreWrite> batch)
     {
         _wakesSuppressed = false;
@@ -72,6 +75,7 @@ internal sealed class PreparedWrites : IDisposable
 
     private async Task ExecuteOnceAsync(List<StoreWrite> batch)
     {
+        Rerouted.Clear();
         if (_pipelined && await TryExecutePipelinedAsync(batch).ConfigureAwait(false))
         {
             return;
@@ -111,6 +115,7 @@ internal sealed class PreparedWrites : IDisposable
                 {
                     // Fenced out: another node owns the session now. The event is not lost: it waits in the inbox for the owner.
                     await RunAsync(_insertInbox, write.Key, write.EventId, write.Frame, false).ConfigureAwait(false);
+                    Rerouted.Add((write.Key, write.EventId!));
                 }
                 break;
             case StoreWriteKind.MoveInboxEvent:

@@ -21,7 +21,7 @@ public abstract partial class SqlDialect
     /// <summary>
     /// True where a round trip is dear (a database server): the batch writer then sends a whole group commit as one
     /// pipelined batch, falling back to statement by statement when a fenced write does not match (see <c>PreparedWrites</c>),
-    /// and the publish reads of overlapping publishes share a round trip (see <c>ReadCoalescer</c>).
+    /// and the publish reads of overlapping publishes share a round trip (see <c>CallCoalescer</c>).
     /// </summary>
     public virtual bool PipelinesStatements => false;
 

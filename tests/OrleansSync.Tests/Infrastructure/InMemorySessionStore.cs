@@ -82,8 +82,12 @@ public sealed class InMemorySessionStore : ISessionStore
         }
     }
 
+    /// <summary>How many times a user's sessions were read (publishes that found no copy of the list).</summary>
+    public int UserSessionReads { get; private set; }
+
     public Task<IReadOnlyList<UserSession>> LoadUserSessionsAsync(string userId, string nodeId, CancellationToken cancellationToken = default)
     {
+        lock (_gate) UserSessionReads++;
         lock (_gate) return Task.FromResult<IReadOnlyList<UserSession>>(_sessions.Values.Where(s => s.UserId == userId)
             .Select(s => new UserSession(s.SessionId, s.OwnerNode,
                 _inbox.Where(i => i.SessionId == s.SessionId).OrderBy(i => i.Id).Select(i => i.Event).Take(s.OwnerNode == nodeId ? int.MaxValue : 1)

@@ -13,7 +13,8 @@ public sealed class StoreUnderTest(StoreKind kind, string folder)
 {
     private string? _database;
 
-    public async Task<AdoSessionStore> OpenAsync(TimeSpan? commitDelay = null, int commitBatchSize = 256)
+    public async Task<AdoSessionStore> OpenAsync(TimeSpan? commitDelay = null, int commitBatchSize = 256,
+        OrleansSync.Delivery.ISessionListInvalidation? sessionLists = null)
     {
         var options = kind switch
         {
@@ -30,7 +31,7 @@ public sealed class StoreUnderTest(StoreKind kind, string folder)
         };
         options.CommitDelay = commitDelay;
         options.CommitBatchSize = commitBatchSize;
-        var store = new AdoSessionStore(StoreFactory.CreateDialect(options), NullLogger<AdoSessionStore>.Instance, Options.Create(options));
+        var store = new AdoSessionStore(StoreFactory.CreateDialect(options), NullLogger<AdoSessionStore>.Instance, Options.Create(options), sessionLists);
         await store.MigrateAsync();
         return store;
     }

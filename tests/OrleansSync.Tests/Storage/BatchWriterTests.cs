@@ -202,8 +202,31 @@ public abstract class BatchWriterTests : IDisposable
         Assert.Equal(["e1"], (await reopened.ClaimSessionAsync("s1", "u1", "node-1"))!.Queue.Select(e => e.EventId));
     }
 
-    private Task<AdoSessionStore> OpenStoreAsync(TimeSpan? commitDelay = null, int commitBatchSize = 256) =>
-        (_stores ??= new StoreUnderTest(Store, _folder)).OpenAsync(commitDelay, commitBatchSize);
+    [Fact]
+    public async Task A_queue_write_fenced_out_into_the_inbox_completes_only_once_every_node_forgot_its_session_lists()
+    {
+        var announcements = new GatedSessionListInvalidation(open: false);
+        await using var store = await OpenStoreAsync(sessionLists: announcements);
+        await store.CreateSessionAsync(new SessionRecord("s1", "u1", NeedFullSync: false, RetentionDeadline: null));
+        var stale = (await store.ClaimSessionAsync("s1", "u1", "node-1"))!.Session.Epoch;
+        await store.ClaimSessionAsync("s1", "u1", "node-2"); // another node takes the session over
+
+        var current = store.AppendEventAsync("s1", stale + 1, 0, "owned", [1]);
+        await current.WaitAsync(TimeSpan.FromSeconds(30)); // the owner's own write: nothing to announce
+        Assert.Empty(announcements.Calls);
+        var fencedOut = store.AppendEventAsync("s1", stale, 1, "fenced", [2]);
+
+        await Eventually.TrueAsync(() => announcements.Calls.Count == 1, because: "the fenced-out write was announced");
+        Assert.Null(announcements.Calls[0]); // every user: the store does not know whose session it was
+        Assert.False(fencedOut.IsCompleted);
+        announcements.Open();
+        await fencedOut.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(["fenced"], (await store.ClaimSessionAsync("s1", "u1", "node-2"))!.Inbox.Select(e => e.EventId));
+    }
+
+    private Task<AdoSessionStore> OpenStoreAsync(TimeSpan? commitDelay = null, int commitBatchSize = 256,
+        OrleansSync.Delivery.ISessionListInvalidation? sessionLists = null) =>
+        (_stores ??= new StoreUnderTest(Store, _folder)).OpenAsync(commitDelay, commitBatchSize, sessionLists);
 
     private StoreUnderTest? _stores;
 }

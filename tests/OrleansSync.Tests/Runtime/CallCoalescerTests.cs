@@ -1,14 +1,14 @@
-using OrleansSync.Storage.Ado;
+using OrleansSync.Runtime;
 using OrleansSync.Tests.Infrastructure;
 using Xunit;
 
-namespace OrleansSync.Tests.Storage;
+namespace OrleansSync.Tests.Runtime;
 
 /// <summary>
-/// The read coalescer with a scripted batch read (a unit test of its logic; the store's real reads are covered by
-/// <see cref="UserSessionReadTests"/> on SQLite and PostgreSQL).
+/// The call coalescer with a scripted batch read (a unit test of its logic; the store's real reads are covered by
+/// <see cref="Storage.UserSessionReadTests"/> on SQLite and PostgreSQL).
 /// </summary>
-public sealed class ReadCoalescerTests
+public sealed class CallCoalescerTests
 {
     /// <summary>A batch read that answers "value of k" for each key ("none" for "missing") once the test releases it.</summary>
     private sealed class ScriptedRead
@@ -53,9 +53,9 @@ public sealed class ReadCoalescerTests
     public async Task An_idle_reader_reads_at_once_for_that_key_alone()
     {
         var read = new ScriptedRead();
-        var reader = new ReadCoalescer<string, string>(read.ReadAsync);
+        var reader = new CallCoalescer<string, string>(read.ReadAsync);
 
-        var value = reader.ReadAsync("a");
+        var value = reader.CallAsync("a");
 
         Assert.Equal(["a"], Assert.Single(read.Calls));
         read.Release(0);
@@ -66,9 +66,9 @@ public sealed class ReadCoalescerTests
     public async Task Callers_arriving_during_a_read_share_the_next_one_and_each_get_their_own_value()
     {
         var read = new ScriptedRead();
-        var reader = new ReadCoalescer<string, string>(read.ReadAsync);
-        var first = reader.ReadAsync("a");
-        var joined = new[] { reader.ReadAsync("b"), reader.ReadAsync("c"), reader.ReadAsync("b"), reader.ReadAsync("missing") };
+        var reader = new CallCoalescer<string, string>(read.ReadAsync);
+        var first = reader.CallAsync("a");
+        var joined = new[] { reader.CallAsync("b"), reader.CallAsync("c"), reader.CallAsync("b"), reader.CallAsync("missing") };
         Assert.Single(read.Calls); // nothing more starts while the first read runs
 
         read.Release(0);
@@ -79,7 +79,7 @@ public sealed class ReadCoalescerTests
         Assert.Equal("value of a", await first.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal(["value of b", "value of c", "value of b", "none"], await Task.WhenAll(joined).WaitAsync(TimeSpan.FromSeconds(10)));
         // Idle again: the next caller reads at once.
-        var later = reader.ReadAsync("d");
+        var later = reader.CallAsync("d");
         await CallsReachAsync(read, 3);
         read.Release(2);
         Assert.Equal("value of d", await later.WaitAsync(TimeSpan.FromSeconds(10)));
@@ -89,12 +89,12 @@ public sealed class ReadCoalescerTests
     public async Task A_failed_shared_read_fails_each_of_its_callers_and_the_next_read_still_runs()
     {
         var read = new ScriptedRead();
-        var reader = new ReadCoalescer<string, string>(read.ReadAsync);
-        var first = reader.ReadAsync("a");
-        var failing = new[] { reader.ReadAsync("b"), reader.ReadAsync("c") };
+        var reader = new CallCoalescer<string, string>(read.ReadAsync);
+        var first = reader.CallAsync("a");
+        var failing = new[] { reader.CallAsync("b"), reader.CallAsync("c") };
         read.Release(0);
         await CallsReachAsync(read, 2);
-        var afterFailure = reader.ReadAsync("d"); // waits for the read after the failing one
+        var afterFailure = reader.CallAsync("d"); // waits for the read after the failing one
 
         read.Release(1, new InvalidOperationException("database gone"));
 
@@ -114,11 +114,11 @@ public sealed class ReadCoalescerTests
     public async Task A_waiting_caller_that_cancels_stops_waiting_without_cancelling_the_others()
     {
         var read = new ScriptedRead();
-        var reader = new ReadCoalescer<string, string>(read.ReadAsync);
-        var first = reader.ReadAsync("a");
+        var reader = new CallCoalescer<string, string>(read.ReadAsync);
+        var first = reader.CallAsync("a");
         using var cancel = new CancellationTokenSource();
-        var cancelled = reader.ReadAsync("b", cancel.Token);
-        var staying = reader.ReadAsync("c");
+        var cancelled = reader.CallAsync("b", cancel.Token);
+        var staying = reader.CallAsync("c");
 
         await cancel.CancelAsync();
 
