@@ -2,7 +2,7 @@
 # What PostgreSQL spends its time on in the 3-node saturation window: runs `run-cluster.sh --cluster postgres3`
 # with pg_stat_statements loaded, resets the statistics when the warm-up ends, and prints the statements by total
 # time (planning + execution) when the window's figure is printed. Arguments go to the bench
-# (e.g. --postgres-node-arg --Node:InlineIo=true). Usage: bash bench/postgres-statements.sh [bench args]
+# (e.g. --rate 100; INLINE_IO=0 in the environment for nodes at the plain defaults). Usage: bash bench/postgres-statements.sh [bench args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log=$(mktemp /tmp/orleanssync-statements-XXXXXX.log)

@@ -6,6 +6,9 @@
 # POSTGRES_OPTIONS="Max Auto Prepare=64" adds Npgsql connection-string options for the nodes.
 # PG_STAT_STATEMENTS=1 loads pg_stat_statements (planning tracked too) for bench/postgres-statements.sh; it costs the
 # server a little, so the figures of a run with it are not compared with runs without.
+# The PostgreSQL scenarios' nodes run with --Node:InlineIo=true, as README.md's cluster on one machine does (nodes,
+# PostgreSQL and here the load generator share two cores); INLINE_IO=0 runs them at the plain defaults instead.
+# (A SQLite node refuses that setting: sqlite1 runs at its defaults either way.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
@@ -41,6 +44,9 @@ as_postgres "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" \
 PG_PID=$(head -1 "$PG_DIR/data/postmaster.pid")
 echo "PostgreSQL 15 on 127.0.0.1:$PG_PORT (pid $PG_PID, data $PG_DIR/data)"
 
+ONE_MACHINE=()
+if [ "${INLINE_IO:-1}" != 0 ]; then ONE_MACHINE=(--postgres-node-arg --Node:InlineIo=true); fi
+
 SCENARIOS=sqlite1,postgres1,postgres3
 RATE_DEFAULT=(--rate 50)  # below the 3-node saturation, so all scenarios are measured unsaturated
 for arg in "$@"; do if [ "$arg" = --rate ]; then RATE_DEFAULT=(); fi; done
@@ -51,4 +57,4 @@ for arg in "$@"; do if [ "$arg" = --cluster ]; then SCENARIOS=; fi; done
 WARMUP_DEFAULT=(--warmup 30)
 for arg in "$@"; do if [ "$arg" = --warmup ]; then WARMUP_DEFAULT=(); fi; done
 dotnet bench/OrleansSync.Bench/bin/Release/net10.0/OrleansSync.Bench.dll \
-  ${SCENARIOS:+--cluster "$SCENARIOS"} --postgres "Host=127.0.0.1;Port=$PG_PORT;Username=postgres${POSTGRES_OPTIONS:+;$POSTGRES_OPTIONS}" --postgres-pid "$PG_PID" "${RATE_DEFAULT[@]}" "$@" "${WARMUP_DEFAULT[@]}"
+  ${SCENARIOS:+--cluster "$SCENARIOS"} --postgres "Host=127.0.0.1;Port=$PG_PORT;Username=postgres${POSTGRES_OPTIONS:+;$POSTGRES_OPTIONS}" --postgres-pid "$PG_PID" "${ONE_MACHINE[@]}" "${RATE_DEFAULT[@]}" "$@" "${WARMUP_DEFAULT[@]}"
