@@ -60,7 +60,9 @@ public interface ISessionStore
 
     /// <summary>
     /// Appends an event to the queue if the epoch is still current (batched). A fenced-out append is not lost:
-    /// it goes to the session's inbox instead, for the new owner. The task completes when the row is durable, or
+    /// it goes to the session's inbox instead, for the new owner (and its task completes only once every node was
+    /// told to drop its copies of session lists, <see cref="Delivery.ISessionListInvalidation"/>, where the store was
+    /// given one: a later publish must not overtake that copy). The task completes when the row is durable, or
     /// earlier when <see cref="RemoveEventAsync"/> for the same event is queued before the append commits: an acked
     /// event needs no durable copy (its tab has it), and the two writes cancel out.
     /// </summary>
