@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -12,9 +13,9 @@ namespace OrleansSync.Gateway.Cluster;
 /// <see cref="ISessionListInvalidation"/> for a cluster: drops this node's copies, reads the node table (after the
 /// change committed, so a node that registered since then started with no copies), and asks every other node whose
 /// heartbeat is within <see cref="ClusterOptions.NodeTimeout"/> to drop theirs (<see cref="SessionListEndpoints"/>).
-/// Nodes silent longer use no copies anyway (their heartbeat lease ran out). If any node does not answer within
-/// <see cref="ClusterOptions.PeerTimeout"/>, has no address, or the node table cannot be read, the call waits out the
-/// copies' lifetime instead: whatever that node holds has expired by then. Forgets that overlap go together
+/// Nodes silent longer use no copies anyway (their heartbeat lease ran out), nor do nodes without an address (nobody
+/// could ask them). If any node does not answer within <see cref="ClusterOptions.PeerTimeout"/>, or the node table
+/// cannot be read, the call waits out the copies' lifetime instead: whatever that node holds has expired by then. Forgets that overlap go together
 /// (<see cref="CallCoalescer{TKey, TValue}"/>): one request per node at a time, however many sockets attach at once.
 /// </summary>
 public sealed partial class PeerSessionListInvalidation : ISessionListInvalidation, IDisposable
@@ -30,6 +31,8 @@ public sealed partial class PeerSessionListInvalidation : ISessionListInvalidati
     private readonly ILogger<PeerSessionListInvalidation> _logger;
     private readonly HttpClient _http = new(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(1), UseProxy = false });
     private readonly CallCoalescer<string, bool> _broadcasts;
+    private readonly ConcurrentDictionary<string, long> _lastWarned = new(StringComparer.Ordinal); // node id → timestamp
+    private static readonly TimeSpan WarnEvery = TimeSpan.FromMinutes(1);
 
     /// <summary>Creates the invalidation (connections open on first use).</summary>
     public PeerSessionListInvalidation(UserSessionCache cache, INodeStore nodes, IOptions<NodeOptions> node, IOptions<ApiOptions> api,
@@ -49,7 +52,7 @@ public sealed partial class PeerSessionListInvalidation : ISessionListInvalidati
     public Task ForgetEverywhereAsync(IReadOnlyList<string>? userIds)
     {
         _cache.Forget(userIds);
-        if (_cache.Lifetime <= TimeSpan.Zero)
+        if (Lifetime <= TimeSpan.Zero)
         {
             return Task.CompletedTask; // copies are off (the setting is the same on every node)
         }
@@ -70,7 +73,7 @@ public sealed partial class PeerSessionListInvalidation : ISessionListInvalidati
         {
             var liveSince = _time.GetUtcNow() - _cluster.CurrentValue.NodeTimeout;
             var peers = (await _nodes.LoadNodesAsync(CancellationToken.None).ConfigureAwait(false))
-                .Where(n => n.NodeId != _nodeId && n.HeartbeatAt >= liveSince).ToList();
+                .Where(n => n.NodeId != _nodeId && n.HeartbeatAt >= liveSince && !string.IsNullOrEmpty(n.Address)).ToList();
             var answers = await Task.WhenAll(peers.Select(peer => AskAsync(peer, request))).ConfigureAwait(false);
             everyoneAnswered = answers.All(answered => answered);
         }
@@ -80,7 +83,7 @@ public sealed partial class PeerSessionListInvalidation : ISessionListInvalidati
         }
         if (!everyoneAnswered)
         {
-            var remaining = _cache.Lifetime - _time.GetElapsedTime(started);
+            var remaining = Lifetime - _time.GetElapsedTime(started);
             if (remaining > TimeSpan.Zero)
             {
                 await Task.Delay(remaining, _time, CancellationToken.None).ConfigureAwait(false);
@@ -89,17 +92,15 @@ public sealed partial class PeerSessionListInvalidation : ISessionListInvalidati
         return keys.Select(static _ => true).ToArray();
     }
 
+    /// <summary>The cluster's setting (this node's own copies may be off: a node without an address keeps none).</summary>
+    private TimeSpan Lifetime => _cluster.CurrentValue.SessionListLifetime;
+
     private async Task<bool> AskAsync(NodeInfo peer, ForgetSessionListsRequest request)
     {
-        if (string.IsNullOrEmpty(peer.Address))
-        {
-            Log.PeerDidNotForget(_logger, peer.NodeId, "no address in the node table");
-            return false;
-        }
         try
         {
             using var timeout = new CancellationTokenSource(_cluster.CurrentValue.PeerTimeout);
-            using var message = new HttpRequestMessage(HttpMethod.Post, peer.Address.TrimEnd('/') + SessionListEndpoints.Route)
+            using var message = new HttpRequestMessage(HttpMethod.Post, peer.Address!.TrimEnd('/') + SessionListEndpoints.Route)
             {
                 Content = JsonContent.Create(request, GatewayJsonContext.Default.ForgetSessionListsRequest),
             };
@@ -109,13 +110,24 @@ public sealed partial class PeerSessionListInvalidation : ISessionListInvalidati
             {
                 return true;
             }
-            Log.PeerDidNotForget(_logger, peer.NodeId, $"HTTP {(int)response.StatusCode}");
+            Warn(peer.NodeId, $"HTTP {(int)response.StatusCode}");
         }
         catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException)
         {
-            Log.PeerDidNotForget(_logger, peer.NodeId, exception.Message);
+            Warn(peer.NodeId, exception.Message);
         }
         return false;
+    }
+
+    /// <summary>At most once a minute per node: a node that is down is counted dead soon; one with a wrong address never is.</summary>
+    private void Warn(string nodeId, string reason)
+    {
+        var now = _time.GetTimestamp();
+        if (!_lastWarned.TryGetValue(nodeId, out var last) || _time.GetElapsedTime(last, now) >= WarnEvery)
+        {
+            _lastWarned[nodeId] = now;
+            Log.PeerDidNotForget(_logger, nodeId, reason);
+        }
     }
 
     /// <inheritdoc />
@@ -123,8 +135,9 @@ public sealed partial class PeerSessionListInvalidation : ISessionListInvalidati
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information,
-            "Node {NodeId} did not confirm it dropped its session-list copies ({Reason}); waiting out their lifetime instead.")]
+        [LoggerMessage(1, LogLevel.Warning,
+            "Node {NodeId} did not confirm it dropped its session-list copies ({Reason}); claims and inbox fallbacks wait out " +
+            "Cluster:SessionListLifetime instead until it answers or is counted dead (check its Node:Address if it is up).")]
         public static partial void PeerDidNotForget(ILogger logger, string nodeId, string reason);
 
         [LoggerMessage(2, LogLevel.Warning, "Could not read the node table to ask peers to drop session-list copies ({Reason}); waiting out their lifetime instead.")]

@@ -56,13 +56,16 @@ public static class OrleansSyncHosting
         services.AddSingleton<IRoomOutbox>(sp => sp.GetRequiredService<AdoSessionStore>());
         services.AddSingleton<IConversationStore, AdoConversationStore>();
         services.AddSingleton<INodeStore, AdoNodeStore>();
+        var postgres = IsPostgres(configuration[$"{StoreOptions.SectionName}:{nameof(StoreOptions.Provider)}"]);
         // Copies of users' session lists stay usable for half the node timeout after each heartbeat (see UserSessionCache).
+        // A cluster node without an address could not be asked to drop them: it keeps none (and its peers do not ask it).
         services.AddSingleton(sp =>
         {
             var cluster = sp.GetRequiredService<IOptions<ClusterOptions>>().Value;
-            return new UserSessionCache(sp.GetRequiredService<TimeProvider>(), cluster.SessionListLifetime, cluster.NodeTimeout / 2);
+            var unreachable = postgres && string.IsNullOrEmpty(sp.GetRequiredService<IOptions<NodeOptions>>().Value.Address);
+            return new UserSessionCache(sp.GetRequiredService<TimeProvider>(), unreachable ? TimeSpan.Zero : cluster.SessionListLifetime,
+                cluster.NodeTimeout / 2);
         });
-        var postgres = IsPostgres(configuration[$"{StoreOptions.SectionName}:{nameof(StoreOptions.Provider)}"]);
         InlineIo.ConfigureKestrel(builder, postgres);
         if (postgres)
         {

@@ -39,11 +39,4 @@ public sealed class GrainHarness : IDisposable
         Publisher.PublishToUserAsync(userId, System.Text.Json.JsonDocument.Parse(json).RootElement);
 
     public void Dispose() => Grains.Dispose();
-
-    private sealed class FixedOptionsMonitor<T>(T value) : IOptionsMonitor<T>
-    {
-        public T CurrentValue => value;
-        public T Get(string? name) => value;
-        public IDisposable? OnChange(Action<T, string?> listener) => null;
-    }
 }
