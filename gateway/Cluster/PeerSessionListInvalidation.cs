@@ -112,7 +112,7 @@ public sealed partial class PeerSessionListInvalidation : ISessionListInvalidati
             }
             Warn(peer.NodeId, $"HTTP {(int)response.StatusCode}");
         }
-        catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException)
+        catch (Exception exception) // unreachable, too slow, or an address that is no URL: not confirmed, whatever it was
         {
             Warn(peer.NodeId, exception.Message);
         }
