@@ -41,13 +41,10 @@ public sealed class UserSessionCache
         _leaseLength = ToTimestamp(leaseLength);
     }
 
-    /// <summary>A cache that keeps nothing (tests of the read path, and <c>Cluster:SessionListLifetime=0</c>).</summary>
+    /// <summary>A cache that keeps nothing (grains built without one: every publish reads).</summary>
     public static UserSessionCache Off(TimeProvider time) => new(time, TimeSpan.Zero, TimeSpan.Zero);
 
-    /// <summary>How long a copy may be used after its read began (how long a forget waits for a node that does not answer).</summary>
-    public TimeSpan Lifetime => TimeSpan.FromSeconds((double)_lifetime / _time.TimestampFrequency);
-
-    /// <summary>Number of users with a copy (a gauge; some may have expired).</summary>
+    /// <summary>Number of users with a copy held (some may have expired since the last <see cref="RemoveExpired"/>).</summary>
     public int Count => _entries.Count;
 
     /// <summary>The user's session list if a usable copy is held.</summary>

@@ -219,6 +219,8 @@ public abstract class BatchWriterTests : IDisposable
         await Eventually.TrueAsync(() => announcements.Calls.Count == 1, because: "the fenced-out write was announced");
         Assert.Null(announcements.Calls[0]); // every user: the store does not know whose session it was
         Assert.False(fencedOut.IsCompleted);
+        // Held, not merely late: the write stays incomplete while the announcement does (like A_claim_does_not_wait_out…).
+        Assert.NotSame(fencedOut, await Task.WhenAny(fencedOut, Task.Delay(TimeSpan.FromMilliseconds(300))));
         announcements.Open();
         await fencedOut.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(["fenced"], (await store.ClaimSessionAsync("s1", "u1", "node-2"))!.Inbox.Select(e => e.EventId));
