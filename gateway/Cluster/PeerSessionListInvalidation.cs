@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 using OrleansSync.Cluster;
 using OrleansSync.Delivery;
 using OrleansSync.Gateway.Publishing;
-using OrleansSync.Runtime;
+using OrleansSync.Concurrency;
 
 namespace OrleansSync.Gateway.Cluster;
 

@@ -17,7 +17,6 @@ using OrleansSync.Gateway.Sockets;
 using OrleansSync.Gateway.Sockets.Upgrade;
 using Microsoft.Extensions.Configuration;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using OrleansSync.Runtime;
 using OrleansSync.Storage;
 using OrleansSync.Storage.Ado;
 using OrleansSync.Storage.Postgres;
@@ -87,8 +86,10 @@ public static class OrleansSyncHosting
             services.AddSingleton<IClusterSignals, NoClusterSignals>();
             services.AddSingleton<ISessionListInvalidation, LocalSessionListInvalidation>();
         }
+        builder.AddOrleansSilo();
+        services.AddSingleton<AttachedSessions>();
+        services.AddSingleton<SessionRouter>();
         services.AddSingleton<RoomService>();
-        services.AddSingleton<GrainFactory>();
         services.AddSingleton<SessionService>();
         services.AddSingleton<IEventPublisher, EventPublisher>();
         services.AddSingleton<NodeMaintenance>();
@@ -97,6 +98,7 @@ public static class OrleansSyncHosting
         services.AddSingleton<TokenValidator>();
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<SocketRegistry>();
+        services.AddSingleton<GatewayObserver>();
         services.AddSingleton<SocketServer>();
         services.AddSingleton<ISocketDirectory>(sp => sp.GetRequiredService<SocketRegistry>());
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default));
@@ -125,9 +127,6 @@ public static class OrleansSyncHosting
 
         var rooms = app.Services.GetRequiredService<RoomService>();
         app.Services.GetRequiredService<SocketRegistry>().SocketClosed += socket => rooms.LeaveAllAsync(socket.SocketId);
-
-        // Grains stop their timers when the host stops; the store flushes queued writes when the container is disposed.
-        app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<GrainFactory>().DeactivateAllAsync().GetAwaiter().GetResult());
 
         app.MapOrleansSyncOps();
         app.MapSessionListForget();

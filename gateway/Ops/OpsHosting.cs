@@ -7,10 +7,11 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OrleansSync.Delivery;
 using OrleansSync.Diagnostics;
 using OrleansSync.Gateway.Ops.Dashboard;
 using OrleansSync.Gateway.Sockets;
-using OrleansSync.Runtime;
+using OrleansSync.Cluster;
 using OrleansSync.Storage.Ado;
 
 namespace OrleansSync.Gateway.Ops;
@@ -71,7 +72,7 @@ public static partial class OpsHosting
         metrics.ObserveOpenSockets(() => sockets.Count);
         services.GetRequiredService<AdoSessionStore>().BatchCommitted += metrics.BatchCommitted;
         services.GetService<MetricsCollector>();
-        services.GetRequiredService<GrainFactory>();
+        metrics.ObserveSessions(services.GetRequiredService<AttachedSessions>());
         services.GetRequiredService<DashboardStatsBuilder>(); // its clock of the node's uptime starts now
 
         app.MapOpsEndpoints();

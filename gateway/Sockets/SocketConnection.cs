@@ -9,8 +9,9 @@ namespace OrleansSync.Gateway.Sockets;
 
 /// <summary>
 /// One accepted WebSocket: reads and dispatches inbound frames, writes outbound frames from a bounded
-/// buffer, and is the <see cref="ISessionObserver"/> through which grains reach the socket.
-/// It applies no delivery policy: grains decide what to send and when to close.
+/// buffer. Session grains reach it through the gateway's observer (<see cref="GatewayObserver"/>), rooms through
+/// <see cref="ISessionObserver"/>. It applies no delivery policy: grains decide what to send and when to close; it
+/// only enforces the socket's own limits (frame size, floods, a full outbound buffer).
 /// Outbound frames wait in a small queue drained by a pump that runs only while there is something to send,
 /// so an idle socket holds no send loop, no channel and no waiting operations (memory per idle socket matters).
 /// </summary>
@@ -21,7 +22,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
     private const int AckBudgetFactor = 10;
 
     private readonly WebSocket _socket;
-    private readonly SocketServer _server; // the services every socket shares, one reference instead of six
+    private readonly SocketServer _server; // the services every socket shares, one reference instead of seven
     private readonly Queue<ReadOnlyMemory<byte>> _outbound = new(); // also the lock of the fields below
     private bool _pumping;
     private bool _outboundDone;
@@ -80,7 +81,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
             {
                 try
                 {
-                    await _server.Sessions.DetachAsync(sessionId, this).ConfigureAwait(false);
+                    await _server.Sessions.DetachAsync(sessionId, SocketId).ConfigureAwait(false);
                 }
                 catch (Exception exception)
                 {
@@ -109,6 +110,19 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
 
     /// <inheritdoc />
     public bool TrySend(ReadOnlyMemory<byte> utf8Frame) => TryQueue(utf8Frame);
+
+    /// <summary>
+    /// A frame of the attached session. A full outbound buffer closes the socket (4004): the close detaches the
+    /// session, which keeps its queue for the tab's resume.
+    /// </summary>
+    internal void SendFromSession(ReadOnlyMemory<byte> utf8Frame)
+    {
+        if (!TryQueue(utf8Frame))
+        {
+            Log.SlowConsumer(_server.Logger, SocketId, SessionId);
+            CloseAsSlowConsumer();
+        }
+    }
 
     /// <inheritdoc />
     public void Close(SessionCloseReason reason)
@@ -284,7 +298,9 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
             return;
         }
         User = user;
-        await _server.Sessions.OpenAsync(user.UserId, frame.SessionId, this).ConfigureAwait(false);
+        // auth_ok travels apart from the answer (through the gateway's observer), so the id may arrive here first.
+        var sessionId = await _server.Sessions.OpenAsync(user.UserId, frame.SessionId, _server.Gateway.LinkFor(SocketId)).ConfigureAwait(false);
+        SessionId ??= sessionId;
         _server.Registry.Authenticated(this);
     }
 
@@ -297,6 +313,15 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
     private void Enqueue(byte[] frame)
     {
         if (!TryQueue(frame))
+        {
+            CloseAsSlowConsumer();
+        }
+    }
+
+    /// <summary>The outbound buffer is full: the peer does not read fast enough (counted once, then 4004).</summary>
+    private void CloseAsSlowConsumer()
+    {
+        if (Volatile.Read(ref _closing) == 0)
         {
             Rejected("slow_consumer");
             RequestClose((WebSocketCloseStatus)CloseCodes.SlowConsumer, "slow_consumer");

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Options;
 using OrleansSync.Cluster;
 using OrleansSync.Conversations;
 using OrleansSync.Delivery;
-using OrleansSync.Runtime;
 
 namespace OrleansSync.Gateway.Sockets;
 

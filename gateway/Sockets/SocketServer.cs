@@ -12,7 +12,7 @@ namespace OrleansSync.Gateway.Sockets;
 /// Serves an accepted WebSocket, however it was accepted (the direct upgrade or the ASP.NET endpoint): wraps it
 /// in a <see cref="SocketConnection"/>, registers it, and runs it until it closes.
 /// </summary>
-public sealed class SocketServer(SessionService sessions, TokenValidator tokens, IOptions<GatewayOptions> options, TimeProvider time,
+public sealed class SocketServer(SessionService sessions, GatewayObserver gateway, TokenValidator tokens, IOptions<GatewayOptions> options, TimeProvider time,
     ILogger<SocketConnection> logger, SyncMetrics metrics, SocketRegistry registry, IHostApplicationLifetime lifetime)
 {
     // One registration for all sockets (not one per socket): a stopping host closes them with 1001.
@@ -29,6 +29,7 @@ public sealed class SocketServer(SessionService sessions, TokenValidator tokens,
     public TimeSpan KeepAliveTimeout => Options.KeepAliveTimeout > TimeSpan.Zero ? Options.KeepAliveTimeout : Timeout.InfiniteTimeSpan;
 
     internal SessionService Sessions => sessions;
+    internal GatewayObserver Gateway => gateway;
     internal TokenValidator Tokens => tokens;
     internal TimeProvider Time => time;
     internal ILogger Logger => logger;

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Orleans.Concurrency;
 
 namespace OrleansSync.Conversations;
 
@@ -14,6 +15,7 @@ public sealed record Viewer(string Id, string DisplayName);
 public sealed record DeletedMessage(string Id);
 
 /// <summary>Data of a <c>reaction</c> payload.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansSync.Reaction")]
 public sealed record Reaction(string MessageId, string ConversationId, string PersonId, string Emoji, bool Added);
 
 /// <summary>Data of <c>notification</c> and <c>privateMessage</c> payloads.</summary>

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
 using OrleansSync.Cluster;
 using OrleansSync.Delivery;
-using OrleansSync.Runtime;
 
 namespace OrleansSync.Conversations;
 
@@ -9,7 +8,7 @@ namespace OrleansSync.Conversations;
 /// The room API behind the ChurchApps REST routes: validates input (all items before saving any), applies
 /// the policies (anonymous posting, ownership, alerts privacy), and routes each change to its room's grain.
 /// </summary>
-public sealed class RoomService(GrainFactory grains, IConversationStore store, ISocketDirectory sockets, ISocketLocations locations,
+public sealed class RoomService(IGrainFactory grains, IConversationStore store, ISocketDirectory sockets, ISocketLocations locations,
     TimeProvider time, IOptions<RoomLimits> options)
 {
     /// <summary>Display name of anonymous viewers and posters, as ChurchApps shows them.</summary>
@@ -48,8 +47,7 @@ public sealed class RoomService(GrainFactory grains, IConversationStore store, I
         var saved = new List<RoomConnection>(rows.Count);
         foreach (var group in rows.GroupBy(r => new RoomKey(r.ChurchId, r.ConversationId)))
         {
-            saved.AddRange(await grains.Conversations.CallAsync(group.Key.GrainKey, (IReadOnlyList<RoomConnection>)group.ToList(),
-                static (room, r) => room.JoinAsync(r)).ConfigureAwait(false));
+            saved.AddRange(await Room(group.Key).JoinAsync(group.ToList()).ConfigureAwait(false));
         }
         return saved;
     }
@@ -68,23 +66,21 @@ public sealed class RoomService(GrainFactory grains, IConversationStore store, I
     }
 
     /// <summary>Removes a socket's rows from one room.</summary>
-    public ValueTask<bool> LeaveAsync(string churchId, string conversationId, string socketId) =>
-        grains.Conversations.CallAsync(new RoomKey(Id(churchId, "churchId"), Id(conversationId, "conversationId")).GrainKey, Id(socketId, "socketId"),
-            static (room, s) => room.LeaveAsync(s));
+    public Task<bool> LeaveAsync(string churchId, string conversationId, string socketId) =>
+        Room(new RoomKey(Id(churchId, "churchId"), Id(conversationId, "conversationId"))).LeaveAsync(Id(socketId, "socketId"));
 
     /// <summary>A closed socket leaves every room it was in (each hears attendance).</summary>
     public async Task LeaveAllAsync(string socketId)
     {
         foreach (var room in await store.LoadRoomsOfSocketAsync(socketId).ConfigureAwait(false))
         {
-            await grains.Conversations.CallAsync(room.GrainKey, socketId, static (r, s) => r.LeaveAsync(s)).ConfigureAwait(false);
+            await Room(room).LeaveAsync(socketId).ConfigureAwait(false);
         }
     }
 
     /// <summary>The room's connection rows.</summary>
-    public ValueTask<IReadOnlyList<RoomConnection>> ListConnectionsAsync(string churchId, string conversationId) =>
-        grains.Conversations.CallAsync(new RoomKey(Id(churchId, "churchId"), Id(conversationId, "conversationId")).GrainKey,
-            static room => room.ListConnectionsAsync());
+    public Task<IReadOnlyList<RoomConnection>> ListConnectionsAsync(string churchId, string conversationId) =>
+        Room(new RoomKey(Id(churchId, "churchId"), Id(conversationId, "conversationId"))).ListConnectionsAsync();
 
     /// <summary>Renames a socket in every room it is in; returns the number of rooms.</summary>
     public async Task<int> SetNameAsync(string? socketId, string? name)
@@ -94,7 +90,7 @@ public sealed class RoomService(GrainFactory grains, IConversationStore store, I
         var rooms = await store.LoadRoomsOfSocketAsync(socket).ConfigureAwait(false);
         foreach (var room in rooms)
         {
-            await grains.Conversations.CallAsync(room.GrainKey, (socket, displayName), static (r, a) => r.RenameAsync(a.socket, a.displayName)).ConfigureAwait(false);
+            await Room(room).RenameAsync(socket, displayName).ConfigureAwait(false);
         }
         return rooms.Count;
     }
@@ -170,8 +166,7 @@ public sealed class RoomService(GrainFactory grains, IConversationStore store, I
     public async Task DeleteMessageAsync(string messageId, RoomCaller caller)
     {
         var message = await OwnMessageAsync(messageId, caller).ConfigureAwait(false);
-        await grains.Conversations.CallAsync(new RoomKey(message.ChurchId, message.ConversationId).GrainKey, message.Id,
-            static (room, id) => room.DeleteMessageAsync(id)).ConfigureAwait(false);
+        await Room(new RoomKey(message.ChurchId, message.ConversationId)).DeleteMessageAsync(message.Id).ConfigureAwait(false);
     }
 
     /// <summary>Toggles the caller's reaction on a message of their church.</summary>
@@ -187,8 +182,7 @@ public sealed class RoomService(GrainFactory grains, IConversationStore store, I
         {
             throw new RoomException(RoomErrorKind.Invalid, "too_long", "emoji is longer than 32 characters");
         }
-        return await grains.Conversations.CallAsync(new RoomKey(message.ChurchId, message.ConversationId).GrainKey, (message.Id, caller.PersonId, symbol),
-            static (room, r) => room.ToggleReactionAsync(r.Id, r.PersonId, r.symbol)).ConfigureAwait(false);
+        return await Room(new RoomKey(message.ChurchId, message.ConversationId)).ToggleReactionAsync(message.Id, caller.PersonId, symbol).ConfigureAwait(false);
     }
 
     /// <summary>Sends a <c>callout</c> to a conversation of the caller's church.</summary>
@@ -201,7 +195,7 @@ public sealed class RoomService(GrainFactory grains, IConversationStore store, I
         }
         var callout = new ChatMessage(Ids.NewEventId(), church, conversationId, caller.PersonId, caller.DisplayName, time.GetUtcNow(), "callout",
             Content(content), null);
-        return await grains.Conversations.CallAsync(new RoomKey(church, conversationId).GrainKey, callout, static (room, c) => room.CalloutAsync(c)).ConfigureAwait(false);
+        return await Room(new RoomKey(church, conversationId)).CalloutAsync(callout).ConfigureAwait(false);
     }
 
     /// <summary>A private message to a person of the caller's church: saved, counted, and sent to the recipient's alerts rows.</summary>
@@ -226,14 +220,15 @@ public sealed class RoomService(GrainFactory grains, IConversationStore store, I
     public Task<NotificationCounts> UnreadCountAsync(RoomCaller caller) => store.LoadCountsAsync(caller.ChurchId, caller.PersonId);
 
     private async Task<NotificationCounts> AlertAsync(string churchId, string personId, string action, int notifications, PrivateMessage? message) =>
-        await grains.Conversations.CallAsync(new RoomKey(churchId, RoomKey.AlertsConversationId).GrainKey, (personId, action, notifications, message),
-            static (room, a) => room.AlertPersonAsync(a.personId, a.action, a.notifications, a.message)).ConfigureAwait(false);
+        await Room(new RoomKey(churchId, RoomKey.AlertsConversationId)).AlertPersonAsync(personId, action, notifications, message).ConfigureAwait(false);
+
+    private IConversationGrain Room(RoomKey room) => grains.GetGrain<IConversationGrain>(room.GrainKey);
 
     private async Task<IReadOnlyList<ChatMessage>> PostToRoomsAsync(List<ChatMessage> messages)
     {
         foreach (var group in messages.GroupBy(m => new RoomKey(m.ChurchId, m.ConversationId)))
         {
-            await grains.Conversations.CallAsync(group.Key.GrainKey, (IReadOnlyList<ChatMessage>)group.ToList(), static (room, m) => room.PostAsync(m)).ConfigureAwait(false);
+            await Room(group.Key).PostAsync(group.ToList()).ConfigureAwait(false);
         }
         return messages;
     }

@@ -1,5 +1,5 @@
 using OrleansSync.Diagnostics;
-using OrleansSync.Runtime;
+using Orleans.Concurrency;
 using OrleansSync.Storage;
 
 namespace OrleansSync.Delivery;
@@ -17,31 +17,44 @@ namespace OrleansSync.Delivery;
 /// node in either order if one of them falls back to the inbox; the guarantee above is about publishes that do not overlap.)
 /// </summary>
 public sealed class UserGrain(ISessionStore store, SessionRouter router, UserSessionCache cache, ISessionListInvalidation invalidation,
-    SyncMetrics metrics) : Grain
+    SyncMetrics metrics) : Grain, IUserGrain
 {
-    /// <summary>
-    /// Routes the event to every session of the user. Returns the number of sessions and a task that completes
-    /// when every copy is durable.
-    /// </summary>
-    public async ValueTask<FanOutResult> FanOutAsync(string eventId, byte[] frame)
+    private string _userId = "";
+
+    /// <inheritdoc />
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var fromCopy = cache.TryGet(Key, out var sessions);
+        _userId = this.GetPrimaryKeyString();
+        metrics.GrainActivated(GrainKinds.User);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        metrics.GrainDeactivated(GrainKinds.User);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public async Task<int> FanOutAsync(string eventId, Immutable<byte[]> frameBytes)
+    {
+        var frame = frameBytes.Value;
+        var fromCopy = cache.TryGet(_userId, out var sessions);
         if (!fromCopy)
         {
             var ticket = cache.BeginRead();
-            sessions = await store.LoadUserSessionsAsync(Key, router.NodeId).ConfigureAwait(false);
-            cache.Keep(Key, ticket, sessions);
+            sessions = await store.LoadUserSessionsAsync(_userId, router.NodeId);
+            cache.Keep(_userId, ticket, sessions);
         }
         metrics.SessionListLookup(fromCopy);
-        List<Task>? durable = null;
-        List<Task<bool>>? pushed = null;
-        var viaInbox = false;
+        List<Task<bool>>? copies = null;
         Dictionary<string, List<string>>? pushes = null;
         foreach (var session in sessions)
         {
             if (session.WaitingInbox is { Count: > 0 } earlier && session.OwnerNode == router.NodeId)
             {
-                await router.CatchUpAsync(session.SessionId, earlier).ConfigureAwait(false);
+                await router.CatchUpAsync(session.SessionId, earlier);
             }
             // A direct copy to another owner is safe only if nothing waited in the session's inbox when this publish
             // read it: an earlier publish's copy waiting there must reach the socket first.
@@ -55,49 +68,34 @@ public sealed class UserGrain(ISessionStore store, SessionRouter router, UserSes
                 ids.Add(session.SessionId);
                 continue;
             }
-            var copy = await router.RouteAsync(session.SessionId, session.OwnerNode, eventId, frame).ConfigureAwait(false);
-            viaInbox |= copy.ViaInbox;
-            if (!copy.Durable.IsCompletedSuccessfully)
-            {
-                (durable ??= []).Add(copy.Durable);
-            }
+            // Started, not awaited: each session gets the copy in this turn's order, and the commits overlap.
+            (copies ??= []).Add(router.RouteAsync(session.SessionId, session.OwnerNode, eventId, frame));
         }
         // One piece per other node, handed over within this turn: publishes through this node stay in order there.
         if (pushes is not null)
         {
             foreach (var (ownerNode, sessionIds) in pushes)
             {
-                (pushed ??= []).Add(router.PushAsync(ownerNode, sessionIds, eventId, frame));
+                (copies ??= []).Add(router.PushAsync(ownerNode, sessionIds, eventId, frame));
             }
         }
-        if (viaInbox)
+        if (copies is not null && await AnyViaInboxAsync(copies))
         {
-            cache.Forget([Key]); // this node's next publish reads again at once
+            // A copy waits in an inbox: no node's copy of the list may predate it, this node's first of all.
+            cache.Forget([_userId]);
+            await invalidation.ForgetEverywhereAsync([_userId]);
         }
-        return new FanOutResult(sessions.Count, durable is null && pushed is null && !viaInbox ? Task.CompletedTask : DurableAsync(durable, pushed, viaInbox));
+        return sessions.Count;
     }
 
-    /// <summary>Every copy durable; if any waits in an inbox, no node's copy of the list predates it.</summary>
-    private async Task DurableAsync(List<Task>? durable, List<Task<bool>>? pushed, bool viaInbox)
+    /// <summary>Waits for every copy to be durable; true if any went to an inbox.</summary>
+    private static async Task<bool> AnyViaInboxAsync(List<Task<bool>> copies)
     {
-        if (pushed is not null)
+        var viaInbox = false;
+        foreach (var copy in copies)
         {
-            (durable ??= []).AddRange(pushed);
+            viaInbox |= await copy;
         }
-        if (durable is not null)
-        {
-            await Task.WhenAll(durable).ConfigureAwait(false);
-        }
-        foreach (var push in pushed ?? [])
-        {
-            viaInbox |= push.Result;
-        }
-        if (viaInbox)
-        {
-            await invalidation.ForgetEverywhereAsync([Key]).ConfigureAwait(false);
-        }
+        return viaInbox;
     }
 }
-
-/// <summary>Outcome of a fan-out: how many sessions got the event, and when it is durable.</summary>
-public readonly record struct FanOutResult(int Sessions, Task Durable);

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 using OrleansSync.Cluster;
 using OrleansSync.Conversations;
 using OrleansSync.Delivery;
-using OrleansSync.Runtime;
+using OrleansSync.Concurrency;
 using static OrleansSync.Storage.Ado.SqlCommands;
 
 namespace OrleansSync.Storage.Ado;

@@ -4,7 +4,6 @@ using OrleansSync.Cluster;
 using OrleansSync.Delivery;
 using OrleansSync.Gateway.Cluster;
 using OrleansSync.Gateway.Publishing;
-using OrleansSync.Runtime;
 using OrleansSync.Tests.Infrastructure;
 using Xunit;
 

@@ -1,8 +1,8 @@
-using OrleansSync.Runtime;
+using OrleansSync.Concurrency;
 using OrleansSync.Tests.Infrastructure;
 using Xunit;
 
-namespace OrleansSync.Tests.Runtime;
+namespace OrleansSync.Tests.Concurrency;
 
 /// <summary>
 /// The call coalescer with a scripted batch read (a unit test of its logic; the store's real reads are covered by

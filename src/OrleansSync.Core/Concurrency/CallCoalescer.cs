@@ -1,4 +1,4 @@
-namespace OrleansSync.Runtime;
+namespace OrleansSync.Concurrency;
 
 /// <summary>
 /// Runs one keyed batch call at a time: a caller that arrives while a call is in flight joins the next one, which

@@ -1,4 +1,4 @@
-namespace OrleansSync.Runtime;
+namespace OrleansSync.Cluster;
 
 /// <summary>Identity of this node (configuration section <c>Node</c>).</summary>
 public sealed class NodeOptions

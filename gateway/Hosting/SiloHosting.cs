@@ -1,0 +1,43 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
+
+namespace OrleansSync.Gateway.Hosting;
+
+/// <summary>
+/// The Orleans silo co-hosted with the gateway in this process. Each node is a cluster of one silo (localhost
+/// clustering): the nodes of a PostgreSQL deployment still find each other through the store's own cluster layer.
+/// </summary>
+public static class SiloHosting
+{
+    /// <summary>Adds the silo (grains, timers, observers) to the web host, configured from <c>Orleans</c> and <c>Grains</c>.</summary>
+    public static WebApplicationBuilder AddOrleansSilo(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var silo = configuration.GetSection(SiloOptions.SectionName).Get<SiloOptions>() ?? new SiloOptions();
+        var grains = configuration.GetSection(GrainOptions.SectionName).Get<GrainOptions>() ?? new GrainOptions();
+        var siloPort = silo.SiloPort > 0 ? silo.SiloPort : FreeLoopbackPort();
+        builder.UseOrleans(orleans =>
+        {
+            orleans.UseLocalhostClustering(siloPort, silo.GatewayPort, new IPEndPoint(IPAddress.Loopback, siloPort),
+                serviceId: "orleanssync", clusterId: $"orleanssync-{siloPort}"); // a cluster of its own
+            orleans.Configure<GrainCollectionOptions>(collection =>
+            {
+                collection.CollectionAge = grains.IdleTimeout;
+                collection.CollectionQuantum = grains.IdleCheckInterval;
+            });
+        });
+        return builder;
+    }
+
+    /// <summary>A port nobody listens on now (the OS picks it); the silo binds it a moment later.</summary>
+    private static int FreeLoopbackPort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+}
