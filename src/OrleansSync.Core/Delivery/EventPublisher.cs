@@ -12,9 +12,10 @@ public sealed class EventPublisher(IGrainFactory grains) : IEventPublisher
         ArgumentException.ThrowIfNullOrEmpty(userId);
         var eventId = Ids.NewEventId();
         var frame = EventFrame.Build(evt, eventId);
-        // The grain answers once every copy is durable; a caller that stops waiting leaves the publish to finish.
-        var sessions = await grains.GetGrain<IUserGrain>(userId).FanOutAsync(eventId, new Immutable<byte[]>(frame))
-            .WaitAsync(cancellationToken).ConfigureAwait(false);
+        // Answered only once every copy is durable; a caller that stops waiting leaves the publish to finish.
+        var user = grains.GetGrain<IUserGrain>(userId);
+        var sessions = await user.FanOutAsync(eventId, new Immutable<byte[]>(frame)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        await user.WhenDurableAsync(eventId).WaitAsync(cancellationToken).ConfigureAwait(false);
         return new PublishResult(eventId, sessions);
     }
 }

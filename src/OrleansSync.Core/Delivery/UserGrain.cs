@@ -21,6 +21,9 @@ public sealed class UserGrain(ISessionStore store, SessionRouter router, UserSes
 {
     private string _userId = "";
 
+    /// <summary>Publishes routed by this activation whose copies are not all durable yet, by event id.</summary>
+    private readonly Dictionary<string, Task> _pending = new(StringComparer.Ordinal);
+
     /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -79,23 +82,39 @@ public sealed class UserGrain(ISessionStore store, SessionRouter router, UserSes
                 (copies ??= []).Add(router.PushAsync(ownerNode, sessionIds, eventId, frame));
             }
         }
-        if (copies is not null && await AnyViaInboxAsync(copies))
+        if (copies is not null)
         {
-            // A copy waits in an inbox: no node's copy of the list may predate it, this node's first of all.
-            cache.Forget([_userId]);
-            await invalidation.ForgetEverywhereAsync([_userId]);
+            var durable = DurableAsync(eventId, copies);
+            if (!durable.IsCompleted)
+            {
+                _pending[eventId] = durable;
+            }
         }
         return sessions.Count;
     }
 
-    /// <summary>Waits for every copy to be durable; true if any went to an inbox.</summary>
-    private static async Task<bool> AnyViaInboxAsync(List<Task<bool>> copies)
+    /// <inheritdoc />
+    public Task WhenDurableAsync(string eventId) => _pending.GetValueOrDefault(eventId) ?? Task.CompletedTask;
+
+    /// <summary>Every copy durable; if any waits in an inbox, no node's copy of the list predates it.</summary>
+    private async Task DurableAsync(string eventId, List<Task<bool>> copies)
     {
-        var viaInbox = false;
-        foreach (var copy in copies)
+        try
         {
-            viaInbox |= await copy;
+            var viaInbox = false;
+            foreach (var copy in copies)
+            {
+                viaInbox |= await copy;
+            }
+            if (viaInbox)
+            {
+                cache.Forget([_userId]); // this node's next publish reads again
+                await invalidation.ForgetEverywhereAsync([_userId]);
+            }
         }
-        return viaInbox;
+        finally
+        {
+            _pending.Remove(eventId);
+        }
     }
 }
