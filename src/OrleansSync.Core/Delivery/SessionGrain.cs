@@ -81,7 +81,6 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     public async Task CreateAsync(string userId)
     {
         await store.CreateSessionAsync(new SessionRecord(Key, userId, NeedFullSync: true, RetentionDeadline: null)).ConfigureAwait(true);
-        DeactivateOnIdle(); // nothing of a detached session lives in memory
     }
 
     /// <inheritdoc />
@@ -97,6 +96,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         {
             _claiming = null;
             claiming.SetResult();
+            LeaveIfDetached(); // refused (unknown, or another user's session)
         }
     }
 
@@ -105,10 +105,6 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         var claimed = await store.ClaimSessionAsync(Key, userId, _nodeId).ConfigureAwait(true);
         if (claimed is null)
         {
-            if (_socket is null)
-            {
-                DeactivateOnIdle();
-            }
             return false; // unknown, or another user's: the current socket (if any) is untouched
         }
         // Before the tab hears auth_ok (and may rely on every later publish reaching this session, through this node):
@@ -151,6 +147,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         {
             Release();
         }
+        LeaveIfDetached();
         return Task.CompletedTask;
     }
 
@@ -163,6 +160,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         }
         if (_socket is null || _record is null)
         {
+            LeaveIfDetached();
             return EnqueueOutcome.NotAttached;
         }
         if (_queue.Count >= Options.MaxQueuedPerSession)
@@ -183,6 +181,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     {
         if (_socket is null || _record is null)
         {
+            LeaveIfDetached();
             return Task.FromResult(0);
         }
         var moved = 0;
@@ -229,6 +228,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
                 return Task.FromResult(true);
             }
         }
+        LeaveIfDetached(); // a late ack from a closed socket
         return Task.FromResult(false);
     }
 
@@ -237,11 +237,12 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     {
         if (_socket is null)
         {
+            LeaveIfDetached();
             return Task.FromResult(false);
         }
         Log.OwnershipLost(logger, Key);
         LoseSocket(SessionCloseReason.Replaced);
-        DeactivateOnIdle();
+        LeaveIfDetached();
         return Task.FromResult(true);
     }
 
@@ -347,7 +348,6 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         };
         _ = store.SaveSessionAsync(_record);
         _queue.Clear(); // the durable queue is the truth from here on; the next attach reads it back
-        DeactivateOnIdle();
     }
 
     /// <summary>Closes the socket without writing anything (another node or socket owns the session now).</summary>
@@ -360,7 +360,19 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         _ = socket.Gateway.Close(socket.SocketId, reason);
     }
 
-    /// <summary>No socket any more: no timer, no entry among the attached sessions, normal idle collection.</summary>
+    /// <summary>
+    /// A detached session is only rows: whatever call found this grain without a socket (a late ack, a drain, the
+    /// ownership check), it leaves memory once the call ends instead of waiting for idle collection.
+    /// </summary>
+    private void LeaveIfDetached()
+    {
+        if (_socket is null && _claiming is null)
+        {
+            DeactivateOnIdle();
+        }
+    }
+
+    /// <summary>No socket any more: no timer, no entry among the attached sessions.</summary>
     private void Forget()
     {
         _socket = null;
@@ -506,7 +518,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         finally
         {
             LoseSocket(SessionCloseReason.MaxAttemptsReached);
-            DeactivateOnIdle();
+            LeaveIfDetached();
         }
     }
 
