@@ -51,6 +51,13 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
     /// <summary>The attached session, once <c>auth_ok</c> was sent.</summary>
     public string? SessionId { get; private set; }
 
+    /// <summary>
+    /// Completes when the store knows this socket (set by <see cref="SocketRegistry"/> when it opens). Rooms accept
+    /// only ids of live sockets, so the socket's id is handed out (by <c>getId</c> or <c>auth_ok</c>) only after
+    /// every node can find it.
+    /// </summary>
+    internal Task Registered { get; set; } = Task.CompletedTask;
+
     /// <summary>Serves the socket until it closes, then unregisters it. Never throws for client misbehaviour.</summary>
     internal async Task RunAsync()
     {
@@ -229,6 +236,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
         }
         if (utf8.Span.SequenceEqual(GetIdText))
         {
+            await AwaitRegisteredAsync().ConfigureAwait(false);
             Enqueue(ServerFrames.SocketId(SocketId));
             return;
         }
@@ -284,8 +292,26 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
             return;
         }
         User = user;
+        await AwaitRegisteredAsync().ConfigureAwait(false); // auth_ok carries the socket id too
         await _server.Sessions.OpenAsync(user.UserId, frame.SessionId, this).ConfigureAwait(false);
         _server.Registry.Authenticated(this);
+    }
+
+    /// <summary>
+    /// Waits for the store to know this socket. A failed registration still lets the id out: this node finds its
+    /// own sockets without the store, and only other nodes' REST calls for this socket are refused.
+    /// </summary>
+    private async Task AwaitRegisteredAsync()
+    {
+        try
+        {
+            await Registered.ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            Log.RegistrationFailed(_server.Logger, SocketId, exception);
+            Registered = Task.CompletedTask; // logged once
+        }
     }
 
     private void RejectFrame(string code, string message)
