@@ -45,6 +45,9 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
     /// <inheritdoc />
     public string SocketId { get; } = Ids.NewSocketId();
 
+    /// <summary>What logs show of <see cref="SocketId"/> (never the whole id).</summary>
+    private string LogTag => Ids.LogTag(SocketId);
+
     /// <summary>The authenticated user, or null for a socket that never sent a valid <c>auth</c>.</summary>
     public TokenUser? User { get; private set; }
 
@@ -79,7 +82,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
         }
         catch (Exception exception) when (exception is WebSocketException or OperationCanceledException or IOException)
         {
-            Log.SocketLost(_server.Logger, SocketId, exception.Message);
+            Log.SocketLost(_server.Logger, LogTag, exception.Message);
         }
         finally
         {
@@ -91,7 +94,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
                 }
                 catch (Exception exception)
                 {
-                    Log.DetachFailed(_server.Logger, SocketId, sessionId, exception);
+                    Log.DetachFailed(_server.Logger, LogTag, sessionId, exception);
                 }
             }
             BoundCloseHandshake(); // also when the peer closed first: a peer that stops reading cannot hold the pump
@@ -286,7 +289,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
         var (user, error) = await _server.Tokens.ValidateAsync(frame.Token).ConfigureAwait(false);
         if (user is null)
         {
-            Log.AuthFailed(_server.Logger, SocketId, error!);
+            Log.AuthFailed(_server.Logger, LogTag, error!);
             _server.Metrics.FrameRejected("auth_failed");
             RequestClose((WebSocketCloseStatus)CloseCodes.AuthFailed, "auth_failed: " + error);
             return;
@@ -309,7 +312,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
         }
         catch (Exception exception)
         {
-            Log.RegistrationFailed(_server.Logger, SocketId, exception);
+            Log.RegistrationFailed(_server.Logger, LogTag, exception);
             Registered = Task.CompletedTask; // logged once
         }
     }
@@ -425,7 +428,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
             // side ends too, and the socket's end must never wait for a pump that died.
             if (exception is not (WebSocketException or OperationCanceledException or IOException or ObjectDisposedException))
             {
-                Log.SendFailed(_server.Logger, SocketId, exception);
+                Log.SendFailed(_server.Logger, LogTag, exception);
             }
             FinishPump();
         }
@@ -491,7 +494,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
     /// <summary>Logs and counts a rejected frame; <paramref name="reason"/> is one of a small fixed set of codes.</summary>
     private void Rejected(string reason)
     {
-        Log.FrameRejected(_server.Logger, SocketId, reason);
+        Log.FrameRejected(_server.Logger, LogTag, reason);
         _server.Metrics.FrameRejected(reason);
     }
 

@@ -23,5 +23,14 @@ public static class Ids
     /// <summary>Longest session id a client may send back (anything longer cannot be ours).</summary>
     public const int MaxSessionIdLength = 64;
 
+    /// <summary>
+    /// What logs show of a socket id: its first 8 characters. Logs reach the dashboard (open to anyone on a
+    /// Development node), and a whole socket id would let its reader rename the socket or take it out of its rooms;
+    /// the 96 bits left out keep it unguessable, while the tag still finds the socket's lines.
+    /// </summary>
+    public static string LogTag(string secretId) => secretId.Length <= LogTagLength ? secretId : secretId[..LogTagLength] + "…";
+
+    private const int LogTagLength = 8;
+
     private static string NewSecret() => RandomNumberGenerator.GetHexString(SecretHexLength, lowercase: true);
 }
