@@ -56,8 +56,9 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
 
     /// <summary>
     /// Completes when the store knows this socket (set by <see cref="SocketRegistry"/> when it opens). Rooms accept
-    /// only ids of live sockets, so the socket's id is handed out (by <c>getId</c> or <c>auth_ok</c>) only after
-    /// every node can find it.
+    /// only ids of live sockets, so <c>getId</c> answers only once every node can find it. <c>auth_ok</c> does not
+    /// wait: the reliable protocol's answer stays off the room store's write path (its registration was queued when
+    /// the socket opened, before the token was even read).
     /// </summary>
     internal Task Registered { get; set; } = Task.CompletedTask;
 
@@ -295,7 +296,6 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
             return;
         }
         User = user;
-        await AwaitRegisteredAsync().ConfigureAwait(false); // auth_ok carries the socket id too
         await _server.Sessions.OpenAsync(user.UserId, frame.SessionId, this).ConfigureAwait(false);
         _server.Registry.Authenticated(this);
     }
