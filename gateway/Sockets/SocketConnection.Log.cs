@@ -20,5 +20,8 @@ public sealed partial class SocketConnection
 
         [LoggerMessage(5, LogLevel.Error, "Socket {SocketId}: sending failed unexpectedly; the socket closes.")]
         public static partial void SendFailed(ILogger logger, string socketId, Exception exception);
+
+        [LoggerMessage(6, LogLevel.Warning, "Socket {SocketId}: the store did not register it; other nodes will refuse room calls for it.")]
+        public static partial void RegistrationFailed(ILogger logger, string socketId, Exception exception);
     }
 }

@@ -82,7 +82,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         await sessionLists.ForgetEverywhereAsync([userId]).ConfigureAwait(false);
         if (_observer is { } previous && !ReferenceEquals(previous, observer))
         {
-            Log.SessionReplaced(logger, Key, previous.SocketId, observer.SocketId);
+            Log.SessionReplaced(logger, Key, Ids.LogTag(previous.SocketId), Ids.LogTag(observer.SocketId));
             LoseSocket(SessionCloseReason.Replaced);
         }
         if (claimed.PreviousOwner is { } previousOwner && previousOwner != nodeId)
@@ -300,7 +300,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         _record = record with { NeedFullSync = false, RetentionDeadline = null, OwnerNode = nodeId };
         _ = store.SaveSessionAsync(_record);
         observer.OnSessionOpened(new SessionOpened(Key, record.UserId, record.NeedFullSync));
-        Log.SessionAttached(logger, Key, record.UserId, observer.SocketId, record.NeedFullSync, _queue.Count);
+        Log.SessionAttached(logger, Key, record.UserId, Ids.LogTag(observer.SocketId), record.NeedFullSync, _queue.Count);
         foreach (var pending in _queue)
         {
             if (!Send(pending))
@@ -358,7 +358,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
             return true;
         }
         var slow = _observer;
-        Log.SlowConsumer(logger, Key, slow.SocketId);
+        Log.SlowConsumer(logger, Key, Ids.LogTag(slow.SocketId));
         Release();
         slow.Close(SessionCloseReason.SlowConsumer);
         return false;
