@@ -37,7 +37,8 @@ public static class MessagingEndpoints
             return Results.Json(new { success = true });
         }));
         messaging.MapGet("/connections/{churchId}/{conversationId}", (HttpContext http, string churchId, string conversationId, RoomService rooms) =>
-            Handle(http, async () => Ok(await rooms.ListConnectionsAsync(churchId, conversationId), Json.IReadOnlyListRoomConnection)));
+            Handle(http, async () => Ok(await rooms.ListConnectionsAsync(churchId, conversationId, await BearerCaller.ReadAsync(http)),
+                Json.IReadOnlyListRoomConnection)));
 
         messaging.MapPost("/conversations", (HttpContext http, RoomService rooms) => Handle(http, async () =>
             Ok(await rooms.CreateConversationsAsync(await BodyAsync(http, Json.ListCreateConversationRequest), await BearerCaller.RequireAsync(http)),

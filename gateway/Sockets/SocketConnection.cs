@@ -46,11 +46,22 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
     /// <inheritdoc />
     public string SocketId { get; } = Ids.NewSocketId();
 
+    /// <summary>What logs show of <see cref="SocketId"/> (never the whole id).</summary>
+    private string LogTag => Ids.LogTag(SocketId);
+
     /// <summary>The authenticated user, or null for a socket that never sent a valid <c>auth</c>.</summary>
     public TokenUser? User { get; private set; }
 
     /// <summary>The attached session, once <c>auth_ok</c> was sent.</summary>
     public string? SessionId { get; private set; }
+
+    /// <summary>
+    /// Completes when the store knows this socket (set by <see cref="SocketRegistry"/> when it opens). Rooms accept
+    /// only ids of live sockets, so <c>getId</c> answers only once every node can find it. <c>auth_ok</c> does not
+    /// wait: the reliable protocol's answer stays off the room store's write path (its registration was queued when
+    /// the socket opened, before the token was even read).
+    /// </summary>
+    internal Task Registered { get; set; } = Task.CompletedTask;
 
     /// <summary>Serves the socket until it closes, then unregisters it. Never throws for client misbehaviour.</summary>
     internal async Task RunAsync()
@@ -73,7 +84,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
         }
         catch (Exception exception) when (exception is WebSocketException or OperationCanceledException or IOException)
         {
-            Log.SocketLost(_server.Logger, SocketId, exception.Message);
+            Log.SocketLost(_server.Logger, LogTag, exception.Message);
         }
         finally
         {
@@ -85,7 +96,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
                 }
                 catch (Exception exception)
                 {
-                    Log.DetachFailed(_server.Logger, SocketId, sessionId, exception);
+                    Log.DetachFailed(_server.Logger, LogTag, sessionId, exception);
                 }
             }
             BoundCloseHandshake(); // also when the peer closed first: a peer that stops reading cannot hold the pump
@@ -243,6 +254,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
         }
         if (utf8.Span.SequenceEqual(GetIdText))
         {
+            await AwaitRegisteredAsync().ConfigureAwait(false);
             Enqueue(ServerFrames.SocketId(SocketId));
             return;
         }
@@ -292,7 +304,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
         var (user, error) = await _server.Tokens.ValidateAsync(frame.Token).ConfigureAwait(false);
         if (user is null)
         {
-            Log.AuthFailed(_server.Logger, SocketId, error!);
+            Log.AuthFailed(_server.Logger, LogTag, error!);
             _server.Metrics.FrameRejected("auth_failed");
             RequestClose((WebSocketCloseStatus)CloseCodes.AuthFailed, "auth_failed: " + error);
             return;
@@ -302,6 +314,23 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
         var sessionId = await _server.Sessions.OpenAsync(user.UserId, frame.SessionId, _server.Gateway.LinkFor(SocketId)).ConfigureAwait(false);
         SessionId ??= sessionId;
         _server.Registry.Authenticated(this);
+    }
+
+    /// <summary>
+    /// Waits for the store to know this socket. A failed registration still lets the id out: this node finds its
+    /// own sockets without the store, and only other nodes' REST calls for this socket are refused.
+    /// </summary>
+    private async Task AwaitRegisteredAsync()
+    {
+        try
+        {
+            await Registered.ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            Log.RegistrationFailed(_server.Logger, LogTag, exception);
+            Registered = Task.CompletedTask; // logged once
+        }
     }
 
     private void RejectFrame(string code, string message)
@@ -424,7 +453,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
             // side ends too, and the socket's end must never wait for a pump that died.
             if (exception is not (WebSocketException or OperationCanceledException or IOException or ObjectDisposedException))
             {
-                Log.SendFailed(_server.Logger, SocketId, exception);
+                Log.SendFailed(_server.Logger, LogTag, exception);
             }
             FinishPump();
         }
@@ -490,7 +519,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
     /// <summary>Logs and counts a rejected frame; <paramref name="reason"/> is one of a small fixed set of codes.</summary>
     private void Rejected(string reason)
     {
-        Log.FrameRejected(_server.Logger, SocketId, reason);
+        Log.FrameRejected(_server.Logger, LogTag, reason);
         _server.Metrics.FrameRejected(reason);
     }
 

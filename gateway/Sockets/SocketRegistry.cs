@@ -75,7 +75,7 @@ public sealed class SocketRegistry(IOptions<NodeOptions> node, ISocketLocations 
     internal void Add(SocketConnection connection)
     {
         _sockets[connection.SocketId] = connection;
-        _ = locations.RegisterSocketAsync(connection.SocketId, NodeId);
+        connection.Registered = locations.RegisterSocketAsync(connection.SocketId, NodeId);
     }
 
     /// <summary>The socket authenticated: other nodes can now find its session (rooms route to it reliably).</summary>

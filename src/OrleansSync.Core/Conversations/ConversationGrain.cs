@@ -202,7 +202,7 @@ public sealed partial class ConversationGrain(IConversationStore store, ISocketD
     {
         foreach (var socketId in lost)
         {
-            Log.LostSocketRemoved(logger, socketId, _room.ChurchId, _room.ConversationId);
+            Log.LostSocketRemoved(logger, Ids.LogTag(socketId), _room.ChurchId, _room.ConversationId);
             await store.DeleteConnectionsAsync(_room.ChurchId, _room.ConversationId, socketId);
         }
         await BroadcastAttendanceAsync();

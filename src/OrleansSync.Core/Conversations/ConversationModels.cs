@@ -19,7 +19,15 @@ public sealed record ChatMessage(string Id, string ChurchId, string Conversation
 public sealed record RoomConnection(string Id, string ChurchId, string ConversationId, string? PersonId, string DisplayName,
     string SocketId, DateTimeOffset TimeJoined,
     [property: System.Text.Json.Serialization.JsonIgnore] string NodeId = "",
-    [property: System.Text.Json.Serialization.JsonIgnore] string? SessionId = null);
+    [property: System.Text.Json.Serialization.JsonIgnore] string? SessionId = null)
+{
+    /// <summary>
+    /// The row as a lister sees it: <see cref="SocketId"/> empty. Naming a socket id is what lets a caller rename
+    /// the socket or take it out of a room, so only the socket itself (by <c>getId</c>) ever learns it; the field
+    /// stays, empty, so the row keeps the shape ChurchApps clients expect.
+    /// </summary>
+    public RoomConnection WithoutSocketId() => this with { SocketId = "" };
+}
 
 /// <summary>Unread counters of a person, sent with <c>privateMessage</c> and <c>notification</c>.</summary>
 [GenerateSerializer, Immutable, Alias("OrleansSync.NotificationCounts")]

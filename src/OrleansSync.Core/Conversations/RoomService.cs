@@ -27,7 +27,7 @@ public sealed class RoomService(IGrainFactory grains, IConversationStore store, 
         {
             var room = new RoomKey(Id(item.ChurchId, "churchId"), Id(item.ConversationId, "conversationId"));
             var socketId = Id(item.SocketId, "socketId");
-            var socket = await LocateAsync(socketId).ConfigureAwait(false);
+            var socket = await LocateAsync(socketId).ConfigureAwait(false) ?? throw UnknownSocket();
             var personId = caller?.PersonId ?? Optional(item.PersonId, "personId");
             if (room.IsAlerts)
             {
@@ -53,21 +53,37 @@ public sealed class RoomService(IGrainFactory grains, IConversationStore store, 
     }
 
     /// <summary>
-    /// Where a socket is: on this node (asked directly), or on another node (asked of the store). A socket no
-    /// node knows is placed here; its row goes at the first send, as an unreachable socket's row does.
+    /// Where a live socket is: on this node (asked directly), or on another node (asked of the store); null if no
+    /// node has it open. A socket id is the only proof of owning a socket, so every route that acts on one by its
+    /// id asks this first and acts only for a live socket.
     /// </summary>
-    private async Task<SocketLocation> LocateAsync(string socketId)
+    private async Task<SocketLocation?> LocateAsync(string socketId)
     {
         if (sockets.TryGetSocket(socketId, out _, out var sessionId))
         {
             return new SocketLocation(socketId, sockets.NodeId, sessionId, sockets.TryGetIdentity(socketId, out var identity) ? identity : null);
         }
-        return await locations.FindSocketAsync(socketId).ConfigureAwait(false) ?? new SocketLocation(socketId, sockets.NodeId, null, null);
+        return await locations.FindSocketAsync(socketId).ConfigureAwait(false);
     }
 
-    /// <summary>Removes a socket's rows from one room.</summary>
-    public Task<bool> LeaveAsync(string churchId, string conversationId, string socketId) =>
-        Room(new RoomKey(Id(churchId, "churchId"), Id(conversationId, "conversationId"))).LeaveAsync(Id(socketId, "socketId"));
+    private static RoomException UnknownSocket() =>
+        new(RoomErrorKind.NotFound, "unknown_socket", "no open socket has this socketId (send getId on the socket to learn its own id)");
+
+    /// <summary>
+    /// Removes a live socket's rows from one room; true if it had any. An id that is no live socket changes
+    /// nothing and answers the same as a socket that was not in the room: leaving is idempotent (a closed socket
+    /// already left every room), and a guesser learns nothing from the answer.
+    /// </summary>
+    public async Task<bool> LeaveAsync(string churchId, string conversationId, string socketId)
+    {
+        var room = new RoomKey(Id(churchId, "churchId"), Id(conversationId, "conversationId"));
+        var socket = Id(socketId, "socketId");
+        if (await LocateAsync(socket).ConfigureAwait(false) is null)
+        {
+            return false;
+        }
+        return await Room(room).LeaveAsync(socket).ConfigureAwait(false);
+    }
 
     /// <summary>A closed socket leaves every room it was in (each hears attendance).</summary>
     public async Task LeaveAllAsync(string socketId)
@@ -78,15 +94,39 @@ public sealed class RoomService(IGrainFactory grains, IConversationStore store, 
         }
     }
 
-    /// <summary>The room's connection rows.</summary>
-    public Task<IReadOnlyList<RoomConnection>> ListConnectionsAsync(string churchId, string conversationId) =>
-        Room(new RoomKey(Id(churchId, "churchId"), Id(conversationId, "conversationId"))).ListConnectionsAsync();
+    /// <summary>
+    /// The room's connection rows as anyone may see them: without socket ids (the route is anonymous, so it
+    /// cannot tell a row's owner from a stranger, and a socket id is what setName and leave act on). An alerts
+    /// room lists only the caller's own rows, and only to a Bearer caller of that church: who else is online to
+    /// receive private messages is nobody's business.
+    /// </summary>
+    public async Task<IReadOnlyList<RoomConnection>> ListConnectionsAsync(string churchId, string conversationId, RoomCaller? caller)
+    {
+        var room = new RoomKey(Id(churchId, "churchId"), Id(conversationId, "conversationId"));
+        if (room.IsAlerts)
+        {
+            if (caller is null)
+            {
+                throw new RoomException(RoomErrorKind.Unauthorized, "alerts_need_auth", "listing an alerts room needs a Bearer token");
+            }
+            if (caller.ChurchId != room.ChurchId)
+            {
+                throw new RoomException(RoomErrorKind.Forbidden, "not_your_alerts", "a person may only list their own church's alerts rows");
+            }
+        }
+        var rows = await Room(room).ListConnectionsAsync().ConfigureAwait(false);
+        return rows.Where(r => !room.IsAlerts || r.PersonId == caller!.PersonId).Select(r => r.WithoutSocketId()).ToList();
+    }
 
-    /// <summary>Renames a socket in every room it is in; returns the number of rooms.</summary>
+    /// <summary>Renames a live socket in every room it is in; returns the number of rooms (404 for an id that is no live socket).</summary>
     public async Task<int> SetNameAsync(string? socketId, string? name)
     {
         var socket = Id(socketId, "socketId");
         var displayName = Optional(name, "name") ?? AnonymousName;
+        if (await LocateAsync(socket).ConfigureAwait(false) is null)
+        {
+            throw UnknownSocket();
+        }
         var rooms = await store.LoadRoomsOfSocketAsync(socket).ConfigureAwait(false);
         foreach (var room in rooms)
         {

@@ -112,7 +112,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         await sessionLists.ForgetEverywhereAsync([userId]).ConfigureAwait(true);
         if (_socket is { } previous && previous != socket)
         {
-            Log.SessionReplaced(logger, Key, previous.SocketId, socket.SocketId);
+            Log.SessionReplaced(logger, Key, Ids.LogTag(previous.SocketId), Ids.LogTag(socket.SocketId));
             LoseSocket(SessionCloseReason.Replaced);
         }
         if (claimed.PreviousOwner is { } previousOwner && previousOwner != _nodeId)
@@ -328,7 +328,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         _record = record with { NeedFullSync = false, RetentionDeadline = null, OwnerNode = _nodeId };
         _ = store.SaveSessionAsync(_record);
         _ = socket.Gateway.SessionOpened(socket.SocketId, new SessionOpened(Key, record.UserId, record.NeedFullSync));
-        Log.SessionAttached(logger, Key, record.UserId, socket.SocketId, record.NeedFullSync, _queue.Count);
+        Log.SessionAttached(logger, Key, record.UserId, Ids.LogTag(socket.SocketId), record.NeedFullSync, _queue.Count);
         foreach (var pending in _queue)
         {
             Send(pending);

@@ -201,9 +201,11 @@ public abstract class RoomTests : IAsyncLifetime
         doomed.Abort(); // the tab vanished without a close handshake
         await live.AttendanceAsync(1);
 
-        // A row naming a socket this node does not have is dropped at the first send.
-        await anonymous.JoinAsync(Church, conversationId, "00000000000000000000000000000000", "Ghost");
-        await live.AttendanceAsync(1);
+        // A row naming a socket no node has is refused outright (a socket id must be a live socket's).
+        var (ghostStatus, ghostError) = await anonymous.SendAsync(HttpMethod.Post, "/connections",
+            new[] { new { churchId = Church, conversationId, socketId = "00000000000000000000000000000000", displayName = "Ghost" } });
+        Assert.Equal(HttpStatusCode.NotFound, ghostStatus);
+        Assert.Equal("unknown_socket", ghostError.GetProperty("error").GetString());
         var rows = await anonymous.OkAsync(HttpMethod.Get, $"/connections/{Church}/{conversationId}");
         Assert.Equal(["Live"], rows.EnumerateArray().Select(r => r.GetProperty("displayName").GetString()!).ToArray());
     }
