@@ -5,7 +5,7 @@ using Orleans.Runtime;
 using Orleans.TestingHost;
 using OrleansSync.Storage.Sqlite;
 using OrleansSync.Tests.Infrastructure;
-using OrleansSync.Tests.Storage.OrleansGrains;
+using OrleansSync.Tests.OrleansGrains;
 using Xunit;
 
 namespace OrleansSync.Tests.Storage;

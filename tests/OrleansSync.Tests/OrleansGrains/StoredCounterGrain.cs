@@ -1,7 +1,7 @@
 using Orleans;
 using Orleans.Runtime;
 
-namespace OrleansSync.Tests.Storage.OrleansGrains;
+namespace OrleansSync.Tests.OrleansGrains;
 
 /// <summary>Keeps its count in the SQLite grain storage and counts the ticks of a reminder kept in the SQLite table.</summary>
 public sealed class StoredCounterGrain(

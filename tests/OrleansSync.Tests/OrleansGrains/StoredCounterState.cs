@@ -1,6 +1,6 @@
 using Orleans;
 
-namespace OrleansSync.Tests.Storage.OrleansGrains;
+namespace OrleansSync.Tests.OrleansGrains;
 
 /// <summary>The persistent state of <see cref="StoredCounterGrain"/>.</summary>
 [GenerateSerializer]

@@ -1,6 +1,6 @@
 using Orleans;
 
-namespace OrleansSync.Tests.Storage.OrleansGrains;
+namespace OrleansSync.Tests.OrleansGrains;
 
 /// <summary>A test grain whose count and reminder ticks live in Orleans grain state on SQLite.</summary>
 public interface IStoredCounterGrain : IGrainWithStringKey
