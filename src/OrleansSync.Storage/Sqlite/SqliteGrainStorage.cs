@@ -23,7 +23,9 @@ namespace OrleansSync.Storage.Sqlite;
 /// <item>A clear deletes the row instead of keeping an empty one: sessions end all the time, and a kept row per
 /// ended session would grow the file without bound.</item>
 /// </list>
-/// Why a provider of our own instead of Orleans' ADO.NET one: docs/ARCHITECTURE.md, Store.
+/// Ours rather than Orleans' ADO.NET provider: that one can load Microsoft.Data.Sqlite (invariant
+/// <c>System.Data.SQLite</c>), but opens connections without the store's setup (<c>busy_timeout</c>, <c>synchronous</c>)
+/// and needs its whole query contract rewritten in SQLite (docs/ARCHITECTURE.md, Store).
 /// </remarks>
 public sealed class SqliteGrainStorage : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
 {

@@ -21,7 +21,9 @@ namespace OrleansSync.Storage.Sqlite;
 /// ETag; a remove deletes only the row with the given ETag.</item>
 /// <item>Times are UTC ticks, the period is ticks.</item>
 /// </list>
-/// Why a table of our own instead of Orleans' ADO.NET one: docs/ARCHITECTURE.md, Store.
+/// Ours rather than Orleans' ADO.NET table: that one can load Microsoft.Data.Sqlite (invariant
+/// <c>System.Data.SQLite</c>), but opens connections without the store's setup (<c>busy_timeout</c>, <c>synchronous</c>)
+/// and needs its whole query contract rewritten in SQLite (docs/ARCHITECTURE.md, Store).
 /// </remarks>
 public sealed class SqliteReminderTable : IReminderTable
 {

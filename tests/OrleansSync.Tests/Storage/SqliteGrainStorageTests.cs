@@ -13,17 +13,10 @@ namespace OrleansSync.Tests.Storage;
 /// <summary>Orleans grain state in a real SQLite file: round trips, ETag conflicts, clears.</summary>
 public sealed class SqliteGrainStorageTests : IDisposable
 {
-    private readonly string _folder = TestFolder.Create();
-    private readonly string _connectionString;
+    private readonly SqliteTestFile _file = new();
     private static readonly GrainId Grain = GrainId.Create("counter", "alice");
 
-    public SqliteGrainStorageTests() => _connectionString = $"Data Source={Path.Combine(_folder, "node.db")}";
-
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        TestFolder.Delete(_folder);
-    }
+    public void Dispose() => _file.Dispose();
 
     public sealed class Counter
     {
@@ -35,7 +28,7 @@ public sealed class SqliteGrainStorageTests : IDisposable
     private async Task<SqliteGrainStorage> OpenAsync(string name = "sqlite")
     {
         var serializer = new JsonGrainStorageSerializer(new OrleansJsonSerializer(Options.Create(new OrleansJsonSerializerOptions())));
-        var storage = new SqliteGrainStorage(name, new SqliteGrainStorageOptions { ConnectionString = _connectionString, GrainStorageSerializer = serializer });
+        var storage = new SqliteGrainStorage(name, new SqliteGrainStorageOptions { ConnectionString = _file.ConnectionString, GrainStorageSerializer = serializer });
         await storage.InitializeAsync(CancellationToken.None);
         return storage;
     }
@@ -45,7 +38,7 @@ public sealed class SqliteGrainStorageTests : IDisposable
     {
         await OpenAsync();
 
-        await using var connection = new SqliteConnection(_connectionString);
+        await using var connection = new SqliteConnection(_file.ConnectionString);
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('sessions', 'orleans_grain_state', 'orleans_reminders') ORDER BY name";

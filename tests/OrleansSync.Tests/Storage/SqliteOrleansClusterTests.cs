@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using Orleans.Hosting;
 using Orleans.Runtime;
@@ -18,20 +17,13 @@ namespace OrleansSync.Tests.Storage;
 public sealed class SqliteOrleansClusterTests : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
-    private readonly string _folder = TestFolder.Create();
-    private readonly string _connectionString;
+    private readonly SqliteTestFile _file = new();
 
-    public SqliteOrleansClusterTests() => _connectionString = $"Data Source={Path.Combine(_folder, "node.db")}";
-
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        TestFolder.Delete(_folder);
-    }
+    public void Dispose() => _file.Dispose();
 
     private async Task<InProcessTestCluster> StartClusterAsync()
     {
-        var connectionString = _connectionString;
+        var connectionString = _file.ConnectionString;
         var builder = new InProcessTestClusterBuilder(1);
         builder.Options.ConfigureFileLogging = false;
         builder.ConfigureSilo((_, silo) => silo
@@ -44,7 +36,7 @@ public sealed class SqliteOrleansClusterTests : IDisposable
         return cluster;
     }
 
-    private SqliteReminderTable OpenTable() => new(Options.Create(new SqliteReminderTableOptions { ConnectionString = _connectionString }));
+    private SqliteReminderTable OpenTable() => new(Options.Create(new SqliteReminderTableOptions { ConnectionString = _file.ConnectionString }));
 
     [Fact]
     public async Task Grain_state_survives_a_deactivation_and_a_restart_of_the_cluster()

@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using Orleans;
 using Orleans.Runtime;
@@ -11,20 +10,13 @@ namespace OrleansSync.Tests.Storage;
 /// <summary>Orleans reminders in a real SQLite file: rows with ETags, and reads of ranges of the grain hash ring.</summary>
 public sealed class SqliteReminderTableTests : IDisposable
 {
-    private readonly string _folder = TestFolder.Create();
-    private readonly string _connectionString;
+    private readonly SqliteTestFile _file = new();
 
-    public SqliteReminderTableTests() => _connectionString = $"Data Source={Path.Combine(_folder, "node.db")}";
-
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        TestFolder.Delete(_folder);
-    }
+    public void Dispose() => _file.Dispose();
 
     private async Task<SqliteReminderTable> OpenAsync()
     {
-        var table = new SqliteReminderTable(Options.Create(new SqliteReminderTableOptions { ConnectionString = _connectionString }));
+        var table = new SqliteReminderTable(Options.Create(new SqliteReminderTableOptions { ConnectionString = _file.ConnectionString }));
         await table.StartAsync();
         return table;
     }
