@@ -171,6 +171,25 @@ public sealed class SqliteDialect : SqlDialect
                 pm_count INTEGER NOT NULL,
                 PRIMARY KEY (church_id, person_id)
             ) WITHOUT ROWID;
+            -- Orleans' own grain state and reminders, in the node's file (SqliteGrainStorage.cs, SqliteReminderTable.cs).
+            CREATE TABLE IF NOT EXISTS orleans_grain_state (
+                provider TEXT NOT NULL,
+                grain_id TEXT NOT NULL,
+                state_name TEXT NOT NULL,
+                etag TEXT NOT NULL,
+                payload BLOB NOT NULL,
+                PRIMARY KEY (provider, grain_id, state_name)
+            ) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS orleans_reminders (
+                grain_id TEXT NOT NULL,
+                reminder_name TEXT NOT NULL,
+                grain_hash INTEGER NOT NULL,
+                start_at INTEGER NOT NULL,
+                period INTEGER NOT NULL,
+                etag TEXT NOT NULL,
+                PRIMARY KEY (grain_id, reminder_name)
+            ) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS ix_orleans_reminders_hash ON orleans_reminders (grain_hash);
             """;
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         // Files made before nodes had an address (CREATE TABLE IF NOT EXISTS leaves an existing table as it was).

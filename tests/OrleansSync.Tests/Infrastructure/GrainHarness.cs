@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using Orleans.Runtime;
 using Orleans.TestingHost;
 using OrleansSync.Cluster;
 using OrleansSync.Conversations;
@@ -55,6 +56,8 @@ public sealed class GrainHarness : IAsyncDisposable
         {
             host.Logging.SetMinimumLevel(LogLevel.Warning);
             var services = host.Services;
+            // The grains' clock (their timers, and the time they read) is the test's; the silo's own loops keep real time.
+            services.AddKeyedSingleton<TimeProvider>(TimeProviderNames.Grains, time);
             services.AddSingleton<TimeProvider>(time);
             services.AddSingleton<ISessionStore>(store);
             services.AddSingleton(sessionLists);
