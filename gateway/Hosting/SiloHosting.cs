@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
+using OrleansSync.Storage;
+using OrleansSync.Storage.Sqlite;
 
 namespace OrleansSync.Gateway.Hosting;
 
@@ -29,6 +31,14 @@ public static class SiloHosting
                 collection.CollectionAge = grains.IdleTimeout;
                 collection.CollectionQuantum = grains.IdleCheckInterval;
             });
+            var store = configuration.GetSection(StoreOptions.SectionName).Get<StoreOptions>() ?? new StoreOptions();
+            if (string.Equals(store.Provider, "Sqlite", StringComparison.OrdinalIgnoreCase))
+            {
+                // Orleans' grain state and reminders in the node's own SQLite file (providers of our own: see their summaries).
+                var file = StoreFactory.SqliteConnectionString(store);
+                orleans.AddSqliteGrainStorageAsDefault(file);
+                orleans.UseSqliteReminders(file);
+            }
         });
         return builder;
     }

@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
-using Orleans.Runtime;
 using Orleans.TestingHost;
 using OrleansSync.Cluster;
 using OrleansSync.Conversations;
@@ -57,8 +56,8 @@ public sealed class GrainHarness : IAsyncDisposable
             host.Logging.SetMinimumLevel(LogLevel.Warning);
             var services = host.Services;
             // The grains' clock (their timers, and the time they read) is the test's; the silo's own loops keep real time.
-            services.AddKeyedSingleton<TimeProvider>(TimeProviderNames.Grains, time);
             services.AddSingleton<TimeProvider>(time);
+            services.UseTimeProviderForBackgroundAreas(TimeProvider.System);
             services.AddSingleton<ISessionStore>(store);
             services.AddSingleton(sessionLists);
             services.AddSingleton(invalidation);
