@@ -5,9 +5,13 @@ using Xunit;
 
 namespace OrleansSync.Tests.Delivery;
 
-/// <summary>Grain logic driven by a manual clock: minutes of protocol time in milliseconds.</summary>
+/// <summary>Grain logic driven by a fake clock (FakeTimeProvider): minutes of protocol time in milliseconds.</summary>
 public sealed class SessionGrainTests
 {
+    // Spans longer than the grains' idle sweep (every 30 s) are walked a second at a time, so the sweep runs at its
+    // own times and sees the idle time it would see in a running node (see AdvanceInSteps).
+    private static readonly TimeSpan OneSecond = TimeSpan.FromSeconds(1);
+
     [Fact]
     public async Task Forty_resends_at_three_second_pace_then_close_and_delete()
     {
@@ -63,7 +67,7 @@ public sealed class SessionGrainTests
         var missed = await harness.PublishAsync("u1", """{"type":"b"}"""); // detached: waits in the inbox
         Assert.Equal(1, harness.Store.InboxCount(sessionId));
 
-        harness.Time.Advance(TimeSpan.FromSeconds(119));
+        harness.Time.AdvanceInSteps(TimeSpan.FromSeconds(119), OneSecond);
         var back = new RecordingObserver("socket-2");
         Assert.Equal(sessionId, await harness.Sessions.OpenAsync("u1", sessionId, back));
         Assert.False(back.Opened.Single().NeedFullSync);
@@ -74,7 +78,7 @@ public sealed class SessionGrainTests
         Assert.Equal(0, harness.Store.InboxCount(sessionId));
 
         await harness.Sessions.DetachAsync(sessionId, back);
-        harness.Time.Advance(TimeSpan.FromSeconds(120));
+        harness.Time.AdvanceInSteps(TimeSpan.FromSeconds(120), OneSecond);
         await harness.PublishAsync("u1", """{"type":"c"}""");
         var late = new RecordingObserver("socket-3");
         Assert.Equal(sessionId, await harness.Sessions.OpenAsync("u1", sessionId, late));
@@ -94,7 +98,7 @@ public sealed class SessionGrainTests
         await harness.Sessions.DetachAsync(sessionId, tab);
 
         Assert.Equal(0, await harness.Store.ExpireSessionsAsync(harness.Time.GetUtcNow()));
-        harness.Time.Advance(TimeSpan.FromMinutes(2));
+        harness.Time.AdvanceInSteps(TimeSpan.FromMinutes(2), OneSecond);
         Assert.Equal(1, await harness.Store.ExpireSessionsAsync(harness.Time.GetUtcNow()));
         Assert.Equal(0, harness.Store.QueuedCount(sessionId));
         Assert.True(harness.Store.Session(sessionId)!.NeedFullSync);
@@ -108,7 +112,7 @@ public sealed class SessionGrainTests
         var tab = new RecordingObserver();
         var sessionId = await harness.Sessions.OpenAsync("u1", null, tab);
         await harness.Sessions.DetachAsync(sessionId, tab);
-        harness.Time.Advance(TimeSpan.FromMinutes(2));
+        harness.Time.AdvanceInSteps(TimeSpan.FromMinutes(2), OneSecond);
         Assert.Equal(1, await harness.Store.ExpireSessionsAsync(harness.Time.GetUtcNow()));
         var frame = "{\"type\":\"x\",\"event_id\":\"stale\"}"u8.ToArray();
         var racedId = harness.Store.InsertInboxRacingTheFlag(sessionId, "stale", frame);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using OrleansSync.Delivery;
 using OrleansSync.Runtime;
 
@@ -28,7 +29,7 @@ public sealed class GrainHarness : IDisposable
 
     public DeliveryOptions Delivery { get; }
     public IOptionsMonitor<DeliveryOptions> DeliveryMonitor { get; }
-    public ManualTimeProvider Time { get; } = new();
+    public FakeTimeProvider Time { get; } = new();
     public UserSessionCache SessionLists { get; }
     public InMemorySessionStore Store { get; } = new();
     public GrainFactory Grains { get; }
