@@ -7,7 +7,7 @@ namespace OrleansSync.Gateway.Auth;
 /// <summary>Issues HS256 tokens with the configured key: for the Development token endpoint, demos and tests.</summary>
 public sealed class TokenIssuer(IOptions<AuthOptions> options, TimeProvider time)
 {
-    private readonly SigningCredentials _credentials = new(TokenValidator.SigningKey(options.Value), SecurityAlgorithms.HmacSha256);
+    private readonly SigningCredentials _credentials = new(TokenRules.SigningKey(options.Value), SecurityAlgorithms.HmacSha256);
 
     /// <summary>A token for <paramref name="userId"/> valid for <paramref name="lifetime"/>.</summary>
     public string Issue(string userId, TimeSpan lifetime, string? churchId = null, string? personId = null, string? name = null)

@@ -95,7 +95,9 @@ public static class OrleansSyncHosting
         services.AddSingleton<NodeMaintenance>();
         services.AddHostedService(sp => sp.GetRequiredService<NodeMaintenance>());
 
+        services.AddSingleton<TokenRules>();
         services.AddSingleton<TokenValidator>();
+        services.AddBearerAuthentication();
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<SocketRegistry>();
         services.AddSingleton<GatewayObserver>();

@@ -1,38 +1,35 @@
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using OrleansSync.Conversations;
 using OrleansSync.Gateway.Auth;
 
 namespace OrleansSync.Gateway.Messaging;
 
-/// <summary>Reads the caller of a messaging route from <c>Authorization: Bearer &lt;JWT&gt;</c>.</summary>
+/// <summary>The caller of a messaging route, from the JwtBearer handler's reading of <c>Authorization: Bearer &lt;JWT&gt;</c>.</summary>
 public static class BearerCaller
 {
     /// <summary>
-    /// The caller, or null if no Authorization header was sent. A header with a bad token is refused (401),
-    /// never downgraded to anonymous.
+    /// For routes where a token is optional: the caller, or null if no Authorization header was sent. A header
+    /// with a bad token is refused (401), never downgraded to anonymous.
     /// </summary>
     public static async Task<RoomCaller?> ReadAsync(HttpContext context)
     {
-        var header = context.Request.Headers.Authorization.ToString();
-        if (string.IsNullOrEmpty(header))
+        var check = await BearerCheck.ReadAsync(context);
+        return check.State switch
         {
-            return null;
-        }
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new RoomException(RoomErrorKind.Unauthorized, "bad_authorization", "Authorization must be 'Bearer <token>'");
-        }
-        var validator = context.RequestServices.GetRequiredService<TokenValidator>();
-        var (user, error) = await validator.ValidateAsync(header["Bearer ".Length..].Trim());
-        if (user is null)
-        {
-            throw new RoomException(RoomErrorKind.Unauthorized, "bad_token", error!);
-        }
-        return new RoomCaller(user.ChurchId, user.PersonId, user.DisplayName);
+            BearerState.Absent => null,
+            BearerState.Valid => Caller(check.User!),
+            _ => throw new RoomException(RoomErrorKind.Unauthorized, check.Error.Error, check.Error.Message),
+        };
     }
 
-    /// <summary>The caller; 401 if there is none.</summary>
-    public static async Task<RoomCaller> RequireAsync(HttpContext context) =>
-        await ReadAsync(context) ?? throw new RoomException(RoomErrorKind.Unauthorized, "token_required", "this route needs Authorization: Bearer <token>");
+    /// <summary>
+    /// For routes behind <c>RequireAuthorization()</c>, which answer a missing or bad token with the 401 before
+    /// the route runs: the authenticated caller.
+    /// </summary>
+    public static RoomCaller Require(HttpContext context) =>
+        TokenUser.From(context.User) is { } user
+            ? Caller(user)
+            : throw new InvalidOperationException($"{context.Request.Path} reads its caller but is not mapped with RequireAuthorization()");
+
+    private static RoomCaller Caller(TokenUser user) => new(user.ChurchId, user.PersonId, user.DisplayName);
 }

@@ -21,6 +21,9 @@ public static class MessagingEndpoints
     public static void MapMessaging(this IEndpointRouteBuilder endpoints)
     {
         var messaging = endpoints.MapGroup("/messaging");
+        // Routes that act as the token's person: the JwtBearer challenge answers a missing or bad token (401)
+        // before the route reads its body.
+        var signedIn = endpoints.MapGroup("/messaging").RequireAuthorization();
 
         messaging.MapPost("/connections", (HttpContext http, RoomService rooms) => Handle(http, async () =>
             Ok(await rooms.JoinAsync(await BodyAsync(http, Json.ListJoinRequest), await BearerCaller.ReadAsync(http)), Json.IReadOnlyListRoomConnection)));
@@ -40,49 +43,49 @@ public static class MessagingEndpoints
             Handle(http, async () => Ok(await rooms.ListConnectionsAsync(churchId, conversationId, await BearerCaller.ReadAsync(http)),
                 Json.IReadOnlyListRoomConnection)));
 
-        messaging.MapPost("/conversations", (HttpContext http, RoomService rooms) => Handle(http, async () =>
-            Ok(await rooms.CreateConversationsAsync(await BodyAsync(http, Json.ListCreateConversationRequest), await BearerCaller.RequireAsync(http)),
+        signedIn.MapPost("/conversations", (HttpContext http, RoomService rooms) => Handle(http, async () =>
+            Ok(await rooms.CreateConversationsAsync(await BodyAsync(http, Json.ListCreateConversationRequest), BearerCaller.Require(http)),
                 Json.IReadOnlyListConversation)));
-        messaging.MapPost("/conversations/{conversationId}/callout", (HttpContext http, string conversationId, RoomService rooms) => Handle(http, async () =>
+        signedIn.MapPost("/conversations/{conversationId}/callout", (HttpContext http, string conversationId, RoomService rooms) => Handle(http, async () =>
         {
-            var caller = await BearerCaller.RequireAsync(http);
+            var caller = BearerCaller.Require(http);
             var body = await BodyAsync(http, Json.JsonElement);
             return Ok(await rooms.CalloutAsync(conversationId, StringField(body, "content"), caller), Json.ChatMessage);
         }));
 
         messaging.MapPost("/messages/send", (HttpContext http, RoomService rooms) => Handle(http, async () =>
             Ok(await rooms.SendAnonymousAsync(await BodyAsync(http, Json.ListPostMessageRequest)), Json.IReadOnlyListChatMessage)));
-        messaging.MapPost("/messages", (HttpContext http, RoomService rooms) => Handle(http, async () =>
+        signedIn.MapPost("/messages", (HttpContext http, RoomService rooms) => Handle(http, async () =>
         {
-            var caller = await BearerCaller.RequireAsync(http);
+            var caller = BearerCaller.Require(http);
             return Ok(await rooms.PostAsync(await BodyAsync(http, Json.ListPostMessageRequest), caller), Json.IReadOnlyListChatMessage);
         }));
-        messaging.MapGet("/messages/conversation/{conversationId}", (HttpContext http, string conversationId, RoomService rooms) => Handle(http, async () =>
+        signedIn.MapGet("/messages/conversation/{conversationId}", (HttpContext http, string conversationId, RoomService rooms) => Handle(http, async () =>
         {
-            var caller = await BearerCaller.RequireAsync(http);
+            var caller = BearerCaller.Require(http);
             return Ok(await rooms.HistoryAsync(caller.ChurchId, conversationId), Json.IReadOnlyListChatMessage);
         }));
         messaging.MapGet("/messages/catchup/{churchId}/{conversationId}", (HttpContext http, string churchId, string conversationId, RoomService rooms) =>
             Handle(http, async () => Ok(await rooms.HistoryAsync(churchId, conversationId), Json.IReadOnlyListChatMessage)));
-        messaging.MapDelete("/messages/{id}", (HttpContext http, string id, RoomService rooms) => Handle(http, async () =>
+        signedIn.MapDelete("/messages/{id}", (HttpContext http, string id, RoomService rooms) => Handle(http, async () =>
         {
-            await rooms.DeleteMessageAsync(id, await BearerCaller.RequireAsync(http));
+            await rooms.DeleteMessageAsync(id, BearerCaller.Require(http));
             return Results.Json(new { success = true });
         }));
-        messaging.MapPost("/messages/{messageId}/reactions", (HttpContext http, string messageId, RoomService rooms) => Handle(http, async () =>
+        signedIn.MapPost("/messages/{messageId}/reactions", (HttpContext http, string messageId, RoomService rooms) => Handle(http, async () =>
         {
-            var caller = await BearerCaller.RequireAsync(http);
+            var caller = BearerCaller.Require(http);
             var body = await BodyAsync(http, Json.JsonElement);
             return Ok(await rooms.ToggleReactionAsync(messageId, StringField(body, "emoji"), caller), Json.Reaction);
         }));
 
-        messaging.MapPost("/privateMessages", (HttpContext http, RoomService rooms) => Handle(http, async () =>
+        signedIn.MapPost("/privateMessages", (HttpContext http, RoomService rooms) => Handle(http, async () =>
         {
-            var caller = await BearerCaller.RequireAsync(http);
+            var caller = BearerCaller.Require(http);
             return Ok(await rooms.SendPrivateMessageAsync(await BodyAsync(http, Json.PrivateMessageRequest), caller), Json.PrivateMessage);
         }));
-        messaging.MapGet("/notifications/unreadCount", (HttpContext http, RoomService rooms) => Handle(http, async () =>
-            Ok(await rooms.UnreadCountAsync(await BearerCaller.RequireAsync(http)), Json.NotificationCounts)));
+        signedIn.MapGet("/notifications/unreadCount", (HttpContext http, RoomService rooms) => Handle(http, async () =>
+            Ok(await rooms.UnreadCountAsync(BearerCaller.Require(http)), Json.NotificationCounts)));
 
         // Application servers raise notifications with the publish API key.
         endpoints.MapPost("/api/notifications", (HttpContext http, RoomService rooms) => Handle(http, async () =>

@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using OrleansSync.Delivery;
-using OrleansSync.Gateway.Auth;
 
 namespace OrleansSync.Demos.Photos;
 
@@ -27,9 +26,9 @@ public static class PhotoEndpoints
         photos.MapDelete("/{photoId}", RemoveAsync);
     }
 
-    private static async Task<IResult> ListAsync(HttpRequest request, TokenValidator tokens, PhotoStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync(HttpRequest request, PhotoStore store, CancellationToken cancellationToken)
     {
-        var (user, error) = await BearerUser.ReadAsync(request, tokens);
+        var (user, error) = await BearerUser.ReadAsync(request.HttpContext);
         if (user is null)
         {
             return Unauthorized(error);
@@ -38,10 +37,10 @@ public static class PhotoEndpoints
         return Results.Json(new PhotoList(list), DemoJsonContext.Default.PhotoList);
     }
 
-    private static async Task<IResult> AddAsync(HttpRequest request, TokenValidator tokens, PhotoStore store, IEventPublisher publisher,
+    private static async Task<IResult> AddAsync(HttpRequest request, PhotoStore store, IEventPublisher publisher,
         TimeProvider time, CancellationToken cancellationToken)
     {
-        var (user, error) = await BearerUser.ReadAsync(request, tokens);
+        var (user, error) = await BearerUser.ReadAsync(request.HttpContext);
         if (user is null)
         {
             return Unauthorized(error);
@@ -69,10 +68,10 @@ public static class PhotoEndpoints
         return Results.Json(photo, DemoJsonContext.Default.Photo, statusCode: StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> RemoveAsync(string photoId, HttpRequest request, TokenValidator tokens, PhotoStore store,
+    private static async Task<IResult> RemoveAsync(string photoId, HttpRequest request, PhotoStore store,
         IEventPublisher publisher, CancellationToken cancellationToken)
     {
-        var (user, error) = await BearerUser.ReadAsync(request, tokens);
+        var (user, error) = await BearerUser.ReadAsync(request.HttpContext);
         if (user is null)
         {
             return Unauthorized(error);

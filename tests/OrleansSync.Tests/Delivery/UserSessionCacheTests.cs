@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using OrleansSync.Delivery;
 using OrleansSync.Storage;
 using OrleansSync.Tests.Infrastructure;
@@ -15,7 +16,7 @@ public sealed class UserSessionCacheTests
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(5);
     private static readonly IReadOnlyList<UserSession> Attached = [new("s1", "node-a"), new("s2", "node-b")];
 
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
     private readonly UserSessionCache _cache;
 
     public UserSessionCacheTests() => _cache = new UserSessionCache(_time, Lifetime, Lease);

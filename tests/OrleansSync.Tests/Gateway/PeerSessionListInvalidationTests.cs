@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using OrleansSync.Cluster;
 using OrleansSync.Delivery;
 using OrleansSync.Gateway.Cluster;
@@ -16,7 +17,7 @@ namespace OrleansSync.Tests.Gateway;
 public sealed class PeerSessionListInvalidationTests
 {
     private static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(2);
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
 
     [Fact]
     public async Task A_live_node_that_cannot_be_reached_is_waited_out_for_the_copies_lifetime()
