@@ -35,7 +35,6 @@ public static partial class OpsHosting
                 node.Address = NodeIdentity.DefaultAddress(configuration[WebHostDefaults.ServerUrlsKey]);
             }
         });
-        services.AddOptions<MetricsOptions>().Bind(configuration.GetSection(MetricsOptions.SectionName));
         services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.SectionName));
 
         // Decided here, once: with metrics off there is no meter provider at all (nothing listens, nothing to export).
