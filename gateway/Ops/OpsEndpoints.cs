@@ -1,8 +1,8 @@
-using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using OrleansSync.Diagnostics;
 using OrleansSync.Gateway.Ops.Dashboard;
 
 namespace OrleansSync.Gateway.Ops;
@@ -16,7 +16,7 @@ public static class OpsEndpoints
         // Liveness: the process serves HTTP. Nothing else is checked, so a slow store never gets the node restarted.
         endpoints.MapGet("/healthz", () => Results.Text("ok"));
         endpoints.MapGet("/readyz", ReadyAsync);
-        endpoints.MapGet("/metrics", Metrics);
+        endpoints.MapPrometheusExport(endpoints.ServiceProvider.GetRequiredService<SyncMetrics>().Enabled);
         return endpoints;
     }
 
@@ -27,17 +27,5 @@ public static class OpsEndpoints
             ? Results.Json(new ReadinessBody("ready", null), OpsJsonContext.Default.ReadinessBody)
             : Results.Json(new ReadinessBody("unavailable", result.Reason), OpsJsonContext.Default.ReadinessBody,
                 statusCode: StatusCodes.Status503ServiceUnavailable);
-    }
-
-    private static IResult Metrics(HttpContext context)
-    {
-        if (context.RequestServices.GetService<MetricsCollector>() is not { } collector)
-        {
-            return Results.Text("metrics are disabled (Metrics:Enabled=false)\n", statusCode: StatusCodes.Status404NotFound);
-        }
-        var text = new StringBuilder(8192);
-        PrometheusTextWriter.Write(collector.Collect(), text);
-        context.Response.Headers.CacheControl = "no-store";
-        return Results.Text(text.ToString(), PrometheusTextWriter.ContentType, Encoding.UTF8);
     }
 }

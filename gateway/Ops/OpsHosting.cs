@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansSync.Delivery;
+using OpenTelemetry.Metrics;
 using OrleansSync.Diagnostics;
 using OrleansSync.Gateway.Ops.Dashboard;
 using OrleansSync.Gateway.Sockets;
@@ -35,16 +36,25 @@ public static partial class OpsHosting
                 node.Address = NodeIdentity.DefaultAddress(configuration[WebHostDefaults.ServerUrlsKey]);
             }
         });
-        services.AddOptions<MetricsOptions>().Bind(configuration.GetSection(MetricsOptions.SectionName));
         services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.SectionName));
 
-        services.AddSingleton(sp => new SyncMetrics(sp.GetRequiredService<IOptions<NodeOptions>>().Value.Id!,
-            sp.GetRequiredService<IOptions<MetricsOptions>>().Value.Enabled, sp.GetRequiredService<TimeProvider>(), sp.GetService<IMeterFactory>()));
-        // Null when metrics are disabled: /metrics then answers 404 and the dashboard shows gauges only.
-        services.AddSingleton(sp => sp.GetRequiredService<SyncMetrics>().Enabled ? new MetricsCollector(sp.GetRequiredService<SyncMetrics>()) : null!);
-        services.AddSingleton(sp => new DashboardSampler(sp.GetService<MetricsCollector>(), sp.GetRequiredService<TimeProvider>()));
+        // Decided here, once: with metrics off there is no meter provider at all (nothing listens, nothing to export).
+        var metricsEnabled = (configuration.GetSection(MetricsOptions.SectionName).Get<MetricsOptions>() ?? new MetricsOptions()).Enabled;
+        if (metricsEnabled)
+        {
+            services.AddPrometheusExport();
+        }
+        services.AddSingleton(sp =>
+        {
+            // The provider listens before the instruments exist, so the counters' first (zero) values are exported.
+            sp.GetService<MeterProvider>();
+            return new SyncMetrics(sp.GetRequiredService<IOptions<NodeOptions>>().Value.Id!, metricsEnabled,
+                sp.GetRequiredService<TimeProvider>(), sp.GetService<IMeterFactory>());
+        });
+        // No DashboardMetricsReader when metrics are disabled: the dashboard then shows gauges only.
+        services.AddSingleton(sp => new DashboardSampler(sp.GetService<DashboardMetricsReader>(), sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService(sp => sp.GetRequiredService<DashboardSampler>());
-        services.AddSingleton(sp => new DashboardStatsBuilder(sp.GetRequiredService<SyncMetrics>(), sp.GetService<MetricsCollector>(),
+        services.AddSingleton(sp => new DashboardStatsBuilder(sp.GetRequiredService<SyncMetrics>(), sp.GetService<DashboardMetricsReader>(),
             sp.GetRequiredService<DashboardSampler>(), sp.GetRequiredService<IRoomStats>(), sp.GetRequiredService<OrleansSync.Cluster.INodeStore>(),
             sp.GetRequiredService<OrleansSync.Cluster.NodeRoles>(), sp.GetRequiredService<RecentLogBuffer>(),
             sp.GetRequiredService<IHostEnvironment>(), sp.GetRequiredService<TimeProvider>()));
@@ -61,7 +71,7 @@ public static partial class OpsHosting
     }
 
     /// <summary>
-    /// Wires the gauges to their sources, starts the exporter's listener (before any traffic), and maps
+    /// Wires the gauges to their sources, creates the instruments (before any traffic), and maps
     /// <c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c> and, when allowed, <c>/dashboard</c>.
     /// </summary>
     public static void MapOrleansSyncOps(this WebApplication app)
@@ -71,7 +81,6 @@ public static partial class OpsHosting
         var sockets = services.GetRequiredService<SocketRegistry>();
         metrics.ObserveOpenSockets(() => sockets.Count);
         services.GetRequiredService<AdoSessionStore>().BatchCommitted += metrics.BatchCommitted;
-        services.GetService<MetricsCollector>();
         metrics.ObserveSessions(services.GetRequiredService<AttachedSessions>());
         services.GetRequiredService<DashboardStatsBuilder>(); // its clock of the node's uptime starts now
 

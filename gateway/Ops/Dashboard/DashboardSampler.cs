@@ -7,7 +7,7 @@ namespace OrleansSync.Gateway.Ops.Dashboard;
 /// Takes a snapshot of the delivery counters and the ack latency buckets once a second and keeps the last minute,
 /// from which the dashboard draws rates and latency percentiles over time.
 /// </summary>
-public sealed class DashboardSampler(MetricsCollector? collector, TimeProvider time) : BackgroundService
+public sealed class DashboardSampler(DashboardMetricsReader? reader, TimeProvider time) : BackgroundService
 {
     /// <summary>Samples kept (one a second: a minute of history).</summary>
     public const int Keep = 61;
@@ -27,11 +27,11 @@ public sealed class DashboardSampler(MetricsCollector? collector, TimeProvider t
     /// <summary>Takes one sample now (nothing when metrics are disabled).</summary>
     public void SampleNow()
     {
-        if (collector is null)
+        if (reader is null)
         {
             return;
         }
-        var sample = DashboardSample.From(collector.Collect(), time);
+        var sample = DashboardSample.From(reader.Collect(), time);
         lock (_gate)
         {
             _samples.Enqueue(sample);
@@ -45,7 +45,7 @@ public sealed class DashboardSampler(MetricsCollector? collector, TimeProvider t
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (collector is null)
+        if (reader is null)
         {
             return;
         }

@@ -5,7 +5,7 @@ using OrleansSync.Diagnostics;
 namespace OrleansSync.Gateway.Ops.Dashboard;
 
 /// <summary>Assembles <see cref="DashboardStats"/> from the gauges, a fresh collection, the sampler's history, rooms and logs.</summary>
-public sealed class DashboardStatsBuilder(SyncMetrics metrics, MetricsCollector? collector, DashboardSampler? sampler,
+public sealed class DashboardStatsBuilder(SyncMetrics metrics, DashboardMetricsReader? reader, DashboardSampler? sampler,
     IRoomStats rooms, INodeStore nodes, NodeRoles roles, RecentLogBuffer logs, IHostEnvironment environment, TimeProvider time)
 {
     private const int LatencyWindowSamples = 5;
@@ -24,7 +24,7 @@ public sealed class DashboardStatsBuilder(SyncMetrics metrics, MetricsCollector?
             cluster.Insert(0, node);
         }
         var busiest = await rooms.BusiestRoomsAsync(10, cancellationToken);
-        var instruments = collector?.Collect() ?? [];
+        var instruments = reader?.Collect() ?? [];
         double Total(string name) => instruments.FirstOrDefault(i => i.Name == name)?.Total ?? 0;
 
         var rejected = new SortedDictionary<string, long>(StringComparer.Ordinal);

@@ -7,8 +7,9 @@ public sealed class MetricsOptions
     public const string SectionName = "Metrics";
 
     /// <summary>
-    /// Records metrics and serves <c>/metrics</c>. Default true. When false no instrument is created and the
-    /// hot paths skip every measurement (to measure the cost of metrics); the dashboard then shows gauges only.
+    /// Records metrics and serves <c>/metrics</c>. Default true. When false no instrument and no meter provider are
+    /// created and the hot paths skip every measurement (to measure the cost of metrics); the dashboard then shows
+    /// gauges only. Read once, from configuration, when the node's services are registered.
     /// </summary>
     public bool Enabled { get; set; } = true;
 }

@@ -142,6 +142,14 @@ public sealed class SyncMetrics : IDisposable
             tags: null, advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = BatchSizeBuckets });
         _commitDuration = meter.CreateHistogram(Names.StoreCommitDuration, "s", "Duration of one store commit (group commit of a batch).",
             tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = CommitDurationBuckets });
+
+        // Counters whose tag sets are known start at 0, so they are exported (and rate() works) before the first event.
+        foreach (var counter in new[] { _sent, _resent, _acked, _expired, _maxAttempts })
+        {
+            counter.Add(0, _node);
+        }
+        _fullSync.Add(0, _node, _retentionReason);
+        _fullSync.Add(0, _node, _overflowReason);
     }
 
     /// <summary>The node id every measurement is tagged with (<c>node</c>).</summary>

@@ -1,6 +1,6 @@
 using System.Net;
-using System.Text;
-using OrleansSync.Gateway.Ops;
+using System.Diagnostics.Metrics;
+using OrleansSync.Diagnostics;
 using OrleansSync.Gateway.Ops.Dashboard;
 using OrleansSync.Tests.Infrastructure;
 using Xunit;
@@ -26,8 +26,9 @@ public sealed class MetricsEndpointTests
         await using var node = await TestNode.StartAsync(("Delivery:RetryInterval", "00:00:00.200"), ("Node:Id", Node));
         var before = await ScrapeAsync(node);
         Assert.Equal("counter", before.Types["orleanssync_events_sent_total"]);
-        Assert.Equal("histogram", before.Types["orleanssync_events_ack_latency_seconds"]);
+        // Histograms are exported from their first measurement on (checked after the traffic); the counters start at 0.
         Assert.Equal("gauge", before.Types["orleanssync_sockets_open"]);
+        Assert.Equal("gauge", before.Types["dotnet_process_memory_working_set_bytes"]); // the runtime's own meter
         Assert.Equal(0, before.ValueOrZero("orleanssync_events_sent_total"));
         Assert.Equal(0, before.ValueOrZero("orleanssync_sockets_open", ("node", Node)));
 
@@ -57,6 +58,7 @@ public sealed class MetricsEndpointTests
                 && after.ValueOrZero("orleanssync_queue_events", ("node", Node)) == 0;
         }, because: "both acks are counted and the queue is empty");
 
+        Assert.Equal("histogram", after.Types["orleanssync_events_ack_latency_seconds"]);
         Assert.Equal(2, after.ValueOrZero("orleanssync_events_sent_total", ("node", Node)));
         Assert.True(after.ValueOrZero("orleanssync_events_resent_total", ("node", Node)) >= 1);
         Assert.Equal(2, after.ValueOrZero("orleanssync_events_ack_latency_seconds_count", ("node", Node)));
@@ -64,6 +66,10 @@ public sealed class MetricsEndpointTests
         Assert.True(after.ValueOrZero("orleanssync_events_ack_latency_seconds_sum", ("node", Node)) >= 0.2);
         Assert.True(after.ValueOrZero("orleanssync_events_ack_latency_seconds_bucket", ("node", Node), ("le", "0.1")) <= 1);
         Assert.Equal(2, after.ValueOrZero("orleanssync_events_ack_latency_seconds_bucket", ("node", Node), ("le", "120")));
+        // The buckets are the ones SyncMetrics advises, not the exporter's defaults.
+        Assert.Equal([.. SyncMetrics.AckLatencyBuckets, double.PositiveInfinity], after.Samples
+            .Where(s => s.Name == "orleanssync_events_ack_latency_seconds_bucket")
+            .Select(s => s.Labels["le"] == "+Inf" ? double.PositiveInfinity : double.Parse(s.Labels["le"], System.Globalization.CultureInfo.InvariantCulture)));
         Assert.Equal(1, after.ValueOrZero("orleanssync_sockets_open", ("node", Node)));
         Assert.Equal(1, after.ValueOrZero("orleanssync_sessions_attached", ("node", Node)));
         Assert.True(after.ValueOrZero("orleanssync_grains_active", ("node", Node), ("type", "session")) >= 1);
@@ -123,28 +129,46 @@ public sealed class MetricsEndpointTests
     }
 
     [Fact]
-    public void Label_values_and_help_are_escaped_and_names_mapped()
+    public async Task Label_values_and_help_are_escaped_and_names_mapped()
     {
-        var instruments = new[]
-        {
-            new InstrumentSnapshot("demo.requests", "{request}", "Requests \\ with\nnewline", InstrumentKind.Counter, [],
-                [new SeriesSnapshot([new("path", "a\"b\\c\nd"), new("node", "n1")], 3, null)]),
-            new InstrumentSnapshot("demo.wait", "s", "Wait.", InstrumentKind.Histogram, [0.1, 1],
-                [new SeriesSnapshot([new("node", "n1")], 2.55, [1, 1, 1])]),
-            new InstrumentSnapshot("demo.level-now", "By", null, InstrumentKind.Gauge, [],
-                [new SeriesSnapshot([], double.PositiveInfinity, null)]),
-        };
-        var text = new StringBuilder();
-        PrometheusTextWriter.Write(instruments, text);
-        var parsed = PrometheusText.Parse(text.ToString());
+        await using var node = await TestNode.StartAsync(("Node:Id", Node));
+        // Instruments of our own on the node's meter: they reach /metrics like the node's, through the exporter.
+        var meter = node.Service<SyncMetrics>().Meter!;
+        KeyValuePair<string, object?> tag = new("node", "n1");
+        meter.CreateCounter<long>("demo.requests", "{request}", "Requests \\ with\nnewline").Add(3, new("path", "a\"b\\c\nd"), tag);
+        var wait = meter.CreateHistogram("demo.wait", "s", "Wait.", tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.1, 1] });
+        wait.Record(0.05, tag);
+        wait.Record(0.5, tag);
+        wait.Record(2, tag);
+        meter.CreateObservableGauge("demo.level-now", () => double.PositiveInfinity, "By");
+
+        var parsed = await ScrapeAsync(node);
 
         var sample = Assert.Single(parsed.Samples, s => s.Name == "demo_requests_total");
         Assert.Equal("a\"b\\c\nd", sample.Labels["path"]);
+        Assert.Equal("counter", parsed.Types["demo_requests_total"]);
         Assert.Equal("Requests \\ with\nnewline", parsed.Help["demo_requests_total"]);
+        Assert.Equal("histogram", parsed.Types["demo_wait_seconds"]);
         Assert.Equal(3, parsed.ValueOrZero("demo_wait_seconds_count"));
+        Assert.Equal(1, parsed.ValueOrZero("demo_wait_seconds_bucket", ("le", "0.1")));
         Assert.Equal(2, parsed.ValueOrZero("demo_wait_seconds_bucket", ("le", "1")));
-        Assert.Equal(2.55, parsed.ValueOrZero("demo_wait_seconds_sum"));
+        Assert.Equal(2.55, parsed.ValueOrZero("demo_wait_seconds_sum"), 9);
+        Assert.Equal("gauge", parsed.Types["demo_level_now_bytes"]);
         Assert.Equal(double.PositiveInfinity, parsed.ValueOrZero("demo_level_now_bytes"));
+    }
+
+    [Fact]
+    public async Task Nodes_sharing_a_process_export_only_their_own_series()
+    {
+        await using var first = await TestNode.StartAsync(("Node:Id", "metrics-first"));
+        await using var second = await TestNode.StartAsync(("Node:Id", "metrics-second"));
+        foreach (var (node, id) in new[] { (first, "metrics-first"), (second, "metrics-second") })
+        {
+            var scrape = await ScrapeAsync(node);
+            var own = scrape.Samples.Where(s => s.Name.StartsWith("orleanssync_", StringComparison.Ordinal)).ToList();
+            Assert.Contains(own, s => s.Name == "orleanssync_events_sent_total");
+            Assert.All(own, s => Assert.Equal(id, s.Labels["node"]));
+        }
     }
 
     [Fact]

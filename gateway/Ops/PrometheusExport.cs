@@ -1,0 +1,64 @@
+using System.Diagnostics.Metrics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Metrics;
+using OrleansSync.Diagnostics;
+using OrleansSync.Gateway.Ops.Dashboard;
+
+namespace OrleansSync.Gateway.Ops;
+
+/// <summary>
+/// <c>/metrics</c> through OpenTelemetry's meter provider and its Prometheus exporter (why this library and not
+/// prometheus-net: docs/OPERATIONS.md). The provider reads the node's meter <see cref="SyncMetrics.MeterName"/> and the
+/// runtime's own <c>System.Runtime</c> meter; the dashboard is a second reader of the same provider.
+/// </summary>
+public static class PrometheusExport
+{
+    /// <summary>The runtime's built-in meter (GC, JIT, thread pool, CPU, working set): observed only at collection.</summary>
+    public const string RuntimeMeterName = "System.Runtime";
+
+    /// <summary>Registers the meter provider, the Prometheus exporter and the dashboard's reader.</summary>
+    public static IServiceCollection AddPrometheusExport(this IServiceCollection services)
+    {
+        services.AddSingleton<DashboardMetricsReader>();
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(SyncMetrics.MeterName, RuntimeMeterName)
+            .AddPrometheusExporter(options =>
+            {
+                // Series carry exactly the documented tags (no otel_scope_* labels, no target_info family).
+                options.ScopeInfoEnabled = false;
+                options.TargetInfoEnabled = false;
+                // Every scrape is a fresh collection, as a scraper and the tests expect.
+                options.ScrapeResponseCacheDurationMilliseconds = 0;
+            }));
+        services.ConfigureOpenTelemetryMeterProvider((sp, metrics) =>
+        {
+            // Every node's meter is named OrleansSync, and several nodes may share a process (tests): read only the
+            // meter this node's IMeterFactory created (SyncMetrics takes it from the same container).
+            var factory = sp.GetRequiredService<IMeterFactory>();
+            metrics.AddView(instrument => instrument.Meter.Name == SyncMetrics.MeterName && !ReferenceEquals(instrument.Meter.Scope, factory)
+                ? MetricStreamConfiguration.Drop
+                : null);
+            metrics.AddReader(sp.GetRequiredService<DashboardMetricsReader>().Reader);
+        });
+        return services;
+    }
+
+    /// <summary>Maps <c>GET /metrics</c>: the exporter when <paramref name="enabled"/>, else a 404 that says why.</summary>
+    public static void MapPrometheusExport(this IEndpointRouteBuilder endpoints, bool enabled)
+    {
+        if (!enabled)
+        {
+            endpoints.MapGet("/metrics", () => Results.Text("metrics are disabled (Metrics:Enabled=false)\n", statusCode: StatusCodes.Status404NotFound));
+            return;
+        }
+        endpoints.MapPrometheusScrapingEndpoint("/metrics", meterProvider: null, configureBranchedPipeline: pipeline => pipeline.Use((context, next) =>
+            {
+                context.Response.Headers.CacheControl = "no-store";
+                return next(context);
+            }), optionsName: null)
+            .WithMetadata(new HttpMethodMetadata([HttpMethods.Get]));
+    }
+}
