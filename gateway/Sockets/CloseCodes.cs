@@ -12,7 +12,7 @@ public static class CloseCodes
     /// <summary>Too many frames per second (1008).</summary>
     public const WebSocketCloseStatus Flood = WebSocketCloseStatus.PolicyViolation;
 
-    /// <summary>Inbound message larger than <see cref="GatewayOptions.MaxFrameBytes"/> (1009).</summary>
+    /// <summary>Inbound message larger than <see cref="SocketGatewayOptions.MaxFrameBytes"/> (1009).</summary>
     public const WebSocketCloseStatus TooBig = WebSocketCloseStatus.MessageTooBig;
 
     /// <summary><c>auth</c> refused: bad, expired or unsigned token (4001).</summary>

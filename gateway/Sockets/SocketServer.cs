@@ -12,7 +12,7 @@ namespace OrleansSync.Gateway.Sockets;
 /// Serves an accepted WebSocket, however it was accepted (the direct upgrade or the ASP.NET endpoint): wraps it
 /// in a <see cref="SocketConnection"/>, registers it, and runs it until it closes.
 /// </summary>
-public sealed class SocketServer(SessionService sessions, GatewayObserver gateway, TokenValidator tokens, IOptions<GatewayOptions> options, TimeProvider time,
+public sealed class SocketServer(SessionService sessions, GatewayObserver gateway, TokenValidator tokens, IOptions<SocketGatewayOptions> options, TimeProvider time,
     ILogger<SocketConnection> logger, SyncMetrics metrics, SocketRegistry registry, IHostApplicationLifetime lifetime)
 {
     // One registration for all sockets (not one per socket): a stopping host closes them with 1001.
@@ -20,7 +20,7 @@ public sealed class SocketServer(SessionService sessions, GatewayObserver gatewa
         static state => ((SocketRegistry)state!).CloseAll(WebSocketCloseStatus.EndpointUnavailable, "server_stopping"), registry);
 
     /// <summary>The gateway's options.</summary>
-    public GatewayOptions Options => options.Value;
+    public SocketGatewayOptions Options => options.Value;
 
     /// <summary>Keep-alive ping interval and dead-peer timeout for a new socket.</summary>
     public TimeSpan KeepAliveInterval => Options.KeepAliveInterval;
