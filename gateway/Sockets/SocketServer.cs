@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using OrleansSync.Delivery;
 using OrleansSync.Diagnostics;
 using OrleansSync.Gateway.Auth;
+using OrleansSync.Protocol;
 
 namespace OrleansSync.Gateway.Sockets;
 
@@ -17,7 +18,7 @@ public sealed class SocketServer(SessionService sessions, GatewayObserver gatewa
 {
     // One registration for all sockets (not one per socket): a stopping host closes them with 1001.
     private readonly CancellationTokenRegistration _stopping = lifetime.ApplicationStopping.Register(
-        static state => ((SocketRegistry)state!).CloseAll(WebSocketCloseStatus.EndpointUnavailable, "server_stopping"), registry);
+        static state => ((SocketRegistry)state!).CloseAll(CloseCodes.ServerStopping, CloseReasons.ServerStopping), registry);
 
     /// <summary>The gateway's options.</summary>
     public SocketGatewayOptions Options => options.Value;
@@ -46,7 +47,7 @@ public sealed class SocketServer(SessionService sessions, GatewayObserver gatewa
         registry.Add(connection);
         if (lifetime.ApplicationStopping.IsCancellationRequested)
         {
-            connection.RequestClose(WebSocketCloseStatus.EndpointUnavailable, "server_stopping"); // accepted while stopping
+            connection.RequestClose(CloseCodes.ServerStopping, CloseReasons.ServerStopping); // accepted while stopping
         }
         return connection.RunAsync();
     }
