@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using OrleansSync.Delivery;
 using OrleansSync.Diagnostics;
 using OrleansSync.Gateway.Auth;
+using OrleansSync.Protocol;
 
 namespace OrleansSync.Gateway.Sockets;
 
@@ -18,7 +19,6 @@ namespace OrleansSync.Gateway.Sockets;
 public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWorkItem
 {
     private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5);
-    private static ReadOnlySpan<byte> GetIdText => "getId"u8;
     private const int AckBudgetFactor = 10;
 
     private readonly WebSocket _socket;
@@ -116,7 +116,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
     public void OnSessionOpened(SessionOpened opened)
     {
         SessionId = opened.SessionId;
-        TryQueue(ServerFrames.AuthOk(opened, SocketId));
+        TryQueue(ServerFrames.AuthOk(opened.UserId, opened.SessionId, opened.NeedFullSync, SocketId));
     }
 
     /// <inheritdoc />
@@ -138,7 +138,14 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
     /// <inheritdoc />
     public void Close(SessionCloseReason reason)
     {
-        var (code, text) = CloseCodes.For(reason);
+        var (code, text) = reason switch
+        {
+            SessionCloseReason.Replaced => (CloseCodes.SessionReplaced, CloseReasons.SessionReplaced),
+            SessionCloseReason.MaxAttemptsReached => (CloseCodes.MaxAttempts, CloseReasons.MaxAttempts),
+            SessionCloseReason.SlowConsumer => (CloseCodes.SlowConsumer, CloseReasons.SlowConsumer),
+            SessionCloseReason.QueueOverflow => (CloseCodes.QueueOverflow, CloseReasons.QueueOverflow),
+            _ => (WebSocketCloseStatus.NormalClosure, CloseReasons.Closed),
+        };
         RequestClose(code, text);
     }
 
@@ -187,8 +194,8 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
         {
             return true;
         }
-        Rejected("flood");
-        RequestClose(CloseCodes.Flood, "flood: too many frames");
+        Rejected(SocketErrorCodes.Flood);
+        RequestClose(CloseCodes.Flood, CloseReasons.Flood);
         return false;
     }
 
@@ -197,8 +204,8 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
     {
         if (type == WebSocketMessageType.Binary)
         {
-            Rejected("binary");
-            RequestClose(CloseCodes.BinaryFrame, "binary frames are not supported");
+            Rejected(SocketErrorCodes.Binary);
+            RequestClose(CloseCodes.BinaryFrame, CloseReasons.BinaryFrame);
             return false;
         }
         return true;
@@ -238,8 +245,8 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
         if (length > limit)
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            Rejected("too_big");
-            RequestClose(CloseCodes.TooBig, $"frame larger than {limit} bytes");
+            Rejected(SocketErrorCodes.TooBig);
+            RequestClose(CloseCodes.TooBig, CloseReasons.TooBig(limit));
             return (first.MessageType, null, 0);
         }
         return (first.MessageType, buffer, length);
@@ -248,11 +255,11 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
     private async Task HandleTextAsync(ReadOnlyMemory<byte> utf8)
     {
         var parsed = ClientFrame.TryParse(utf8.Span, out var frame, out var parseError);
-        if (!(parsed && frame.Type == "ack" ? WithinRate(ref _ackFlood) : WithinRate(ref _flood)))
+        if (!(parsed && frame.Type == ClientFrameTypes.Ack ? WithinRate(ref _ackFlood) : WithinRate(ref _flood)))
         {
             return;
         }
-        if (utf8.Span.SequenceEqual(GetIdText))
+        if (utf8.Span.SequenceEqual(ClientFrameTypes.GetIdText))
         {
             await AwaitRegisteredAsync().ConfigureAwait(false);
             Enqueue(ServerFrames.SocketId(SocketId));
@@ -260,36 +267,36 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
         }
         if (!parsed)
         {
-            RejectFrame("bad_json", parseError!);
+            RejectFrame(SocketErrorCodes.BadJson, parseError!);
             return;
         }
         switch (frame.Type)
         {
-            case "ack":
+            case ClientFrameTypes.Ack:
                 if (SessionId is null)
                 {
-                    RejectFrame("not_authenticated", "send auth before ack");
+                    RejectFrame(SocketErrorCodes.NotAuthenticated, "send auth before ack");
                 }
                 else if (frame.EventId is not { Length: > 0 } eventId)
                 {
-                    RejectFrame("missing_field", "ack needs a string event_id");
+                    RejectFrame(SocketErrorCodes.MissingField, "ack needs a string event_id");
                 }
                 else
                 {
                     await _server.Sessions.AckAsync(SessionId, eventId).ConfigureAwait(false);
                 }
                 return;
-            case "auth":
+            case ClientFrameTypes.Auth:
                 await AuthenticateAsync(frame).ConfigureAwait(false);
                 return;
-            case "ping":
+            case ClientFrameTypes.Ping:
                 Enqueue(ServerFrames.Pong);
                 return;
             case null:
-                RejectFrame("missing_field", "frame needs a string type");
+                RejectFrame(SocketErrorCodes.MissingField, "frame needs a string type");
                 return;
             default:
-                RejectFrame("unknown_type", $"unknown frame type '{Truncate(frame.Type)}'");
+                RejectFrame(SocketErrorCodes.UnknownType, $"unknown frame type '{Truncate(frame.Type)}'");
                 return;
         }
     }
@@ -298,15 +305,15 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
     {
         if (User is not null)
         {
-            RejectFrame("already_authenticated", "this socket already sent auth");
+            RejectFrame(SocketErrorCodes.AlreadyAuthenticated, "this socket already sent auth");
             return;
         }
         var (user, error) = await _server.Tokens.ValidateAsync(frame.Token).ConfigureAwait(false);
         if (user is null)
         {
             Log.AuthFailed(_server.Logger, LogTag, error!);
-            _server.Metrics.FrameRejected("auth_failed");
-            RequestClose((WebSocketCloseStatus)CloseCodes.AuthFailed, "auth_failed: " + error);
+            _server.Metrics.FrameRejected(SocketErrorCodes.AuthFailed);
+            RequestClose(CloseCodes.AuthFailed, CloseReasons.AuthFailed(error!));
             return;
         }
         User = user;
@@ -352,8 +359,8 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
     {
         if (Volatile.Read(ref _closing) == 0)
         {
-            Rejected("slow_consumer");
-            RequestClose((WebSocketCloseStatus)CloseCodes.SlowConsumer, "slow_consumer");
+            Rejected(SocketErrorCodes.SlowConsumer);
+            RequestClose(CloseCodes.SlowConsumer, CloseReasons.SlowConsumer);
         }
     }
 
@@ -440,7 +447,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
             {
                 requested = _closeRequest;
             }
-            var (code, reason) = requested ?? (WebSocketCloseStatus.NormalClosure, "closed");
+            var (code, reason) = requested ?? (WebSocketCloseStatus.NormalClosure, CloseReasons.Closed);
             if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
                 await _socket.CloseOutputAsync(code, reason, _aborted.Token).ConfigureAwait(false);
@@ -516,7 +523,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
         }
     }
 
-    /// <summary>Logs and counts a rejected frame; <paramref name="reason"/> is one of a small fixed set of codes.</summary>
+    /// <summary>Logs and counts a rejected frame; <paramref name="reason"/> is one of <see cref="SocketErrorCodes"/>.</summary>
     private void Rejected(string reason)
     {
         Log.FrameRejected(_server.Logger, LogTag, reason);

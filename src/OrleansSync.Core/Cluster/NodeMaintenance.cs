@@ -10,14 +10,14 @@ using OrleansSync.Storage;
 namespace OrleansSync.Cluster;
 
 /// <summary>
-/// This node's side of the cluster, each <see cref="ClusterOptions.HeartbeatInterval"/>: heartbeat; drain the
+/// This node's side of the cluster, each <see cref="NodeClusterOptions.HeartbeatInterval"/>: heartbeat; drain the
 /// inboxes of sessions it owns and its room outbox (what a lost wake-up would have said); close sockets of
 /// sessions another node claimed; and, on one node at a time, the sweeper: expire retention windows and clean
 /// up after dead nodes (their viewers leave, their sessions' retention clocks start). A single node runs the
 /// same loop against SQLite, with nobody else to hear from.
 /// </summary>
 public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore nodes, IRoomOutbox outbox, IConversationStore rooms,
-    IGrainFactory grains, SessionService sessionService, ISocketDirectory sockets, IOptionsMonitor<ClusterOptions> cluster,
+    IGrainFactory grains, SessionService sessionService, ISocketDirectory sockets, IOptionsMonitor<NodeClusterOptions> cluster,
     IOptionsMonitor<DeliveryOptions> delivery, IOptions<NodeOptions> node, NodeRoles roles, TimeProvider time, SyncMetrics metrics,
     UserSessionCache sessionLists, ILogger<NodeMaintenance> logger) : BackgroundService
 {

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using OrleansSync.Cluster;
 using OrleansSync.Delivery;
 using OrleansSync.Diagnostics;
+using OrleansSync.Protocol;
 
 namespace OrleansSync.Conversations;
 
@@ -77,7 +78,7 @@ public sealed partial class ConversationGrain(IConversationStore store, ISocketD
         await store.SaveMessagesAsync(messages);
         foreach (var message in messages)
         {
-            await BroadcastAsync("message", message, ChurchAppsJson.Default.ChatMessage);
+            await BroadcastAsync(RoomActions.Message, message, ChurchAppsJson.Default.ChatMessage);
         }
         return messages;
     }
@@ -86,7 +87,7 @@ public sealed partial class ConversationGrain(IConversationStore store, ISocketD
     public async Task<bool> DeleteMessageAsync(string messageId)
     {
         await store.DeleteMessageAsync(messageId);
-        await BroadcastAsync("deleteMessage", new DeletedMessage(messageId), ChurchAppsJson.Default.DeletedMessage);
+        await BroadcastAsync(RoomActions.DeleteMessage, new DeletedMessage(messageId), ChurchAppsJson.Default.DeletedMessage);
         return true;
     }
 
@@ -95,14 +96,14 @@ public sealed partial class ConversationGrain(IConversationStore store, ISocketD
     {
         var added = await store.ToggleReactionAsync(messageId, personId, emoji);
         var reaction = new Reaction(messageId, _room.ConversationId, personId, emoji, added);
-        await BroadcastAsync("reaction", reaction, ChurchAppsJson.Default.Reaction);
+        await BroadcastAsync(RoomActions.Reaction, reaction, ChurchAppsJson.Default.Reaction);
         return reaction;
     }
 
     /// <summary>Sends a <c>callout</c> (a highlighted message, e.g. by a live-stream host) to the room.</summary>
     public async Task<ChatMessage> CalloutAsync(ChatMessage callout)
     {
-        await BroadcastAsync("callout", callout, ChurchAppsJson.Default.ChatMessage);
+        await BroadcastAsync(RoomActions.Callout, callout, ChurchAppsJson.Default.ChatMessage);
         return callout;
     }
 
@@ -133,7 +134,7 @@ public sealed partial class ConversationGrain(IConversationStore store, ISocketD
         {
             viewers[i] = new Viewer(rows[i].Id, rows[i].DisplayName);
         }
-        return await FanOutAsync(rows, "attendance", new Attendance(_room.ConversationId, viewers, viewers.Length), ChurchAppsJson.Default.Attendance, null)
+        return await FanOutAsync(rows, RoomActions.Attendance, new Attendance(_room.ConversationId, viewers, viewers.Length), ChurchAppsJson.Default.Attendance, null)
             ;
     }
 
@@ -152,7 +153,7 @@ public sealed partial class ConversationGrain(IConversationStore store, ISocketD
         System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> dataType, string? personId)
     {
         var eventId = Ids.NewEventId();
-        var (anonymousFrame, reliableFrame) = RoomPayloads.Build(_room, action, data, dataType, eventId);
+        var (anonymousFrame, reliableFrame) = RoomPayloads.Build(_room.ChurchId, _room.ConversationId, action, data, dataType, eventId);
         var reached = new HashSet<string>(StringComparer.Ordinal);
         List<(string NodeId, string SocketId)>? remote = null;
         List<string>? lost = null;

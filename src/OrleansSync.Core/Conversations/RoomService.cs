@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using OrleansSync.Cluster;
 using OrleansSync.Delivery;
+using OrleansSync.Protocol;
 
 namespace OrleansSync.Conversations;
 
@@ -248,13 +249,13 @@ public sealed class RoomService(IGrainFactory grains, IConversationStore store, 
         }
         var message = new PrivateMessage(Ids.NewEventId(), church, caller.PersonId, caller.DisplayName, Id(request.ToPersonId, "toPersonId"),
             Content(request.Content), time.GetUtcNow());
-        await AlertAsync(church, message.ToPersonId, "privateMessage", 0, message).ConfigureAwait(false);
+        await AlertAsync(church, message.ToPersonId, RoomActions.PrivateMessage, 0, message).ConfigureAwait(false);
         return message;
     }
 
     /// <summary>A notification for a person (from an application server): counted and sent to their alerts rows.</summary>
     public Task<NotificationCounts> NotifyAsync(string? churchId, string? personId) =>
-        AlertAsync(Id(churchId, "churchId"), Id(personId, "personId"), "notification", 1, null);
+        AlertAsync(Id(churchId, "churchId"), Id(personId, "personId"), RoomActions.Notification, 1, null);
 
     /// <summary>The caller's unread counters.</summary>
     public Task<NotificationCounts> UnreadCountAsync(RoomCaller caller) => store.LoadCountsAsync(caller.ChurchId, caller.PersonId);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Orleans.Concurrency;
+using OrleansSync.Protocol;
 
 namespace OrleansSync.Delivery;
 

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 
-namespace OrleansSync.Delivery;
+namespace OrleansSync.Protocol;
 
 /// <summary>
 /// Builds the wire frame of a published event: the event object's own fields, flattened,

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace OrleansSync.Gateway.Sockets;
+namespace OrleansSync.Protocol;
 
 /// <summary>An inbound JSON frame, reduced to the fields the protocol reads.</summary>
 public readonly record struct ClientFrame(string? Type, string? Token, string? SessionId, string? EventId)

@@ -1,7 +1,10 @@
 namespace OrleansSync.Cluster;
 
-/// <summary>Membership and maintenance timings (configuration section <c>Cluster</c>).</summary>
-public sealed class ClusterOptions
+/// <summary>
+/// Membership and maintenance timings of this project's own node table (configuration section <c>Cluster</c>).
+/// Named apart from Orleans' <c>ClusterOptions</c> (cluster and service ids), which a silo host configures too.
+/// </summary>
+public sealed class NodeClusterOptions
 {
     /// <summary>Configuration section name.</summary>
     public const string SectionName = "Cluster";

@@ -1,7 +1,10 @@
 namespace OrleansSync.Gateway.Sockets;
 
-/// <summary>WebSocket limits (configuration section <c>Gateway</c>).</summary>
-public sealed class GatewayOptions
+/// <summary>
+/// WebSocket limits (configuration section <c>Gateway</c>). Named apart from Orleans' <c>GatewayOptions</c>
+/// (how a client finds silo gateways) and ASP.NET's <c>WebSocketOptions</c>.
+/// </summary>
+public sealed class SocketGatewayOptions
 {
     /// <summary>Configuration section name.</summary>
     public const string SectionName = "Gateway";

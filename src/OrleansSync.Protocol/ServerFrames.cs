@@ -1,22 +1,21 @@
 using System.Buffers;
 using System.Text.Json;
-using OrleansSync.Delivery;
 
-namespace OrleansSync.Gateway.Sockets;
+namespace OrleansSync.Protocol;
 
-/// <summary>Builds the frames the gateway itself sends (events are built by the grains).</summary>
+/// <summary>Builds the frames the gateway itself sends (events and room payloads are built by the grains).</summary>
 public static class ServerFrames
 {
     /// <summary>The <c>pong</c> answer to a client <c>ping</c>.</summary>
     public static readonly byte[] Pong = """{"type":"pong"}"""u8.ToArray();
 
     /// <summary><c>{"type":"auth_ok","user","session_id","need_full_sync","socket_id"}</c>.</summary>
-    public static byte[] AuthOk(SessionOpened opened, string socketId) => Write(writer =>
+    public static byte[] AuthOk(string userId, string sessionId, bool needFullSync, string socketId) => Write(writer =>
     {
         writer.WriteString("type"u8, "auth_ok"u8);
-        writer.WriteString("user"u8, opened.UserId);
-        writer.WriteString("session_id"u8, opened.SessionId);
-        writer.WriteBoolean("need_full_sync"u8, opened.NeedFullSync);
+        writer.WriteString("user"u8, userId);
+        writer.WriteString("session_id"u8, sessionId);
+        writer.WriteBoolean("need_full_sync"u8, needFullSync);
         writer.WriteString("socket_id"u8, socketId);
     });
 
@@ -33,7 +32,7 @@ public static class ServerFrames
     {
         writer.WriteString("churchId"u8, ""u8);
         writer.WriteString("conversationId"u8, ""u8);
-        writer.WriteString("action"u8, "socketId"u8);
+        writer.WriteString("action"u8, RoomActions.SocketId);
         writer.WriteString("data"u8, socketId);
     });
 
