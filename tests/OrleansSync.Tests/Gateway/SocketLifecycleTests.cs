@@ -40,12 +40,7 @@ public sealed class SocketLifecycleTests
         await using var node = await TestNode.StartAsync(("Gateway:OutboundBufferFrames", "4"));
         // A raw socket that reads auth_ok and then nothing more: the kernel's buffers fill, then the gateway's four frames.
         using var stalled = new ClientWebSocket();
-        await stalled.ConnectAsync(node.WebSocketAddress, CancellationToken.None);
-        await stalled.SendAsync(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { type = "auth", token = TestTokens.For("sam") })),
-            WebSocketMessageType.Text, true, CancellationToken.None);
-        var buffer = new byte[4096];
-        var read = await stalled.ReceiveAsync(buffer, CancellationToken.None);
-        var sessionId = JsonDocument.Parse(buffer.AsMemory(0, read.Count)).RootElement.GetProperty("session_id").GetString()!;
+        var sessionId = await AuthThenStallAsync(node, stalled, "sam");
 
         var padding = new string('x', 60_000);
         var published = new List<string>();
@@ -68,6 +63,39 @@ public sealed class SocketLifecycleTests
         var resumed = await back.AuthAsync(TestTokens.For("sam"), sessionId);
         Assert.False(resumed.GetProperty("need_full_sync").GetBoolean());
         Assert.Equal(published[0], (await back.NextAsync()).GetProperty("event_id").GetString());
+    }
+
+    [Fact]
+    public async Task A_node_that_stops_releases_its_sockets_sessions_with_their_queues_before_its_silo_goes()
+    {
+        await using var node = await TestNode.StartAsync();
+        // A tab that reads nothing after auth_ok: it never answers the server's close, so its socket ends only when
+        // the close handshake times out, after the host has moved on to stopping the silo.
+        using var stalled = new ClientWebSocket();
+        var sessionId = await AuthThenStallAsync(node, stalled, "stella");
+        var (eventId, _) = await node.PublishOkAsync("stella", new { type = "added", id = "s1" }); // never acked
+
+        await node.StopAsync();
+
+        // Released while the silo still ran: detached with the retention clock started, the event still queued.
+        Assert.Equal(1, await node.QueryScalarAsync(
+            "SELECT COUNT(*) FROM sessions WHERE session_id = @id AND owner_node IS NULL AND retention_deadline IS NOT NULL", ("id", sessionId)));
+        Assert.Equal(1, await node.QueryScalarAsync("SELECT COUNT(*) FROM session_events WHERE session_id = @id", ("id", sessionId)));
+        await node.StartAgainAsync();
+        await using var back = await node.ConnectAsync();
+        Assert.False((await back.AuthAsync(TestTokens.For("stella"), sessionId)).GetProperty("need_full_sync").GetBoolean());
+        Assert.Equal(eventId, (await back.NextAsync()).GetProperty("event_id").GetString());
+    }
+
+    /// <summary>Authenticates on a raw socket, reads <c>auth_ok</c>, and returns the session id; nothing is read afterwards.</summary>
+    private static async Task<string> AuthThenStallAsync(TestNode node, ClientWebSocket socket, string user)
+    {
+        await socket.ConnectAsync(node.WebSocketAddress, CancellationToken.None);
+        await socket.SendAsync(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { type = "auth", token = TestTokens.For(user) })),
+            WebSocketMessageType.Text, true, CancellationToken.None);
+        var buffer = new byte[4096];
+        var read = await socket.ReceiveAsync(buffer, CancellationToken.None);
+        return JsonDocument.Parse(buffer.AsMemory(0, read.Count)).RootElement.GetProperty("session_id").GetString()!;
     }
 
     private static async Task CycleAsync(TestNode node, int worker, int count)
