@@ -26,6 +26,9 @@ public static class SiloHosting
         {
             orleans.UseLocalhostClustering(siloPort, silo.GatewayPort, new IPEndPoint(IPAddress.Loopback, siloPort),
                 serviceId: "orleanssync", clusterId: $"orleanssync-{siloPort}"); // a cluster of its own
+            // Every grain call here is local and answered or re-sent by the protocol itself: no call needs a time to live
+            // (setting one reads the clock for every message).
+            orleans.Configure<SiloMessagingOptions>(messaging => messaging.DropExpiredMessages = false);
             orleans.Configure<GrainCollectionOptions>(collection =>
             {
                 collection.CollectionAge = grains.IdleTimeout;

@@ -55,6 +55,9 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
     /// <summary>The attached session, once <c>auth_ok</c> was sent.</summary>
     public string? SessionId { get; private set; }
 
+    /// <summary>The attached session's grain, made once per socket: a grain reference costs a type lookup to make.</summary>
+    private ISessionGrain? _session;
+
     /// <summary>
     /// Completes when the store knows this socket (set by <see cref="SocketRegistry"/> when it opens). Rooms accept
     /// only ids of live sockets, so <c>getId</c> answers only once every node can find it. <c>auth_ok</c> does not
@@ -283,7 +286,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
                 }
                 else
                 {
-                    await _server.Sessions.AckAsync(SessionId, eventId).ConfigureAwait(false);
+                    await (_session ??= _server.Sessions.Grain(SessionId)).AckAsync(eventId).ConfigureAwait(false);
                 }
                 return;
             case ClientFrameTypes.Auth:

@@ -21,17 +21,26 @@ public sealed class SessionRouter(IGrainFactory grains, ISessionStore store, IOp
     /// Hands a local session inbox events waiting for it (the grain skips those it handled): the node's drains,
     /// and a publish that must reach the socket after them.
     /// </summary>
-    public Task<int> CatchUpAsync(string sessionId, IReadOnlyList<InboxEvent> waiting) =>
-        grains.GetGrain<ISessionGrain>(sessionId).AcceptInboxAsync(waiting);
+    public Task<int> CatchUpAsync(string sessionId, IReadOnlyList<InboxEvent> waiting) => Session(sessionId).AcceptInboxAsync(waiting);
+
+    /// <summary>The session's grain.</summary>
+    public ISessionGrain Session(string sessionId) => grains.GetGrain<ISessionGrain>(sessionId);
 
     /// <summary>
     /// Routes the event through this node or the inbox; completes when it is durable, with true if it went to the
     /// session's inbox. The grain call goes out before this returns, so routes started in some order reach a
     /// session in that order.
     /// </summary>
-    public async Task<bool> RouteAsync(string sessionId, string? ownerNode, string eventId, byte[] frame)
+    public Task<bool> RouteAsync(string sessionId, string? ownerNode, string eventId, byte[] frame) =>
+        RouteAsync(sessionId, ownerNode == NodeId ? Session(sessionId) : null, ownerNode, eventId, frame);
+
+    /// <summary>
+    /// <see cref="RouteAsync(string, string?, string, byte[])"/> with the session's grain reference already at hand
+    /// (a fan-out keeps them: making a reference costs a type lookup).
+    /// </summary>
+    public async Task<bool> RouteAsync(string sessionId, ISessionGrain? session, string? ownerNode, string eventId, byte[] frame)
     {
-        if (ownerNode == NodeId && await EnqueueHereAsync(sessionId, eventId, frame) != EnqueueOutcome.NotAttached)
+        if (ownerNode == NodeId && await (session ?? Session(sessionId)).EnqueueAsync(eventId, new Immutable<byte[]>(frame)) != EnqueueOutcome.NotAttached)
         {
             return false;
         }
@@ -63,14 +72,11 @@ public sealed class SessionRouter(IGrainFactory grains, ISessionStore store, IOp
         {
             return Task.FromResult(false); // an attached session always has its grain here; never activate one for a peer's copy
         }
-        var queued = EnqueueHereAsync(sessionId, eventId, frame);
+        var queued = Session(sessionId).EnqueueAsync(eventId, new Immutable<byte[]>(frame));
         return TakenAsync(queued);
 
         static async Task<bool> TakenAsync(Task<EnqueueOutcome> queued) => await queued != EnqueueOutcome.NotAttached;
     }
-
-    private Task<EnqueueOutcome> EnqueueHereAsync(string sessionId, string eventId, byte[] frame) =>
-        grains.GetGrain<ISessionGrain>(sessionId).EnqueueAsync(eventId, new Immutable<byte[]>(frame));
 
     private async Task<bool> InboxWhereNotTakenAsync(Task<bool[]> pushed, string ownerNode, IReadOnlyList<string> sessionIds, string eventId, byte[] frame)
     {

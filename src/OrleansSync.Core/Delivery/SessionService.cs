@@ -13,17 +13,17 @@ public sealed class SessionService(IGrainFactory grains, SessionRouter router)
     public async Task<string> OpenAsync(string userId, string? requestedSessionId, SocketLink socket, CancellationToken cancellationToken = default)
     {
         if (requestedSessionId is { Length: > 0 and <= Ids.MaxSessionIdLength }
-            && await Session(requestedSessionId).ResumeAsync(userId, socket).WaitAsync(cancellationToken).ConfigureAwait(false))
+            && await Grain(requestedSessionId).ResumeAsync(userId, socket).WaitAsync(cancellationToken).ConfigureAwait(false))
         {
             return requestedSessionId;
         }
         while (true)
         {
             var sessionId = Ids.NewSessionId();
-            await Session(sessionId).CreateAsync(userId).WaitAsync(cancellationToken).ConfigureAwait(false);
+            await Grain(sessionId).CreateAsync(userId).WaitAsync(cancellationToken).ConfigureAwait(false);
             // Created before attaching: anything published from here on is either queued or covered by the
             // full sync the tab runs after auth_ok.
-            if (await Session(sessionId).ResumeAsync(userId, socket).WaitAsync(cancellationToken).ConfigureAwait(false))
+            if (await Grain(sessionId).ResumeAsync(userId, socket).WaitAsync(cancellationToken).ConfigureAwait(false))
             {
                 return sessionId;
             }
@@ -34,13 +34,11 @@ public sealed class SessionService(IGrainFactory grains, SessionRouter router)
     public Task<int> AcceptInboxAsync(string sessionId, IReadOnlyList<InboxEvent> events) => router.CatchUpAsync(sessionId, events);
 
     /// <summary>The store says another node owns the session now: close its socket here.</summary>
-    public Task<bool> LoseOwnershipAsync(string sessionId) => Session(sessionId).LoseOwnershipAsync();
-
-    /// <summary>Acks an event for the session. Unknown ids are ignored.</summary>
-    public Task<bool> AckAsync(string sessionId, string eventId) => Session(sessionId).AckAsync(eventId);
+    public Task<bool> LoseOwnershipAsync(string sessionId) => Grain(sessionId).LoseOwnershipAsync();
 
     /// <summary>The socket <paramref name="socketId"/> of the session closed.</summary>
-    public Task DetachAsync(string sessionId, string socketId) => Session(sessionId).DetachAsync(socketId);
+    public Task DetachAsync(string sessionId, string socketId) => Grain(sessionId).DetachAsync(socketId);
 
-    private ISessionGrain Session(string sessionId) => grains.GetGrain<ISessionGrain>(sessionId);
+    /// <summary>The session's grain (callers that talk to one session often keep it: making a reference is not free).</summary>
+    public ISessionGrain Grain(string sessionId) => grains.GetGrain<ISessionGrain>(sessionId);
 }

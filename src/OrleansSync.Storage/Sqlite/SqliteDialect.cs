@@ -36,6 +36,13 @@ public sealed class SqliteDialect : SqlDialect
         return connection;
     }
 
+    /// <summary>
+    /// 2 ms. A SQLite commit is local and cheap, but a publish's copies reach the writer from as many grain turns as it
+    /// has sessions, on several threads: without a moment to gather them, commits carried ~5 writes each. Measured on
+    /// 2026-12-06 (bench/README): 8.2k → 11.0k acked deliveries/s, p99 at 1,000 publishes/s 135 → 14 ms.
+    /// </summary>
+    public override TimeSpan DefaultCommitDelay => TimeSpan.FromMilliseconds(2);
+
     private readonly SemaphoreSlim _exclusive = new(1, 1);
 
     /// <summary>SQLite is one process's file: an in-process lock is exclusive enough.</summary>

@@ -49,9 +49,9 @@ public sealed class SessionGrainTests
         var first = await harness.PublishAsync("u1", """{"type":"a"}""");
         var second = await harness.PublishAsync("u1", """{"type":"b"}""");
         await tab.FramesAsync(2);
-        Assert.True(await harness.Sessions.AckAsync(sessionId, first.EventId));
-        Assert.False(await harness.Sessions.AckAsync(sessionId, first.EventId));
-        Assert.False(await harness.Sessions.AckAsync(sessionId, "unknown"));
+        Assert.True(await harness.Sessions.Grain(sessionId).AckAsync(first.EventId));
+        Assert.False(await harness.Sessions.Grain(sessionId).AckAsync(first.EventId));
+        Assert.False(await harness.Sessions.Grain(sessionId).AckAsync("unknown"));
         harness.Time.Advance(TimeSpan.FromSeconds(3));
         var frames = await tab.FramesAsync(3);
         Assert.Equal(3, frames.Count);
@@ -231,7 +231,7 @@ public sealed class SessionGrainTests
 
         Assert.Equal(1, await DrainAsync(harness, sessionId));
         Assert.Single(await tab.FramesAsync(1));
-        Assert.True(await harness.Sessions.AckAsync(sessionId, "from-another-node"));
+        Assert.True(await harness.Sessions.Grain(sessionId).AckAsync("from-another-node"));
         Assert.Equal(1, harness.Store.InboxCount(sessionId)); // the move has not committed yet
 
         Assert.Equal(0, await DrainAsync(harness, sessionId)); // a wake-up and the poll may both drain
