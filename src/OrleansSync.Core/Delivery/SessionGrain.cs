@@ -169,7 +169,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
             return EnqueueOutcome.NotQueued;
         }
         var pending = NewPending(eventId, frame.Value);
-        var durable = store.AppendEventAsync(Key, _record.Epoch, pending.Sequence, eventId, frame.Value);
+        var durable = store.AppendEventAsync(Key, _record.Epoch, pending.Sequence, eventId, frame.Value, time.GetUtcNow());
         Send(pending);
         EnsureRetryTimer();
         await durable.ConfigureAwait(true);
@@ -207,7 +207,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
                 break;
             }
             var pending = NewPending(inbox.EventId, inbox.Frame);
-            _ = store.MoveInboxEventAsync(Key, _record.Epoch, inbox.Id, pending.Sequence, inbox.EventId, inbox.Frame);
+            _ = store.MoveInboxEventAsync(Key, _record.Epoch, inbox.Id, pending.Sequence, inbox.EventId, inbox.Frame, time.GetUtcNow());
             moved++;
             Send(pending);
         }
@@ -281,7 +281,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
                 continue;
             }
             var pending = NewPending(inbox.EventId, inbox.Frame);
-            _ = store.MoveInboxEventAsync(Key, claimed.Session.Epoch, inbox.Id, pending.Sequence, inbox.EventId, inbox.Frame);
+            _ = store.MoveInboxEventAsync(Key, claimed.Session.Epoch, inbox.Id, pending.Sequence, inbox.EventId, inbox.Frame, time.GetUtcNow());
         }
     }
 

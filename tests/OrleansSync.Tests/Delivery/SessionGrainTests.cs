@@ -191,7 +191,7 @@ public sealed class SessionGrainTests
         Assert.True(claimed.Session.Epoch > oldEpoch);
 
         // The old owner still believes it owns the session: its append is refused and rerouted to the inbox.
-        await harness.Store.AppendEventAsync(sessionId, oldEpoch, 99, "late-event", [1]);
+        await harness.Store.AppendEventAsync(sessionId, oldEpoch, 99, "late-event", [1], harness.Time.GetUtcNow());
         Assert.Equal(0, harness.Store.QueuedCount(sessionId));
         Assert.Equal(1, harness.Store.InboxCount(sessionId));
 
