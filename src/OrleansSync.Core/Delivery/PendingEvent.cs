@@ -12,7 +12,14 @@ internal sealed class PendingEvent(long sequence, string eventId, byte[] frame)
     /// <summary>When it was last written to a socket; null if it never was (queued while disconnected).</summary>
     public DateTimeOffset? LastSentAt { get; set; }
 
-    /// <summary>Re-sends so far (the first send is not one).</summary>
+    /// <summary>
+    /// When it was first written to a socket of this session, from any node or activation: stored with its queue row
+    /// (the row is written at that send), so the attempt budget survives resumes and restarts. Null only for a row of
+    /// an older version until its first send here.
+    /// </summary>
+    public DateTimeOffset? FirstSentAt { get; set; }
+
+    /// <summary>Re-sends by this activation (for the log only: the budget runs from <see cref="FirstSentAt"/>).</summary>
     public int Resends { get; set; }
 
     /// <summary>When it was queued in this activation (a metrics timestamp; 0 when metrics are off).</summary>

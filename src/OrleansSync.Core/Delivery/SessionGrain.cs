@@ -16,7 +16,15 @@ namespace OrleansSync.Delivery;
 /// <item>Attaching claims the session in the store (owner = this node, epoch + 1) and reads its queue and inbox
 /// there, so an attach always starts from the durable truth, whichever node held the session before.</item>
 /// <item>Attached: every event is sent at once and re-sent each <see cref="DeliveryOptions.RetryInterval"/>
-/// until acked; after <see cref="DeliveryOptions.MaxAttempts"/> re-sends the socket is closed and the session deleted.</item>
+/// until acked.</item>
+/// <item>The attempt budget is a time, counted from the event's first send to this session, which is durable (its queue
+/// row is written at that send and carries it): a re-send tick that finds an event unacked (<see cref="DeliveryOptions.MaxAttempts"/>
+/// + 1) × <see cref="DeliveryOptions.RetryInterval"/> after its first send closes the socket and deletes the session instead
+/// (without a detach, that is the tick after the last of the <see cref="DeliveryOptions.MaxAttempts"/> re-sends). A detach,
+/// resume, move to another node or restart does not reset it: the close comes at the first re-send tick at or past the
+/// original deadline, so a resume within the retention window keeps the time already spent, and one past the deadline
+/// gets its replay and one interval for its acks. A row without the time (written by an older version) starts its
+/// budget at its first send after the resume.</item>
 /// <item>Detached: the grain holds nothing that matters; events wait in the session's durable inbox until the
 /// retention deadline. A resume before it replays queue and inbox in order with <c>need_full_sync: false</c>.
 /// Past it (or past the queue bound) everything is dropped and the flag set.</item>
@@ -169,7 +177,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
             return EnqueueOutcome.NotQueued;
         }
         var pending = NewPending(eventId, frame.Value);
-        var durable = store.AppendEventAsync(Key, _record.Epoch, pending.Sequence, eventId, frame.Value, time.GetUtcNow());
+        var durable = store.AppendEventAsync(Key, _record.Epoch, pending.Sequence, eventId, frame.Value, pending.FirstSentAt!.Value);
         Send(pending);
         EnsureRetryTimer();
         await durable.ConfigureAwait(true);
@@ -207,7 +215,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
                 break;
             }
             var pending = NewPending(inbox.EventId, inbox.Frame);
-            _ = store.MoveInboxEventAsync(Key, _record.Epoch, inbox.Id, pending.Sequence, inbox.EventId, inbox.Frame, time.GetUtcNow());
+            _ = store.MoveInboxEventAsync(Key, _record.Epoch, inbox.Id, pending.Sequence, inbox.EventId, inbox.Frame, pending.FirstSentAt!.Value);
             moved++;
             Send(pending);
         }
@@ -270,7 +278,11 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         }
         foreach (var stored in claimed.Queue)
         {
-            _queue.AddLast(new PendingEvent(stored.Sequence, stored.EventId, stored.Frame) { EnqueuedTimestamp = metrics.Timestamp() });
+            _queue.AddLast(new PendingEvent(stored.Sequence, stored.EventId, stored.Frame)
+            {
+                EnqueuedTimestamp = metrics.Timestamp(),
+                FirstSentAt = stored.FirstSentAt, // the budget keeps running from the first send, whichever node made it
+            });
             _nextSequence = stored.Sequence + 1;
         }
         foreach (var inbox in claimed.Inbox)
@@ -281,7 +293,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
                 continue;
             }
             var pending = NewPending(inbox.EventId, inbox.Frame);
-            _ = store.MoveInboxEventAsync(Key, claimed.Session.Epoch, inbox.Id, pending.Sequence, inbox.EventId, inbox.Frame, time.GetUtcNow());
+            _ = store.MoveInboxEventAsync(Key, claimed.Session.Epoch, inbox.Id, pending.Sequence, inbox.EventId, inbox.Frame, pending.FirstSentAt!.Value);
         }
     }
 
@@ -301,9 +313,13 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         }
     }
 
+    /// <summary>
+    /// Queues a new event. Its first send is now: every caller sends it in this turn (at once, or in the attach that
+    /// follows the claim), and its queue row is written with this time.
+    /// </summary>
     private PendingEvent NewPending(string eventId, byte[] frame)
     {
-        var pending = new PendingEvent(_nextSequence++, eventId, frame) { EnqueuedTimestamp = metrics.Timestamp() };
+        var pending = new PendingEvent(_nextSequence++, eventId, frame) { EnqueuedTimestamp = metrics.Timestamp(), FirstSentAt = time.GetUtcNow() };
         _queue.AddLast(pending);
         return pending;
     }
@@ -385,6 +401,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     private void Send(PendingEvent pending, bool retry = false)
     {
         pending.LastSentAt = time.GetUtcNow();
+        pending.FirstSentAt ??= pending.LastSentAt; // a row of an older version, stored without it
         var socket = _socket!;
         _ = socket.Gateway.Send(socket.SocketId, new Immutable<byte[]>(pending.Frame));
         if (retry)
@@ -484,15 +501,16 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         }
         var now = time.GetUtcNow();
         var options = Options;
+        var budget = options.RetryInterval * (options.MaxAttempts + 1);
         foreach (var pending in _queue)
         {
             if (pending.LastSentAt is { } sent && now - sent < options.RetryInterval)
             {
                 continue;
             }
-            if (pending.Resends >= options.MaxAttempts)
+            if (pending.FirstSentAt is { } first && now - first >= budget)
             {
-                await GiveUpAsync(pending).ConfigureAwait(true);
+                await GiveUpAsync(pending, now - first).ConfigureAwait(true);
                 return;
             }
             pending.Resends++;
@@ -502,12 +520,12 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     }
 
     /// <summary>
-    /// An event stayed unacked through every re-send: delete the session and its queue, then close the socket.
+    /// An event stayed unacked through its whole attempt budget: delete the session and its queue, then close the socket.
     /// The delete is durable before the close, so the tab's next <c>auth</c> cannot find the session any more.
     /// </summary>
-    private async Task GiveUpAsync(PendingEvent pending)
+    private async Task GiveUpAsync(PendingEvent pending, TimeSpan sinceFirstSend)
     {
-        Log.MaxAttemptsReached(logger, Key, pending.EventId, pending.Resends);
+        Log.MaxAttemptsReached(logger, Key, pending.EventId, sinceFirstSend, pending.Resends);
         metrics.MaxAttemptsReached();
         StopRetryTimer();
         var deleted = store.DeleteSessionAsync(Key, _record!.Epoch);
