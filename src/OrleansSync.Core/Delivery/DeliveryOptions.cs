@@ -10,9 +10,9 @@ public sealed class DeliveryOptions
     public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(3);
 
     /// <summary>
-    /// Re-sends of one event without an ack before the socket is closed and the session deleted. Default 40. Counted as
-    /// a time from the event's durable first send, (MaxAttempts + 1) × <see cref="RetryInterval"/>, so a detach, resume
-    /// or restart does not start it over.
+    /// Re-sends of one event without an ack before the socket is closed and the session deleted. Default 40. A detach,
+    /// resume or restart does not start it over: an event first sent by an earlier attachment gives up at its stored
+    /// first send + (MaxAttempts + 1) × <see cref="RetryInterval"/>.
     /// </summary>
     public int MaxAttempts { get; set; } = 40;
 

@@ -19,7 +19,10 @@ internal sealed class PendingEvent(long sequence, string eventId, byte[] frame)
     /// </summary>
     public DateTimeOffset? FirstSentAt { get; set; }
 
-    /// <summary>Re-sends by this activation (for the log only: the budget runs from <see cref="FirstSentAt"/>).</summary>
+    /// <summary>True if an earlier attachment made the first send (loaded with its stored <see cref="FirstSentAt"/>).</summary>
+    public bool FirstSentEarlier { get; init; }
+
+    /// <summary>Re-sends by this attachment (the first send is not one): the budget of an event it sent first.</summary>
     public int Resends { get; set; }
 
     /// <summary>When it was queued in this activation (a metrics timestamp; 0 when metrics are off).</summary>

@@ -13,7 +13,7 @@ public sealed partial class SessionGrain
         public static partial void SessionReplaced(ILogger logger, string sessionId, string oldSocketId, string newSocketId);
 
         [LoggerMessage(3, LogLevel.Warning,
-            "Session {SessionId}: event {EventId} unacked {SinceFirstSend} after its first send ({Resends} re-sends by this activation); closing the socket and deleting the session.")]
+            "Session {SessionId}: event {EventId} unacked {SinceFirstSend} after its first send ({Resends} re-sends by this attachment); closing the socket and deleting the session.")]
         public static partial void MaxAttemptsReached(ILogger logger, string sessionId, string eventId, TimeSpan sinceFirstSend, int resends);
 
         [LoggerMessage(5, LogLevel.Information, "Session {SessionId}: retention window passed; dropping {Queued} queued events, need_full_sync set.")]

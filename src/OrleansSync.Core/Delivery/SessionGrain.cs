@@ -17,14 +17,16 @@ namespace OrleansSync.Delivery;
 /// there, so an attach always starts from the durable truth, whichever node held the session before.</item>
 /// <item>Attached: every event is sent at once and re-sent each <see cref="DeliveryOptions.RetryInterval"/>
 /// until acked.</item>
-/// <item>The attempt budget is a time, counted from the event's first send to this session, which is durable (its queue
-/// row is written at that send and carries it): a re-send tick that finds an event unacked (<see cref="DeliveryOptions.MaxAttempts"/>
-/// + 1) × <see cref="DeliveryOptions.RetryInterval"/> after its first send closes the socket and deletes the session instead
-/// (without a detach, that is the tick after the last of the <see cref="DeliveryOptions.MaxAttempts"/> re-sends). A detach,
-/// resume, move to another node or restart does not reset it: the close comes at the first re-send tick at or past the
-/// original deadline, so a resume within the retention window keeps the time already spent, and one past the deadline
-/// gets its replay and one interval for its acks. A row without the time (written by an older version) starts its
-/// budget at its first send after the resume.</item>
+/// <item>Attempt budget: an event still unacked when its budget is spent closes the socket and deletes the session. The
+/// budget survives a detach, resume, move to another node or restart, because each queue row carries its event's first
+/// send to the session (the row is written at that send). An event this attachment sent first gets exactly
+/// <see cref="DeliveryOptions.MaxAttempts"/> re-sends, counted here (a time would lose a re-send to a late timer). An
+/// event an earlier attachment sent first gives up at the first re-send tick at or past its first send +
+/// (<see cref="DeliveryOptions.MaxAttempts"/> + 1) × <see cref="DeliveryOptions.RetryInterval"/>, the tick that would
+/// have followed its last re-send without the interruption: its original deadline, at most one interval late. So a tab
+/// that resumes within the retention window keeps the time already spent, and one that resumes past the deadline gets
+/// its replay and one interval for its acks. A row without the time (written by an older version) counts as first
+/// sent by this attachment.</item>
 /// <item>Detached: the grain holds nothing that matters; events wait in the session's durable inbox until the
 /// retention deadline. A resume before it replays queue and inbox in order with <c>need_full_sync: false</c>.
 /// Past it (or past the queue bound) everything is dropped and the flag set.</item>
@@ -281,7 +283,8 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
             _queue.AddLast(new PendingEvent(stored.Sequence, stored.EventId, stored.Frame)
             {
                 EnqueuedTimestamp = metrics.Timestamp(),
-                FirstSentAt = stored.FirstSentAt, // the budget keeps running from the first send, whichever node made it
+                FirstSentAt = stored.FirstSentAt,
+                FirstSentEarlier = stored.FirstSentAt is not null,
             });
             _nextSequence = stored.Sequence + 1;
         }
@@ -501,16 +504,15 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         }
         var now = time.GetUtcNow();
         var options = Options;
-        var budget = options.RetryInterval * (options.MaxAttempts + 1);
         foreach (var pending in _queue)
         {
             if (pending.LastSentAt is { } sent && now - sent < options.RetryInterval)
             {
                 continue;
             }
-            if (pending.FirstSentAt is { } first && now - first >= budget)
+            if (BudgetSpent(pending, now, options))
             {
-                await GiveUpAsync(pending, now - first).ConfigureAwait(true);
+                await GiveUpAsync(pending, now).ConfigureAwait(true);
                 return;
             }
             pending.Resends++;
@@ -519,13 +521,18 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         ScheduleRetry();
     }
 
+    /// <summary>The attempt budget rule at the top of the class, for an event whose re-send is due.</summary>
+    private static bool BudgetSpent(PendingEvent pending, DateTimeOffset now, DeliveryOptions options) => pending.FirstSentEarlier
+        ? now - pending.FirstSentAt!.Value >= options.RetryInterval * (options.MaxAttempts + 1)
+        : pending.Resends >= options.MaxAttempts;
+
     /// <summary>
     /// An event stayed unacked through its whole attempt budget: delete the session and its queue, then close the socket.
     /// The delete is durable before the close, so the tab's next <c>auth</c> cannot find the session any more.
     /// </summary>
-    private async Task GiveUpAsync(PendingEvent pending, TimeSpan sinceFirstSend)
+    private async Task GiveUpAsync(PendingEvent pending, DateTimeOffset now)
     {
-        Log.MaxAttemptsReached(logger, Key, pending.EventId, sinceFirstSend, pending.Resends);
+        Log.MaxAttemptsReached(logger, Key, pending.EventId, now - pending.FirstSentAt!.Value, pending.Resends);
         metrics.MaxAttemptsReached();
         StopRetryTimer();
         var deleted = store.DeleteSessionAsync(Key, _record!.Epoch);
