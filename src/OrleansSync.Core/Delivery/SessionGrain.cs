@@ -16,7 +16,17 @@ namespace OrleansSync.Delivery;
 /// <item>Attaching claims the session in the store (owner = this node, epoch + 1) and reads its queue and inbox
 /// there, so an attach always starts from the durable truth, whichever node held the session before.</item>
 /// <item>Attached: every event is sent at once and re-sent each <see cref="DeliveryOptions.RetryInterval"/>
-/// until acked; after <see cref="DeliveryOptions.MaxAttempts"/> re-sends the socket is closed and the session deleted.</item>
+/// until acked.</item>
+/// <item>Attempt budget: an event still unacked when its budget is spent closes the socket and deletes the session. The
+/// budget survives a detach, resume, move to another node or restart, because each queue row carries its event's first
+/// send to the session (the row is written at that send). An event this attachment sent first gets exactly
+/// <see cref="DeliveryOptions.MaxAttempts"/> re-sends, counted here (a time would lose a re-send to a late timer). An
+/// event an earlier attachment sent first gives up at the first re-send tick at or past its first send +
+/// (<see cref="DeliveryOptions.MaxAttempts"/> + 1) × <see cref="DeliveryOptions.RetryInterval"/>, the tick that would
+/// have followed its last re-send without the interruption: its original deadline, at most one interval late. So a tab
+/// that resumes within the retention window keeps the time already spent, and one that resumes past the deadline gets
+/// its replay and one interval for its acks. A row without the time (written by an older version) counts as first
+/// sent by this attachment.</item>
 /// <item>Detached: the grain holds nothing that matters; events wait in the session's durable inbox until the
 /// retention deadline. A resume before it replays queue and inbox in order with <c>need_full_sync: false</c>.
 /// Past it (or past the queue bound) everything is dropped and the flag set.</item>
@@ -169,7 +179,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
             return EnqueueOutcome.NotQueued;
         }
         var pending = NewPending(eventId, frame.Value);
-        var durable = store.AppendEventAsync(Key, _record.Epoch, pending.Sequence, eventId, frame.Value);
+        var durable = store.AppendEventAsync(Key, _record.Epoch, pending.Sequence, eventId, frame.Value, pending.FirstSentAt!.Value);
         Send(pending);
         EnsureRetryTimer();
         await durable.ConfigureAwait(true);
@@ -207,7 +217,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
                 break;
             }
             var pending = NewPending(inbox.EventId, inbox.Frame);
-            _ = store.MoveInboxEventAsync(Key, _record.Epoch, inbox.Id, pending.Sequence, inbox.EventId, inbox.Frame);
+            _ = store.MoveInboxEventAsync(Key, _record.Epoch, inbox.Id, pending.Sequence, inbox.EventId, inbox.Frame, pending.FirstSentAt!.Value);
             moved++;
             Send(pending);
         }
@@ -270,7 +280,12 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         }
         foreach (var stored in claimed.Queue)
         {
-            _queue.AddLast(new PendingEvent(stored.Sequence, stored.EventId, stored.Frame) { EnqueuedTimestamp = metrics.Timestamp() });
+            _queue.AddLast(new PendingEvent(stored.Sequence, stored.EventId, stored.Frame)
+            {
+                EnqueuedTimestamp = metrics.Timestamp(),
+                FirstSentAt = stored.FirstSentAt,
+                FirstSentEarlier = stored.FirstSentAt is not null,
+            });
             _nextSequence = stored.Sequence + 1;
         }
         foreach (var inbox in claimed.Inbox)
@@ -281,7 +296,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
                 continue;
             }
             var pending = NewPending(inbox.EventId, inbox.Frame);
-            _ = store.MoveInboxEventAsync(Key, claimed.Session.Epoch, inbox.Id, pending.Sequence, inbox.EventId, inbox.Frame);
+            _ = store.MoveInboxEventAsync(Key, claimed.Session.Epoch, inbox.Id, pending.Sequence, inbox.EventId, inbox.Frame, pending.FirstSentAt!.Value);
         }
     }
 
@@ -301,9 +316,13 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         }
     }
 
+    /// <summary>
+    /// Queues a new event. Its first send is now: every caller sends it in this turn (at once, or in the attach that
+    /// follows the claim), and its queue row is written with this time.
+    /// </summary>
     private PendingEvent NewPending(string eventId, byte[] frame)
     {
-        var pending = new PendingEvent(_nextSequence++, eventId, frame) { EnqueuedTimestamp = metrics.Timestamp() };
+        var pending = new PendingEvent(_nextSequence++, eventId, frame) { EnqueuedTimestamp = metrics.Timestamp(), FirstSentAt = time.GetUtcNow() };
         _queue.AddLast(pending);
         return pending;
     }
@@ -385,6 +404,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     private void Send(PendingEvent pending, bool retry = false)
     {
         pending.LastSentAt = time.GetUtcNow();
+        pending.FirstSentAt ??= pending.LastSentAt; // a row of an older version, stored without it
         var socket = _socket!;
         _ = socket.Gateway.Send(socket.SocketId, new Immutable<byte[]>(pending.Frame));
         if (retry)
@@ -490,9 +510,9 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
             {
                 continue;
             }
-            if (pending.Resends >= options.MaxAttempts)
+            if (BudgetSpent(pending, now, options))
             {
-                await GiveUpAsync(pending).ConfigureAwait(true);
+                await GiveUpAsync(pending, now).ConfigureAwait(true);
                 return;
             }
             pending.Resends++;
@@ -501,13 +521,18 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         ScheduleRetry();
     }
 
+    /// <summary>The attempt budget rule at the top of the class, for an event whose re-send is due.</summary>
+    private static bool BudgetSpent(PendingEvent pending, DateTimeOffset now, DeliveryOptions options) => pending.FirstSentEarlier
+        ? now - pending.FirstSentAt!.Value >= options.RetryInterval * (options.MaxAttempts + 1)
+        : pending.Resends >= options.MaxAttempts;
+
     /// <summary>
-    /// An event stayed unacked through every re-send: delete the session and its queue, then close the socket.
+    /// An event stayed unacked through its whole attempt budget: delete the session and its queue, then close the socket.
     /// The delete is durable before the close, so the tab's next <c>auth</c> cannot find the session any more.
     /// </summary>
-    private async Task GiveUpAsync(PendingEvent pending)
+    private async Task GiveUpAsync(PendingEvent pending, DateTimeOffset now)
     {
-        Log.MaxAttemptsReached(logger, Key, pending.EventId, pending.Resends);
+        Log.MaxAttemptsReached(logger, Key, pending.EventId, now - pending.FirstSentAt!.Value, pending.Resends);
         metrics.MaxAttemptsReached();
         StopRetryTimer();
         var deleted = store.DeleteSessionAsync(Key, _record!.Epoch);

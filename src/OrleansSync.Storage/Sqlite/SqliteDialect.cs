@@ -85,6 +85,7 @@ public sealed class SqliteDialect : SqlDialect
                 seq INTEGER NOT NULL,
                 event_id TEXT NOT NULL,
                 frame BLOB NOT NULL,
+                first_sent_at INTEGER NULL,
                 PRIMARY KEY (session_id, seq)
             ) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS ix_session_events_event ON session_events (session_id, event_id);
@@ -199,11 +200,17 @@ public sealed class SqliteDialect : SqlDialect
             CREATE INDEX IF NOT EXISTS ix_orleans_reminders_hash ON orleans_reminders (grain_hash);
             """;
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        // Files made before nodes had an address (CREATE TABLE IF NOT EXISTS leaves an existing table as it was).
-        command.CommandText = "SELECT COUNT(*) FROM pragma_table_info('nodes') WHERE name = 'address'";
+        // Files made before these columns existed (CREATE TABLE IF NOT EXISTS leaves an existing table as it was).
+        await AddColumnIfMissingAsync(command, "nodes", "address", "TEXT NULL", cancellationToken).ConfigureAwait(false);
+        await AddColumnIfMissingAsync(command, "session_events", "first_sent_at", "INTEGER NULL", cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task AddColumnIfMissingAsync(DbCommand command, string table, string column, string definition, CancellationToken cancellationToken)
+    {
+        command.CommandText = $"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = '{column}'";
         if (Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) == 0)
         {
-            command.CommandText = "ALTER TABLE nodes ADD COLUMN address TEXT NULL";
+            command.CommandText = $"ALTER TABLE {table} ADD COLUMN {column} {definition}";
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
     }

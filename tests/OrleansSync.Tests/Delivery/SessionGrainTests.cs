@@ -41,6 +41,44 @@ public sealed class SessionGrainTests
     }
 
     [Fact]
+    public async Task A_detach_and_resume_keep_the_attempt_budget_running_from_the_first_send()
+    {
+        // First send at t0, ten re-sends, detach at t0+30 s, resume at t0+60 s: the budget (41 × 3 s) still ends at
+        // t0+123 s, not 123 s after the resume. The resumed socket gets the replay and re-sends until then.
+        await using var harness = await GrainHarness.StartAsync();
+        var tab = harness.Gateway.Tab();
+        var sessionId = await harness.OpenAsync("u1", null, tab);
+        await harness.PublishAsync("u1", """{"type":"added","id":"p1"}""");
+        var first = (await tab.FramesAsync(1)).Single();
+        for (var resend = 1; resend <= 10; resend++)
+        {
+            harness.Time.Advance(TimeSpan.FromSeconds(3));
+            Assert.Equal(resend + 1, (await tab.FramesAsync(resend + 1)).Count);
+        }
+        await harness.DetachAsync(sessionId, tab); // t0+30 s
+        harness.Time.Advance(TimeSpan.FromSeconds(30));
+
+        var back = harness.Gateway.Tab("socket-2");
+        Assert.Equal(sessionId, await harness.OpenAsync("u1", sessionId, back)); // t0+60 s
+        Assert.False((await back.OpenedAsync()).NeedFullSync);
+        Assert.Equal(first, (await back.FramesAsync(1)).Single());
+        for (var resend = 1; resend <= 20; resend++) // t0+63 s … t0+120 s
+        {
+            harness.Time.Advance(TimeSpan.FromSeconds(3));
+            var frames = await back.FramesAsync(resend + 1);
+            Assert.Equal(resend + 1, frames.Count);
+            Assert.Equal(first, frames[^1]);
+        }
+        harness.Time.Advance(TimeSpan.FromSeconds(2.9));
+        Assert.Empty(back.Closes);
+        harness.Time.Advance(TimeSpan.FromSeconds(0.1)); // t0+123 s
+        Assert.Equal([SessionCloseReason.MaxAttemptsReached], await back.ClosesAsync());
+        Assert.Equal(21, back.Frames.Count);
+        Assert.Null(harness.Store.Session(sessionId));
+        Assert.Empty(tab.Closes); // the first socket was detached, never closed by the budget
+    }
+
+    [Fact]
     public async Task An_ack_stops_resends_of_that_event_only()
     {
         await using var harness = await GrainHarness.StartAsync();
@@ -191,7 +229,7 @@ public sealed class SessionGrainTests
         Assert.True(claimed.Session.Epoch > oldEpoch);
 
         // The old owner still believes it owns the session: its append is refused and rerouted to the inbox.
-        await harness.Store.AppendEventAsync(sessionId, oldEpoch, 99, "late-event", [1]);
+        await harness.Store.AppendEventAsync(sessionId, oldEpoch, 99, "late-event", [1], harness.Time.GetUtcNow());
         Assert.Equal(0, harness.Store.QueuedCount(sessionId));
         Assert.Equal(1, harness.Store.InboxCount(sessionId));
 
