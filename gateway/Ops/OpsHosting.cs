@@ -39,10 +39,11 @@ public static partial class OpsHosting
         services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.SectionName));
 
         // Decided here, once: with metrics off there is no meter provider at all (nothing listens, nothing to export).
-        var metricsEnabled = (configuration.GetSection(MetricsOptions.SectionName).Get<MetricsOptions>() ?? new MetricsOptions()).Enabled;
+        var metricsOptions = configuration.GetSection(MetricsOptions.SectionName).Get<MetricsOptions>() ?? new MetricsOptions();
+        var metricsEnabled = metricsOptions.Enabled;
         if (metricsEnabled)
         {
-            services.AddPrometheusExport();
+            services.AddPrometheusExport(metricsOptions.Orleans);
         }
         services.AddSingleton(sp =>
         {

@@ -19,15 +19,17 @@ public static class PrometheusExport
     /// <summary>The runtime's built-in meter (GC, JIT, thread pool, CPU, working set): observed only at collection.</summary>
     public const string RuntimeMeterName = "System.Runtime";
 
-    /// <summary>Orleans' own meter (activations, messaging, grain calls), created by the silo's meter factory.</summary>
+    /// <summary>Orleans' own meter (activations, messaging, grain calls), created by the silo's meter factory; exported on request (<c>Metrics:Orleans</c>).</summary>
     public const string OrleansMeterName = "Microsoft.Orleans";
 
     /// <summary>Registers the meter provider, the Prometheus exporter and the dashboard's reader.</summary>
-    public static IServiceCollection AddPrometheusExport(this IServiceCollection services)
+    /// <param name="services">The node's services.</param>
+    /// <param name="withOrleans">Also export <see cref="OrleansMeterName"/> (<c>Metrics:Orleans</c>).</param>
+    public static IServiceCollection AddPrometheusExport(this IServiceCollection services, bool withOrleans)
     {
         services.AddSingleton<DashboardMetricsReader>();
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(SyncMetrics.MeterName, OrleansMeterName, RuntimeMeterName)
+            .AddMeter(withOrleans ? [SyncMetrics.MeterName, RuntimeMeterName, OrleansMeterName] : [SyncMetrics.MeterName, RuntimeMeterName])
             .AddPrometheusExporter(options =>
             {
                 // Series carry exactly the documented tags (no otel_scope_* labels, no target_info family).
