@@ -13,7 +13,12 @@
 // by the server rather than lost. Handlers must therefore be idempotent upserts/deletes: an event that the
 // sync's read already reflected is applied again on top of it (adding an existing photo, removing a missing one).
 
-const RELIABLE_CLOSE = Object.freeze({ authFailed: 4001, sessionReplaced: 4002, maxAttempts: 4003 });
+// The server's close codes (docs/PROTOCOL.md), held equal to the server's by a test. Every close leads to a reconnect
+// with backoff, unknown codes included; only sessionReplaced changes what the next attempt sends (a new session).
+// authFailed is retried too, as getToken runs again on each attempt and may return a fresh token.
+const RELIABLE_CLOSE = Object.freeze({
+  authFailed: 4001, sessionReplaced: 4002, maxAttempts: 4003, slowConsumer: 4004, queueOverflow: 4005,
+});
 
 /**
  * Opens a connection that reconnects by itself until close() is called.

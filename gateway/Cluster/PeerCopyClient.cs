@@ -13,8 +13,8 @@ namespace OrleansSync.Gateway.Cluster;
 /// <see cref="IPeerDelivery"/> over one WebSocket per peer node (<see cref="PeerCopyEndpoints"/>): copies for one
 /// node are sent in batches, in order, what queues while a batch is being sent going in the next one. Nodes find
 /// each other's addresses in the node table (<c>Node:Address</c>), read again at most once per
-/// <see cref="ClusterOptions.HeartbeatInterval"/>. Any failure answers false, and the caller writes the inbox: a
-/// node that is down, slow or unknown costs a publish at most <see cref="ClusterOptions.PeerTimeout"/>, then nothing
+/// <see cref="NodeClusterOptions.HeartbeatInterval"/>. Any failure answers false, and the caller writes the inbox: a
+/// node that is down, slow or unknown costs a publish at most <see cref="NodeClusterOptions.PeerTimeout"/>, then nothing
 /// but the fallback for a heartbeat interval. (One HTTP request per batch was tried first: at ~90 µs of CPU per
 /// request on each side it cost more than the inbox it saves.)
 /// </summary>
@@ -22,7 +22,7 @@ public sealed partial class PeerCopyClient : IPeerDelivery, IDisposable
 {
     private readonly INodeStore _nodes;
     private readonly IOptions<ApiOptions> _api;
-    private readonly IOptionsMonitor<ClusterOptions> _cluster;
+    private readonly IOptionsMonitor<NodeClusterOptions> _cluster;
     private readonly TimeProvider _time;
     private readonly SyncMetrics _metrics;
     private readonly ILogger<PeerCopyClient> _logger;
@@ -33,7 +33,7 @@ public sealed partial class PeerCopyClient : IPeerDelivery, IDisposable
     private int _refreshing;
 
     /// <summary>Creates the client (sockets are opened on first use).</summary>
-    public PeerCopyClient(INodeStore nodes, IOptions<ApiOptions> api, IOptionsMonitor<ClusterOptions> cluster, TimeProvider time,
+    public PeerCopyClient(INodeStore nodes, IOptions<ApiOptions> api, IOptionsMonitor<NodeClusterOptions> cluster, TimeProvider time,
         SyncMetrics metrics, ILogger<PeerCopyClient> logger)
     {
         _nodes = nodes;
@@ -106,11 +106,11 @@ public sealed partial class PeerCopyClient : IPeerDelivery, IDisposable
 
     /// <summary>
     /// One node's copies: batches sent in order on a long-lived WebSocket (<see cref="PeerConnection"/>), what queues
-    /// while one is being sent going in the next. Every copy is answered within about <see cref="ClusterOptions.PeerTimeout"/>
+    /// while one is being sent going in the next. Every copy is answered within about <see cref="NodeClusterOptions.PeerTimeout"/>
     /// (twice that at most, when it waited behind a slow send):
     /// a batch's clock starts when it leaves the queue and covers connecting, sending and the answer; a batch that
     /// runs out of time, or a socket that fails, fails every batch on that socket and drops it. After a failure the
-    /// node counts as down for one <see cref="ClusterOptions.HeartbeatInterval"/>: copies for it answer false at once.
+    /// node counts as down for one <see cref="NodeClusterOptions.HeartbeatInterval"/>: copies for it answer false at once.
     /// </summary>
     private sealed class PeerSender(PeerCopyClient client, string address) : IDisposable
     {

@@ -5,8 +5,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Hosting;
+using OrleansSync.Delivery;
 using OrleansSync.Gateway.Publishing;
-using OrleansSync.Runtime;
 
 namespace OrleansSync.Gateway.Cluster;
 
@@ -28,7 +28,7 @@ public static class PeerCopyEndpoints
     public static RouteHandlerBuilder MapPeerCopies(this IEndpointRouteBuilder endpoints) =>
         endpoints.Map(Route, ServeAsync).AddEndpointFilter<ApiKeyFilter>();
 
-    private static async Task<IResult> ServeAsync(HttpContext context, GrainFactory grains, IHostApplicationLifetime lifetime)
+    private static async Task<IResult> ServeAsync(HttpContext context, SessionRouter router, IHostApplicationLifetime lifetime)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -65,17 +65,10 @@ public static class PeerCopyEndpoints
                 }
                 // Queue every copy of the batch in order (a session's copies keep their order); their commits are awaited
                 // apart, so the next batch is queued meanwhile. A copy not taken (or failing) is answered 0.
-                var durable = new Task?[copies.Count];
+                var durable = new Task<bool>?[copies.Count];
                 for (var i = 0; i < copies.Count && !stopping.IsCancellationRequested; i++)
                 {
-                    try
-                    {
-                        durable[i] = await grains.Router.AcceptFromPeerAsync(copies[i].SessionId, copies[i].EventId, copies[i].Frame);
-                    }
-                    catch (Exception)
-                    {
-                        durable[i] = null;
-                    }
+                    durable[i] = router.AcceptFromPeerAsync(copies[i].SessionId, copies[i].EventId, copies[i].Frame);
                 }
                 pending.RemoveAll(static answer => answer.IsCompleted);
                 pending.Add(AnswerAsync(answers.Writer, BinaryPrimitives.ReadUInt32BigEndian(message), durable));
@@ -111,7 +104,7 @@ public static class PeerCopyEndpoints
         return Results.Empty;
     }
 
-    private static async Task AnswerAsync(ChannelWriter<byte[]> answers, uint batch, Task?[] durable)
+    private static async Task AnswerAsync(ChannelWriter<byte[]> answers, uint batch, Task<bool>?[] durable)
     {
         var answer = new byte[4 + durable.Length];
         BinaryPrimitives.WriteUInt32BigEndian(answer, batch);
@@ -121,8 +114,7 @@ public static class PeerCopyEndpoints
             {
                 try
                 {
-                    await write.ConfigureAwait(false);
-                    answer[4 + i] = 1;
+                    answer[4 + i] = await write.ConfigureAwait(false) ? (byte)1 : (byte)0;
                 }
                 catch (Exception)
                 {

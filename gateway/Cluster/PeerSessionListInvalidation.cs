@@ -5,16 +5,16 @@ using Microsoft.Extensions.Options;
 using OrleansSync.Cluster;
 using OrleansSync.Delivery;
 using OrleansSync.Gateway.Publishing;
-using OrleansSync.Runtime;
+using OrleansSync.Concurrency;
 
 namespace OrleansSync.Gateway.Cluster;
 
 /// <summary>
 /// <see cref="ISessionListInvalidation"/> for a cluster: drops this node's copies, reads the node table (after the
 /// change committed, so a node that registered since then started with no copies), and asks every other node whose
-/// heartbeat is within <see cref="ClusterOptions.NodeTimeout"/> to drop theirs (<see cref="SessionListEndpoints"/>).
+/// heartbeat is within <see cref="NodeClusterOptions.NodeTimeout"/> to drop theirs (<see cref="SessionListEndpoints"/>).
 /// Nodes silent longer use no copies anyway (their heartbeat lease ran out), nor do nodes without an address (nobody
-/// could ask them). If any node does not answer within <see cref="ClusterOptions.PeerTimeout"/>, or the node table
+/// could ask them). If any node does not answer within <see cref="NodeClusterOptions.PeerTimeout"/>, or the node table
 /// cannot be read, the call waits out the copies' lifetime instead: whatever that node holds has expired by then. Forgets that overlap go together
 /// (<see cref="CallCoalescer{TKey, TValue}"/>): one request per node at a time, however many sockets attach at once.
 /// </summary>
@@ -26,7 +26,7 @@ public sealed partial class PeerSessionListInvalidation : ISessionListInvalidati
     private readonly INodeStore _nodes;
     private readonly string _nodeId;
     private readonly IOptions<ApiOptions> _api;
-    private readonly IOptionsMonitor<ClusterOptions> _cluster;
+    private readonly IOptionsMonitor<NodeClusterOptions> _cluster;
     private readonly TimeProvider _time;
     private readonly ILogger<PeerSessionListInvalidation> _logger;
     private readonly HttpClient _http = new(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(1), UseProxy = false });
@@ -36,7 +36,7 @@ public sealed partial class PeerSessionListInvalidation : ISessionListInvalidati
 
     /// <summary>Creates the invalidation (connections open on first use).</summary>
     public PeerSessionListInvalidation(UserSessionCache cache, INodeStore nodes, IOptions<NodeOptions> node, IOptions<ApiOptions> api,
-        IOptionsMonitor<ClusterOptions> cluster, TimeProvider time, ILogger<PeerSessionListInvalidation> logger)
+        IOptionsMonitor<NodeClusterOptions> cluster, TimeProvider time, ILogger<PeerSessionListInvalidation> logger)
     {
         _cache = cache;
         _nodes = nodes;

@@ -17,7 +17,6 @@ using OrleansSync.Gateway.Sockets;
 using OrleansSync.Gateway.Sockets.Upgrade;
 using Microsoft.Extensions.Configuration;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using OrleansSync.Runtime;
 using OrleansSync.Storage;
 using OrleansSync.Storage.Ado;
 using OrleansSync.Storage.Postgres;
@@ -37,11 +36,11 @@ public static class OrleansSyncHosting
         services.AddOptions<GrainOptions>().Bind(configuration.GetSection(GrainOptions.SectionName));
         services.AddOptions<StoreOptions>().Bind(configuration.GetSection(StoreOptions.SectionName))
             .Validate(o => { o.Validate(); return true; }).ValidateOnStart();
-        services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.SectionName));
+        services.AddOptions<SocketGatewayOptions>().Bind(configuration.GetSection(SocketGatewayOptions.SectionName));
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.SectionName));
         services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.SectionName));
         services.AddOptions<RoomLimits>().Bind(configuration.GetSection(RoomLimits.SectionName));
-        services.AddOptions<ClusterOptions>().Bind(configuration.GetSection(ClusterOptions.SectionName))
+        services.AddOptions<NodeClusterOptions>().Bind(configuration.GetSection(NodeClusterOptions.SectionName))
             .Validate(o => o.PeerTimeout > TimeSpan.Zero && o.PeerTimeout <= TimeSpan.FromMinutes(10), "Cluster:PeerTimeout must be above zero and at most 10 minutes.")
             .Validate(o => o.SessionListLifetime >= TimeSpan.Zero && o.SessionListLifetime <= TimeSpan.FromMinutes(1),
                 "Cluster:SessionListLifetime must be between 0 (off) and 1 minute.")
@@ -61,7 +60,7 @@ public static class OrleansSyncHosting
         // A cluster node without an address could not be asked to drop them: it keeps none (and its peers do not ask it).
         services.AddSingleton(sp =>
         {
-            var cluster = sp.GetRequiredService<IOptions<ClusterOptions>>().Value;
+            var cluster = sp.GetRequiredService<IOptions<NodeClusterOptions>>().Value;
             var unreachable = postgres && string.IsNullOrEmpty(sp.GetRequiredService<IOptions<NodeOptions>>().Value.Address);
             return new UserSessionCache(sp.GetRequiredService<TimeProvider>(), unreachable ? TimeSpan.Zero : cluster.SessionListLifetime,
                 cluster.NodeTimeout / 2);
@@ -76,7 +75,7 @@ public static class OrleansSyncHosting
             services.AddSingleton<IClusterSignals>(sp => sp.GetRequiredService<PostgresSignals>());
             services.AddHostedService(sp => sp.GetRequiredService<PostgresSignals>());
             services.AddSingleton<ISessionListInvalidation, PeerSessionListInvalidation>();
-            if (configuration.GetValue($"{ClusterOptions.SectionName}:{nameof(ClusterOptions.DirectCopies)}", true))
+            if (configuration.GetValue($"{NodeClusterOptions.SectionName}:{nameof(NodeClusterOptions.DirectCopies)}", true))
             {
                 // Copies for sessions of other nodes go to the owner directly; the inbox stays the fallback.
                 services.AddSingleton<IPeerDelivery, PeerCopyClient>();
@@ -87,8 +86,10 @@ public static class OrleansSyncHosting
             services.AddSingleton<IClusterSignals, NoClusterSignals>();
             services.AddSingleton<ISessionListInvalidation, LocalSessionListInvalidation>();
         }
+        builder.AddOrleansSilo();
+        services.AddSingleton<AttachedSessions>();
+        services.AddSingleton<SessionRouter>();
         services.AddSingleton<RoomService>();
-        services.AddSingleton<GrainFactory>();
         services.AddSingleton<SessionService>();
         services.AddSingleton<IEventPublisher, EventPublisher>();
         services.AddSingleton<NodeMaintenance>();
@@ -99,13 +100,14 @@ public static class OrleansSyncHosting
         services.AddBearerAuthentication();
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<SocketRegistry>();
+        services.AddSingleton<GatewayObserver>();
         services.AddSingleton<SocketServer>();
         services.AddSingleton<ISocketDirectory>(sp => sp.GetRequiredService<SocketRegistry>());
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default));
         builder.AddOrleansSyncOps();
         // Kestrel's limits from configuration (Kestrel:Limits:*), which the direct upgrade honours too.
         services.Configure<KestrelServerOptions>(configuration.GetSection("Kestrel"));
-        if (new NodeRoles(configuration["Node:Roles"]).Gateway && configuration.GetValue($"{GatewayOptions.SectionName}:{nameof(GatewayOptions.DirectUpgrade)}", true))
+        if (new NodeRoles(configuration["Node:Roles"]).Gateway && configuration.GetValue($"{SocketGatewayOptions.SectionName}:{nameof(SocketGatewayOptions.DirectUpgrade)}", true))
         {
             builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.UseDirectWebSocketUpgrade()));
         }
@@ -127,9 +129,6 @@ public static class OrleansSyncHosting
 
         var rooms = app.Services.GetRequiredService<RoomService>();
         app.Services.GetRequiredService<SocketRegistry>().SocketClosed += socket => rooms.LeaveAllAsync(socket.SocketId);
-
-        // Grains stop their timers when the host stops; the store flushes queued writes when the container is disposed.
-        app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<GrainFactory>().DeactivateAllAsync().GetAwaiter().GetResult());
 
         app.MapOrleansSyncOps();
         app.MapSessionListForget();

@@ -7,11 +7,12 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OrleansSync.Delivery;
 using OpenTelemetry.Metrics;
 using OrleansSync.Diagnostics;
 using OrleansSync.Gateway.Ops.Dashboard;
 using OrleansSync.Gateway.Sockets;
-using OrleansSync.Runtime;
+using OrleansSync.Cluster;
 using OrleansSync.Storage.Ado;
 
 namespace OrleansSync.Gateway.Ops;
@@ -38,10 +39,11 @@ public static partial class OpsHosting
         services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.SectionName));
 
         // Decided here, once: with metrics off there is no meter provider at all (nothing listens, nothing to export).
-        var metricsEnabled = (configuration.GetSection(MetricsOptions.SectionName).Get<MetricsOptions>() ?? new MetricsOptions()).Enabled;
+        var metricsOptions = configuration.GetSection(MetricsOptions.SectionName).Get<MetricsOptions>() ?? new MetricsOptions();
+        var metricsEnabled = metricsOptions.Enabled;
         if (metricsEnabled)
         {
-            services.AddPrometheusExport();
+            services.AddPrometheusExport(metricsOptions.Orleans);
         }
         services.AddSingleton(sp =>
         {
@@ -80,7 +82,7 @@ public static partial class OpsHosting
         var sockets = services.GetRequiredService<SocketRegistry>();
         metrics.ObserveOpenSockets(() => sockets.Count);
         services.GetRequiredService<AdoSessionStore>().BatchCommitted += metrics.BatchCommitted;
-        services.GetRequiredService<GrainFactory>();
+        metrics.ObserveSessions(services.GetRequiredService<AttachedSessions>());
         services.GetRequiredService<DashboardStatsBuilder>(); // its clock of the node's uptime starts now
 
         app.MapOpsEndpoints();

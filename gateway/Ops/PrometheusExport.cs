@@ -11,20 +11,25 @@ namespace OrleansSync.Gateway.Ops;
 
 /// <summary>
 /// <c>/metrics</c> through OpenTelemetry's meter provider and its Prometheus exporter (why this library and not
-/// prometheus-net: docs/OPERATIONS.md). The provider reads the node's meter <see cref="SyncMetrics.MeterName"/> and the
-/// runtime's own <c>System.Runtime</c> meter; the dashboard is a second reader of the same provider.
+/// prometheus-net: docs/OPERATIONS.md). The provider reads the node's meter <see cref="SyncMetrics.MeterName"/>, Orleans'
+/// meter and the runtime's own <c>System.Runtime</c> meter; the dashboard is a second reader of the same provider.
 /// </summary>
 public static class PrometheusExport
 {
     /// <summary>The runtime's built-in meter (GC, JIT, thread pool, CPU, working set): observed only at collection.</summary>
     public const string RuntimeMeterName = "System.Runtime";
 
+    /// <summary>Orleans' own meter (activations, messaging, grain calls), created by the silo's meter factory; exported on request (<c>Metrics:Orleans</c>).</summary>
+    public const string OrleansMeterName = "Microsoft.Orleans";
+
     /// <summary>Registers the meter provider, the Prometheus exporter and the dashboard's reader.</summary>
-    public static IServiceCollection AddPrometheusExport(this IServiceCollection services)
+    /// <param name="services">The node's services.</param>
+    /// <param name="withOrleans">Also export <see cref="OrleansMeterName"/> (<c>Metrics:Orleans</c>).</param>
+    public static IServiceCollection AddPrometheusExport(this IServiceCollection services, bool withOrleans)
     {
         services.AddSingleton<DashboardMetricsReader>();
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(SyncMetrics.MeterName, RuntimeMeterName)
+            .AddMeter(withOrleans ? [SyncMetrics.MeterName, RuntimeMeterName, OrleansMeterName] : [SyncMetrics.MeterName, RuntimeMeterName])
             .AddPrometheusExporter(options =>
             {
                 // Series carry exactly the documented tags (no otel_scope_* labels, no target_info family).
@@ -35,10 +40,11 @@ public static class PrometheusExport
             }));
         services.ConfigureOpenTelemetryMeterProvider((sp, metrics) =>
         {
-            // Every node's meter is named OrleansSync, and several nodes may share a process (tests): read only the
-            // meter this node's IMeterFactory created (SyncMetrics takes it from the same container).
+            // Every node's meters have the same names, and several nodes may share a process (tests): read only the
+            // meters this node's IMeterFactory created (SyncMetrics and the co-hosted silo take it from the same container).
             var factory = sp.GetRequiredService<IMeterFactory>();
-            metrics.AddView(instrument => instrument.Meter.Name == SyncMetrics.MeterName && !ReferenceEquals(instrument.Meter.Scope, factory)
+            metrics.AddView(instrument => instrument.Meter.Name is SyncMetrics.MeterName or OrleansMeterName
+                                          && !ReferenceEquals(instrument.Meter.Scope, factory)
                 ? MetricStreamConfiguration.Drop
                 : null);
             metrics.AddReader(sp.GetRequiredService<DashboardMetricsReader>().Reader);

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using OrleansSync.Delivery;
+using OrleansSync.Protocol;
 
 namespace OrleansSync.Gateway.Publishing;
 

@@ -23,5 +23,8 @@ public sealed partial class SocketConnection
 
         [LoggerMessage(6, LogLevel.Warning, "Socket {SocketId}: the store did not register it; other nodes will refuse room calls for it.")]
         public static partial void RegistrationFailed(ILogger logger, string socketId, Exception exception);
+
+        [LoggerMessage(7, LogLevel.Warning, "Socket {SocketId} reads too slowly (outbound buffer full); closing it, session {SessionId} keeps its queue for replay.")]
+        public static partial void SlowConsumer(ILogger logger, string socketId, string? sessionId);
     }
 }

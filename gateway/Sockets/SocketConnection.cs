@@ -4,24 +4,25 @@ using Microsoft.Extensions.Logging;
 using OrleansSync.Delivery;
 using OrleansSync.Diagnostics;
 using OrleansSync.Gateway.Auth;
+using OrleansSync.Protocol;
 
 namespace OrleansSync.Gateway.Sockets;
 
 /// <summary>
 /// One accepted WebSocket: reads and dispatches inbound frames, writes outbound frames from a bounded
-/// buffer, and is the <see cref="ISessionObserver"/> through which grains reach the socket.
-/// It applies no delivery policy: grains decide what to send and when to close.
+/// buffer. Session grains reach it through the gateway's observer (<see cref="GatewayObserver"/>), rooms through
+/// <see cref="ISessionObserver"/>. It applies no delivery policy: grains decide what to send and when to close; it
+/// only enforces the socket's own limits (frame size, floods, a full outbound buffer).
 /// Outbound frames wait in a small queue drained by a pump that runs only while there is something to send,
 /// so an idle socket holds no send loop, no channel and no waiting operations (memory per idle socket matters).
 /// </summary>
 public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWorkItem
 {
     private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5);
-    private static ReadOnlySpan<byte> GetIdText => "getId"u8;
     private const int AckBudgetFactor = 10;
 
     private readonly WebSocket _socket;
-    private readonly SocketServer _server; // the services every socket shares, one reference instead of six
+    private readonly SocketServer _server; // the services every socket shares, one reference instead of seven
     private readonly Queue<ReadOnlyMemory<byte>> _outbound = new(); // also the lock of the fields below
     private bool _pumping;
     private bool _outboundDone;
@@ -53,6 +54,9 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
 
     /// <summary>The attached session, once <c>auth_ok</c> was sent.</summary>
     public string? SessionId { get; private set; }
+
+    /// <summary>The attached session's grain, made once per socket: a grain reference costs a type lookup to make.</summary>
+    private ISessionGrain? _session;
 
     /// <summary>
     /// Completes when the store knows this socket (set by <see cref="SocketRegistry"/> when it opens). Rooms accept
@@ -91,7 +95,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
             {
                 try
                 {
-                    await _server.Sessions.DetachAsync(sessionId, this).ConfigureAwait(false);
+                    await _server.Sessions.DetachAsync(sessionId, SocketId).ConfigureAwait(false);
                 }
                 catch (Exception exception)
                 {
@@ -115,16 +119,36 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
     public void OnSessionOpened(SessionOpened opened)
     {
         SessionId = opened.SessionId;
-        TryQueue(ServerFrames.AuthOk(opened, SocketId));
+        TryQueue(ServerFrames.AuthOk(opened.UserId, opened.SessionId, opened.NeedFullSync, SocketId));
     }
 
     /// <inheritdoc />
     public bool TrySend(ReadOnlyMemory<byte> utf8Frame) => TryQueue(utf8Frame);
 
+    /// <summary>
+    /// A frame of the attached session. A full outbound buffer closes the socket (4004): the close detaches the
+    /// session, which keeps its queue for the tab's resume.
+    /// </summary>
+    internal void SendFromSession(ReadOnlyMemory<byte> utf8Frame)
+    {
+        if (!TryQueue(utf8Frame))
+        {
+            Log.SlowConsumer(_server.Logger, SocketId, SessionId);
+            CloseAsSlowConsumer();
+        }
+    }
+
     /// <inheritdoc />
     public void Close(SessionCloseReason reason)
     {
-        var (code, text) = CloseCodes.For(reason);
+        var (code, text) = reason switch
+        {
+            SessionCloseReason.Replaced => (CloseCodes.SessionReplaced, CloseReasons.SessionReplaced),
+            SessionCloseReason.MaxAttemptsReached => (CloseCodes.MaxAttempts, CloseReasons.MaxAttempts),
+            SessionCloseReason.SlowConsumer => (CloseCodes.SlowConsumer, CloseReasons.SlowConsumer),
+            SessionCloseReason.QueueOverflow => (CloseCodes.QueueOverflow, CloseReasons.QueueOverflow),
+            _ => (WebSocketCloseStatus.NormalClosure, CloseReasons.Closed),
+        };
         RequestClose(code, text);
     }
 
@@ -173,8 +197,8 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
         {
             return true;
         }
-        Rejected("flood");
-        RequestClose(CloseCodes.Flood, "flood: too many frames");
+        Rejected(SocketErrorCodes.Flood);
+        RequestClose(CloseCodes.Flood, CloseReasons.Flood);
         return false;
     }
 
@@ -183,8 +207,8 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
     {
         if (type == WebSocketMessageType.Binary)
         {
-            Rejected("binary");
-            RequestClose(CloseCodes.BinaryFrame, "binary frames are not supported");
+            Rejected(SocketErrorCodes.Binary);
+            RequestClose(CloseCodes.BinaryFrame, CloseReasons.BinaryFrame);
             return false;
         }
         return true;
@@ -224,8 +248,8 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
         if (length > limit)
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            Rejected("too_big");
-            RequestClose(CloseCodes.TooBig, $"frame larger than {limit} bytes");
+            Rejected(SocketErrorCodes.TooBig);
+            RequestClose(CloseCodes.TooBig, CloseReasons.TooBig(limit));
             return (first.MessageType, null, 0);
         }
         return (first.MessageType, buffer, length);
@@ -234,11 +258,11 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
     private async Task HandleTextAsync(ReadOnlyMemory<byte> utf8)
     {
         var parsed = ClientFrame.TryParse(utf8.Span, out var frame, out var parseError);
-        if (!(parsed && frame.Type == "ack" ? WithinRate(ref _ackFlood) : WithinRate(ref _flood)))
+        if (!(parsed && frame.Type == ClientFrameTypes.Ack ? WithinRate(ref _ackFlood) : WithinRate(ref _flood)))
         {
             return;
         }
-        if (utf8.Span.SequenceEqual(GetIdText))
+        if (utf8.Span.SequenceEqual(ClientFrameTypes.GetIdText))
         {
             await AwaitRegisteredAsync().ConfigureAwait(false);
             Enqueue(ServerFrames.SocketId(SocketId));
@@ -246,36 +270,36 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
         }
         if (!parsed)
         {
-            RejectFrame("bad_json", parseError!);
+            RejectFrame(SocketErrorCodes.BadJson, parseError!);
             return;
         }
         switch (frame.Type)
         {
-            case "ack":
+            case ClientFrameTypes.Ack:
                 if (SessionId is null)
                 {
-                    RejectFrame("not_authenticated", "send auth before ack");
+                    RejectFrame(SocketErrorCodes.NotAuthenticated, "send auth before ack");
                 }
                 else if (frame.EventId is not { Length: > 0 } eventId)
                 {
-                    RejectFrame("missing_field", "ack needs a string event_id");
+                    RejectFrame(SocketErrorCodes.MissingField, "ack needs a string event_id");
                 }
                 else
                 {
-                    await _server.Sessions.AckAsync(SessionId, eventId).ConfigureAwait(false);
+                    await (_session ??= _server.Sessions.Grain(SessionId)).AckAsync(eventId).ConfigureAwait(false);
                 }
                 return;
-            case "auth":
+            case ClientFrameTypes.Auth:
                 await AuthenticateAsync(frame).ConfigureAwait(false);
                 return;
-            case "ping":
+            case ClientFrameTypes.Ping:
                 Enqueue(ServerFrames.Pong);
                 return;
             case null:
-                RejectFrame("missing_field", "frame needs a string type");
+                RejectFrame(SocketErrorCodes.MissingField, "frame needs a string type");
                 return;
             default:
-                RejectFrame("unknown_type", $"unknown frame type '{Truncate(frame.Type)}'");
+                RejectFrame(SocketErrorCodes.UnknownType, $"unknown frame type '{Truncate(frame.Type)}'");
                 return;
         }
     }
@@ -284,19 +308,21 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
     {
         if (User is not null)
         {
-            RejectFrame("already_authenticated", "this socket already sent auth");
+            RejectFrame(SocketErrorCodes.AlreadyAuthenticated, "this socket already sent auth");
             return;
         }
         var (user, error) = await _server.Tokens.ValidateAsync(frame.Token).ConfigureAwait(false);
         if (user is null)
         {
             Log.AuthFailed(_server.Logger, LogTag, error!);
-            _server.Metrics.FrameRejected("auth_failed");
-            RequestClose((WebSocketCloseStatus)CloseCodes.AuthFailed, "auth_failed: " + error);
+            _server.Metrics.FrameRejected(SocketErrorCodes.AuthFailed);
+            RequestClose(CloseCodes.AuthFailed, CloseReasons.AuthFailed(error!));
             return;
         }
         User = user;
-        await _server.Sessions.OpenAsync(user.UserId, frame.SessionId, this).ConfigureAwait(false);
+        // auth_ok travels apart from the answer (through the gateway's observer), so the id may arrive here first.
+        var sessionId = await _server.Sessions.OpenAsync(user.UserId, frame.SessionId, _server.Gateway.LinkFor(SocketId)).ConfigureAwait(false);
+        SessionId ??= sessionId;
         _server.Registry.Authenticated(this);
     }
 
@@ -327,8 +353,17 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
     {
         if (!TryQueue(frame))
         {
-            Rejected("slow_consumer");
-            RequestClose((WebSocketCloseStatus)CloseCodes.SlowConsumer, "slow_consumer");
+            CloseAsSlowConsumer();
+        }
+    }
+
+    /// <summary>The outbound buffer is full: the peer does not read fast enough (counted once, then 4004).</summary>
+    private void CloseAsSlowConsumer()
+    {
+        if (Volatile.Read(ref _closing) == 0)
+        {
+            Rejected(SocketErrorCodes.SlowConsumer);
+            RequestClose(CloseCodes.SlowConsumer, CloseReasons.SlowConsumer);
         }
     }
 
@@ -415,7 +450,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
             {
                 requested = _closeRequest;
             }
-            var (code, reason) = requested ?? (WebSocketCloseStatus.NormalClosure, "closed");
+            var (code, reason) = requested ?? (WebSocketCloseStatus.NormalClosure, CloseReasons.Closed);
             if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
                 await _socket.CloseOutputAsync(code, reason, _aborted.Token).ConfigureAwait(false);
@@ -491,7 +526,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
         }
     }
 
-    /// <summary>Logs and counts a rejected frame; <paramref name="reason"/> is one of a small fixed set of codes.</summary>
+    /// <summary>Logs and counts a rejected frame; <paramref name="reason"/> is one of <see cref="SocketErrorCodes"/>.</summary>
     private void Rejected(string reason)
     {
         Log.FrameRejected(_server.Logger, LogTag, reason);

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Options;
 using OrleansSync.Cluster;
 using OrleansSync.Conversations;
 using OrleansSync.Delivery;
-using OrleansSync.Runtime;
 
 namespace OrleansSync.Gateway.Sockets;
 
@@ -91,7 +90,15 @@ public sealed class SocketRegistry(IOptions<NodeOptions> node, ISocketLocations 
     internal async Task RemoveAsync(SocketConnection connection)
     {
         _sockets.TryRemove(new KeyValuePair<string, SocketConnection>(connection.SocketId, connection));
-        _ = locations.UnregisterSocketAsync(connection.SocketId);
+        // Unregistered before the rooms hear of it: once attendance drops the socket, no node accepts its id any more.
+        try
+        {
+            await locations.UnregisterSocketAsync(connection.SocketId).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The store failed: the rooms still drop the socket; its stale row only makes later calls for it no-ops.
+        }
         if (SocketClosed is { } handlers)
         {
             foreach (var handler in handlers.GetInvocationList().Cast<Func<SocketConnection, Task>>())

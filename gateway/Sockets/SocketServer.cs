@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using OrleansSync.Delivery;
 using OrleansSync.Diagnostics;
 using OrleansSync.Gateway.Auth;
+using OrleansSync.Protocol;
 
 namespace OrleansSync.Gateway.Sockets;
 
@@ -12,15 +13,15 @@ namespace OrleansSync.Gateway.Sockets;
 /// Serves an accepted WebSocket, however it was accepted (the direct upgrade or the ASP.NET endpoint): wraps it
 /// in a <see cref="SocketConnection"/>, registers it, and runs it until it closes.
 /// </summary>
-public sealed class SocketServer(SessionService sessions, TokenValidator tokens, IOptions<GatewayOptions> options, TimeProvider time,
+public sealed class SocketServer(SessionService sessions, GatewayObserver gateway, TokenValidator tokens, IOptions<SocketGatewayOptions> options, TimeProvider time,
     ILogger<SocketConnection> logger, SyncMetrics metrics, SocketRegistry registry, IHostApplicationLifetime lifetime)
 {
     // One registration for all sockets (not one per socket): a stopping host closes them with 1001.
     private readonly CancellationTokenRegistration _stopping = lifetime.ApplicationStopping.Register(
-        static state => ((SocketRegistry)state!).CloseAll(WebSocketCloseStatus.EndpointUnavailable, "server_stopping"), registry);
+        static state => ((SocketRegistry)state!).CloseAll(CloseCodes.ServerStopping, CloseReasons.ServerStopping), registry);
 
     /// <summary>The gateway's options.</summary>
-    public GatewayOptions Options => options.Value;
+    public SocketGatewayOptions Options => options.Value;
 
     /// <summary>Keep-alive ping interval and dead-peer timeout for a new socket.</summary>
     public TimeSpan KeepAliveInterval => Options.KeepAliveInterval;
@@ -29,6 +30,7 @@ public sealed class SocketServer(SessionService sessions, TokenValidator tokens,
     public TimeSpan KeepAliveTimeout => Options.KeepAliveTimeout > TimeSpan.Zero ? Options.KeepAliveTimeout : Timeout.InfiniteTimeSpan;
 
     internal SessionService Sessions => sessions;
+    internal GatewayObserver Gateway => gateway;
     internal TokenValidator Tokens => tokens;
     internal TimeProvider Time => time;
     internal ILogger Logger => logger;
@@ -45,7 +47,7 @@ public sealed class SocketServer(SessionService sessions, TokenValidator tokens,
         registry.Add(connection);
         if (lifetime.ApplicationStopping.IsCancellationRequested)
         {
-            connection.RequestClose(WebSocketCloseStatus.EndpointUnavailable, "server_stopping"); // accepted while stopping
+            connection.RequestClose(CloseCodes.ServerStopping, CloseReasons.ServerStopping); // accepted while stopping
         }
         return connection.RunAsync();
     }

@@ -10,10 +10,17 @@ public static class StoreFactory
     /// <summary>Default SQLite file, relative to the working directory.</summary>
     public const string DefaultSqliteConnectionString = "Data Source=data/orleanssync.db";
 
+    /// <summary>
+    /// The SQLite connection string of <paramref name="options"/> (<see cref="DefaultSqliteConnectionString"/> when unset):
+    /// the store and Orleans' grain state and reminders on SQLite share this one file.
+    /// </summary>
+    public static string SqliteConnectionString(StoreOptions options) =>
+        string.IsNullOrWhiteSpace(options.ConnectionString) ? DefaultSqliteConnectionString : options.ConnectionString;
+
     /// <summary>The dialect for <paramref name="options"/>; throws a clear error for an unknown provider.</summary>
     public static SqlDialect CreateDialect(StoreOptions options) => options.Provider.ToLowerInvariant() switch
     {
-        "sqlite" => new SqliteDialect(string.IsNullOrWhiteSpace(options.ConnectionString) ? DefaultSqliteConnectionString : options.ConnectionString),
+        "sqlite" => new SqliteDialect(SqliteConnectionString(options)),
         "postgres" or "postgresql" => new PostgresDialect(string.IsNullOrWhiteSpace(options.ConnectionString)
             ? throw new InvalidOperationException("Store:Provider=Postgres needs Store:ConnectionString (e.g. Host=127.0.0.1;Port=5432;Username=postgres;Database=orleanssync).")
             : options.ConnectionString),

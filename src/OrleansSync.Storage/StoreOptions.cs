@@ -14,8 +14,8 @@ public sealed class StoreOptions
 
     /// <summary>
     /// How long a group commit smaller than <see cref="CommitBatchSize"/> waits for more writes before it starts.
-    /// Unset: the provider's default (0 for SQLite, whose commits are local and cheap; 10 ms for PostgreSQL, where
-    /// each transaction costs round trips and a WAL flush). Sockets get their frames before the commit either way;
+    /// Unset: the provider's default (2 ms for SQLite, to gather the writes of one publish's grain turns; 10 ms for
+    /// PostgreSQL, where each transaction costs round trips and a WAL flush). Sockets get their frames before the commit either way;
     /// the delay is added to publish answers (not to resumes, inbox moves or socket registrations, which do not wait),
     /// and an event acked within it is never written.
     /// </summary>

@@ -5,20 +5,19 @@ using Microsoft.Extensions.Options;
 using OrleansSync.Conversations;
 using OrleansSync.Delivery;
 using OrleansSync.Diagnostics;
-using OrleansSync.Runtime;
 using OrleansSync.Storage;
 
 namespace OrleansSync.Cluster;
 
 /// <summary>
-/// This node's side of the cluster, each <see cref="ClusterOptions.HeartbeatInterval"/>: heartbeat; drain the
+/// This node's side of the cluster, each <see cref="NodeClusterOptions.HeartbeatInterval"/>: heartbeat; drain the
 /// inboxes of sessions it owns and its room outbox (what a lost wake-up would have said); close sockets of
 /// sessions another node claimed; and, on one node at a time, the sweeper: expire retention windows and clean
 /// up after dead nodes (their viewers leave, their sessions' retention clocks start). A single node runs the
 /// same loop against SQLite, with nobody else to hear from.
 /// </summary>
 public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore nodes, IRoomOutbox outbox, IConversationStore rooms,
-    GrainFactory grains, SessionService sessionService, ISocketDirectory sockets, IOptionsMonitor<ClusterOptions> cluster,
+    IGrainFactory grains, SessionService sessionService, ISocketDirectory sockets, IOptionsMonitor<NodeClusterOptions> cluster,
     IOptionsMonitor<DeliveryOptions> delivery, IOptions<NodeOptions> node, NodeRoles roles, TimeProvider time, SyncMetrics metrics,
     UserSessionCache sessionLists, ILogger<NodeMaintenance> logger) : BackgroundService
 {
@@ -126,7 +125,7 @@ public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore n
         var touched = await rooms.DeleteConnectionsOfNodeAsync(nodeId, cancellationToken).ConfigureAwait(false);
         foreach (var room in touched)
         {
-            await grains.Conversations.CallAsync(room.GrainKey, static room => room.RefreshAttendanceAsync(), cancellationToken).ConfigureAwait(false);
+            await grains.GetGrain<IConversationGrain>(room.GrainKey).RefreshAttendanceAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         if (released > 0 || touched.Count > 0)
         {
@@ -143,8 +142,8 @@ public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore n
             {
                 if (!sockets.TryGetSocket(payload.SocketId, out var socket, out _) || !socket.TrySend(payload.Frame))
                 {
-                    await grains.Conversations.CallAsync(new RoomKey(payload.ChurchId, payload.ConversationId).GrainKey, payload.SocketId,
-                        static (room, socketId) => room.LeaveAsync(socketId), cancellationToken).ConfigureAwait(false);
+                    await grains.GetGrain<IConversationGrain>(new RoomKey(payload.ChurchId, payload.ConversationId).GrainKey).LeaveAsync(payload.SocketId)
+                        .WaitAsync(cancellationToken).ConfigureAwait(false);
                 }
             }
             if (payloads.Count < BatchLimit)
@@ -188,7 +187,7 @@ public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore n
             var drains = new List<Task>();
             foreach (var group in waiting.GroupBy(e => e.SessionId, StringComparer.Ordinal))
             {
-                drains.Add(sessionService.AcceptInboxAsync(group.Key, group.Select(e => e.Event).ToList()).AsTask());
+                drains.Add(sessionService.AcceptInboxAsync(group.Key, group.Select(e => e.Event).ToList()));
             }
             await Task.WhenAll(drains).ConfigureAwait(false);
             after = waiting[^1].Event.Id;

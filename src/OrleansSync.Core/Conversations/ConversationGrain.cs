@@ -1,7 +1,8 @@
 using Microsoft.Extensions.Logging;
 using OrleansSync.Cluster;
 using OrleansSync.Delivery;
-using OrleansSync.Runtime;
+using OrleansSync.Diagnostics;
+using OrleansSync.Protocol;
 
 namespace OrleansSync.Conversations;
 
@@ -15,86 +16,94 @@ namespace OrleansSync.Conversations;
 /// node's posts to a room are saved and sent in order.
 /// </summary>
 public sealed partial class ConversationGrain(IConversationStore store, ISocketDirectory sockets, IRoomOutbox outbox,
-    SessionRouter router, IClusterSignals signals, ILogger<ConversationGrain> logger) : Grain
+    SessionRouter router, IClusterSignals signals, SyncMetrics metrics, ILogger<ConversationGrain> logger) : Grain, IConversationGrain
 {
     private RoomKey _room;
 
     /// <inheritdoc />
-    protected internal override ValueTask OnActivateAsync(CancellationToken cancellationToken)
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _room = RoomKey.FromGrainKey(Key);
-        return default;
+        _room = RoomKey.FromGrainKey(this.GetPrimaryKeyString());
+        metrics.GrainActivated(GrainKinds.Conversation);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        metrics.GrainDeactivated(GrainKinds.Conversation);
+        return Task.CompletedTask;
     }
 
     /// <summary>Adds connection rows, then tells the room who is watching.</summary>
-    public async ValueTask<IReadOnlyList<RoomConnection>> JoinAsync(IReadOnlyList<RoomConnection> rows)
+    public async Task<IReadOnlyList<RoomConnection>> JoinAsync(IReadOnlyList<RoomConnection> rows)
     {
-        await store.SaveConnectionsAsync(rows).ConfigureAwait(false);
-        await BroadcastAttendanceAsync().ConfigureAwait(false);
+        await store.SaveConnectionsAsync(rows);
+        await BroadcastAttendanceAsync();
         return rows;
     }
 
     /// <summary>Removes a socket's rows; attendance follows if it had any.</summary>
-    public async ValueTask<bool> LeaveAsync(string socketId)
+    public async Task<bool> LeaveAsync(string socketId)
     {
-        if (await store.DeleteConnectionsAsync(_room.ChurchId, _room.ConversationId, socketId).ConfigureAwait(false) == 0)
+        if (await store.DeleteConnectionsAsync(_room.ChurchId, _room.ConversationId, socketId) == 0)
         {
             return false;
         }
-        await BroadcastAttendanceAsync().ConfigureAwait(false);
+        await BroadcastAttendanceAsync();
         return true;
     }
 
     /// <summary>Renames a socket's rows (<c>setName</c>); attendance follows.</summary>
-    public async ValueTask<bool> RenameAsync(string socketId, string displayName)
+    public async Task<bool> RenameAsync(string socketId, string displayName)
     {
-        if (await store.RenameConnectionsAsync(_room.ChurchId, _room.ConversationId, socketId, displayName).ConfigureAwait(false) == 0)
+        if (await store.RenameConnectionsAsync(_room.ChurchId, _room.ConversationId, socketId, displayName) == 0)
         {
             return false;
         }
-        await BroadcastAttendanceAsync().ConfigureAwait(false);
+        await BroadcastAttendanceAsync();
         return true;
     }
 
     /// <summary>Re-sends attendance (after a dead node's rows were removed).</summary>
-    public async ValueTask<int> RefreshAttendanceAsync() => await BroadcastAttendanceAsync().ConfigureAwait(false);
+    public Task<int> RefreshAttendanceAsync() => BroadcastAttendanceAsync();
 
     /// <summary>Connection rows, as stored.</summary>
-    public async ValueTask<IReadOnlyList<RoomConnection>> ListConnectionsAsync() =>
-        await store.LoadConnectionsAsync(_room.ChurchId, _room.ConversationId).ConfigureAwait(false);
+    public async Task<IReadOnlyList<RoomConnection>> ListConnectionsAsync() =>
+        await store.LoadConnectionsAsync(_room.ChurchId, _room.ConversationId);
 
     /// <summary>Saves messages (all or none) and sends each to the room as <c>message</c>.</summary>
-    public async ValueTask<IReadOnlyList<ChatMessage>> PostAsync(IReadOnlyList<ChatMessage> messages)
+    public async Task<IReadOnlyList<ChatMessage>> PostAsync(IReadOnlyList<ChatMessage> messages)
     {
-        await store.SaveMessagesAsync(messages).ConfigureAwait(false);
+        await store.SaveMessagesAsync(messages);
         foreach (var message in messages)
         {
-            await BroadcastAsync("message", message, ChurchAppsJson.Default.ChatMessage).ConfigureAwait(false);
+            await BroadcastAsync(RoomActions.Message, message, ChurchAppsJson.Default.ChatMessage);
         }
         return messages;
     }
 
     /// <summary>Deletes a message and sends <c>deleteMessage</c>.</summary>
-    public async ValueTask<bool> DeleteMessageAsync(string messageId)
+    public async Task<bool> DeleteMessageAsync(string messageId)
     {
-        await store.DeleteMessageAsync(messageId).ConfigureAwait(false);
-        await BroadcastAsync("deleteMessage", new DeletedMessage(messageId), ChurchAppsJson.Default.DeletedMessage).ConfigureAwait(false);
+        await store.DeleteMessageAsync(messageId);
+        await BroadcastAsync(RoomActions.DeleteMessage, new DeletedMessage(messageId), ChurchAppsJson.Default.DeletedMessage);
         return true;
     }
 
     /// <summary>Toggles a reaction and sends <c>reaction</c>; returns whether it was added.</summary>
-    public async ValueTask<Reaction> ToggleReactionAsync(string messageId, string personId, string emoji)
+    public async Task<Reaction> ToggleReactionAsync(string messageId, string personId, string emoji)
     {
-        var added = await store.ToggleReactionAsync(messageId, personId, emoji).ConfigureAwait(false);
+        var added = await store.ToggleReactionAsync(messageId, personId, emoji);
         var reaction = new Reaction(messageId, _room.ConversationId, personId, emoji, added);
-        await BroadcastAsync("reaction", reaction, ChurchAppsJson.Default.Reaction).ConfigureAwait(false);
+        await BroadcastAsync(RoomActions.Reaction, reaction, ChurchAppsJson.Default.Reaction);
         return reaction;
     }
 
     /// <summary>Sends a <c>callout</c> (a highlighted message, e.g. by a live-stream host) to the room.</summary>
-    public async ValueTask<ChatMessage> CalloutAsync(ChatMessage callout)
+    public async Task<ChatMessage> CalloutAsync(ChatMessage callout)
     {
-        await BroadcastAsync("callout", callout, ChurchAppsJson.Default.ChatMessage).ConfigureAwait(false);
+        await BroadcastAsync(RoomActions.Callout, callout, ChurchAppsJson.Default.ChatMessage);
         return callout;
     }
 
@@ -102,38 +111,38 @@ public sealed partial class ConversationGrain(IConversationStore store, ISocketD
     /// Alerts room only: adds to the person's unread counters and sends <paramref name="action"/> with the new
     /// counts to that person's rows only.
     /// </summary>
-    public async ValueTask<NotificationCounts> AlertPersonAsync(string personId, string action, int notifications, PrivateMessage? privateMessage)
+    public async Task<NotificationCounts> AlertPersonAsync(string personId, string action, int notifications, PrivateMessage? privateMessage)
     {
         if (privateMessage is not null)
         {
-            await store.SavePrivateMessageAsync(privateMessage).ConfigureAwait(false);
+            await store.SavePrivateMessageAsync(privateMessage);
         }
-        var counts = await store.AddToCountsAsync(_room.ChurchId, personId, notifications, privateMessage is null ? 0 : 1).ConfigureAwait(false);
-        await BroadcastAsync(action, new AlertData(counts, privateMessage), ChurchAppsJson.Default.AlertData, personId).ConfigureAwait(false);
+        var counts = await store.AddToCountsAsync(_room.ChurchId, personId, notifications, privateMessage is null ? 0 : 1);
+        await BroadcastAsync(action, new AlertData(counts, privateMessage), ChurchAppsJson.Default.AlertData, personId);
         return counts;
     }
 
-    private async ValueTask<int> BroadcastAttendanceAsync()
+    private async Task<int> BroadcastAttendanceAsync()
     {
         if (_room.IsAlerts)
         {
             return 0; // private: nobody hears who else has an alerts connection
         }
-        var rows = await store.LoadConnectionsAsync(_room.ChurchId, _room.ConversationId).ConfigureAwait(false);
+        var rows = await store.LoadConnectionsAsync(_room.ChurchId, _room.ConversationId);
         var viewers = new Viewer[rows.Count];
         for (var i = 0; i < viewers.Length; i++)
         {
             viewers[i] = new Viewer(rows[i].Id, rows[i].DisplayName);
         }
-        return await FanOutAsync(rows, "attendance", new Attendance(_room.ConversationId, viewers, viewers.Length), ChurchAppsJson.Default.Attendance, null)
-            .ConfigureAwait(false);
+        return await FanOutAsync(rows, RoomActions.Attendance, new Attendance(_room.ConversationId, viewers, viewers.Length), ChurchAppsJson.Default.Attendance, null)
+            ;
     }
 
     private async ValueTask<int> BroadcastAsync<T>(string action, T data, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> dataType,
         string? personId = null)
     {
-        var rows = await store.LoadConnectionsAsync(_room.ChurchId, _room.ConversationId).ConfigureAwait(false);
-        return await FanOutAsync(rows, action, data, dataType, personId).ConfigureAwait(false);
+        var rows = await store.LoadConnectionsAsync(_room.ChurchId, _room.ConversationId);
+        return await FanOutAsync(rows, action, data, dataType, personId);
     }
 
     /// <summary>
@@ -144,10 +153,11 @@ public sealed partial class ConversationGrain(IConversationStore store, ISocketD
         System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> dataType, string? personId)
     {
         var eventId = Ids.NewEventId();
-        var (anonymousFrame, reliableFrame) = RoomPayloads.Build(_room, action, data, dataType, eventId);
+        var (anonymousFrame, reliableFrame) = RoomPayloads.Build(_room.ChurchId, _room.ConversationId, action, data, dataType, eventId);
         var reached = new HashSet<string>(StringComparer.Ordinal);
         List<(string NodeId, string SocketId)>? remote = null;
         List<string>? lost = null;
+        List<Task<bool>>? reliable = null;
         foreach (var row in rows)
         {
             if ((personId is not null && row.PersonId != personId) || !reached.Add(row.SocketId))
@@ -156,7 +166,8 @@ public sealed partial class ConversationGrain(IConversationStore store, ISocketD
             }
             if (row.SessionId is { } sessionId)
             {
-                await router.RouteAsync(sessionId, row.NodeId, eventId, reliableFrame).ConfigureAwait(false);
+                // Started, not awaited: every session gets it in this turn's order while the commits overlap.
+                (reliable ??= []).Add(router.RouteAsync(sessionId, row.NodeId, eventId, reliableFrame));
             }
             else if (row.NodeId != router.NodeId)
             {
@@ -170,15 +181,19 @@ public sealed partial class ConversationGrain(IConversationStore store, ISocketD
         if (remote is not null)
         {
             // Anonymous sockets held by other nodes: one write for all of them, then one wake-up per node.
-            await outbox.AppendOutboxAsync(remote, _room.ChurchId, _room.ConversationId, anonymousFrame).ConfigureAwait(false);
+            await outbox.AppendOutboxAsync(remote, _room.ChurchId, _room.ConversationId, anonymousFrame);
             foreach (var node in remote.Select(r => r.NodeId).Distinct())
             {
                 signals.OutboxChanged(node);
             }
         }
+        if (reliable is not null)
+        {
+            await Task.WhenAll(reliable);
+        }
         if (lost is not null)
         {
-            await RemoveLostSocketsAsync(lost).ConfigureAwait(false);
+            await RemoveLostSocketsAsync(lost);
         }
         return reached.Count - (lost?.Count ?? 0);
     }
@@ -189,8 +204,8 @@ public sealed partial class ConversationGrain(IConversationStore store, ISocketD
         foreach (var socketId in lost)
         {
             Log.LostSocketRemoved(logger, Ids.LogTag(socketId), _room.ChurchId, _room.ConversationId);
-            await store.DeleteConnectionsAsync(_room.ChurchId, _room.ConversationId, socketId).ConfigureAwait(false);
+            await store.DeleteConnectionsAsync(_room.ChurchId, _room.ConversationId, socketId);
         }
-        await BroadcastAttendanceAsync().ConfigureAwait(false);
+        await BroadcastAttendanceAsync();
     }
 }

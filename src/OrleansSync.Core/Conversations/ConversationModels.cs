@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace OrleansSync.Conversations;
 
 /// <summary>A chat conversation (a room's durable identity), created by a signed-in user of a church.</summary>
@@ -5,6 +7,7 @@ public sealed record Conversation(string Id, string ChurchId, string ContentType
     bool AllowAnonymousPosts, DateTimeOffset DateCreated);
 
 /// <summary>A saved chat message. <see cref="PersonId"/> is null for anonymous posts.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansSync.ChatMessage")]
 public sealed record ChatMessage(string Id, string ChurchId, string ConversationId, string? PersonId, string DisplayName,
     DateTimeOffset TimeSent, string MessageType, string Content, DateTimeOffset? TimeUpdated);
 
@@ -12,6 +15,7 @@ public sealed record ChatMessage(string Id, string ChurchId, string Conversation
 /// A socket's presence in a room (a ChurchApps "connection" row). <see cref="NodeId"/> is the node holding the
 /// socket and <see cref="SessionId"/> its reliable session if it authenticated; neither is sent to clients.
 /// </summary>
+[GenerateSerializer, Immutable, Alias("OrleansSync.RoomConnection")]
 public sealed record RoomConnection(string Id, string ChurchId, string ConversationId, string? PersonId, string DisplayName,
     string SocketId, DateTimeOffset TimeJoined,
     [property: System.Text.Json.Serialization.JsonIgnore] string NodeId = "",
@@ -26,9 +30,11 @@ public sealed record RoomConnection(string Id, string ChurchId, string Conversat
 }
 
 /// <summary>Unread counters of a person, sent with <c>privateMessage</c> and <c>notification</c>.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansSync.NotificationCounts")]
 public sealed record NotificationCounts(int NotificationCount, int PmCount);
 
 /// <summary>A private message between two people of a church.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansSync.PrivateMessage")]
 public sealed record PrivateMessage(string Id, string ChurchId, string FromPersonId, string FromDisplayName, string ToPersonId,
     string Content, DateTimeOffset TimeSent);
 

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using OrleansSync.Cluster;
 using OrleansSync.Delivery;
-using OrleansSync.Runtime;
+using OrleansSync.Protocol;
 
 namespace OrleansSync.Conversations;
 
@@ -9,7 +9,7 @@ namespace OrleansSync.Conversations;
 /// The room API behind the ChurchApps REST routes: validates input (all items before saving any), applies
 /// the policies (anonymous posting, ownership, alerts privacy), and routes each change to its room's grain.
 /// </summary>
-public sealed class RoomService(GrainFactory grains, IConversationStore store, ISocketDirectory sockets, ISocketLocations locations,
+public sealed class RoomService(IGrainFactory grains, IConversationStore store, ISocketDirectory sockets, ISocketLocations locations,
     TimeProvider time, IOptions<RoomLimits> options)
 {
     /// <summary>Display name of anonymous viewers and posters, as ChurchApps shows them.</summary>
@@ -48,8 +48,7 @@ public sealed class RoomService(GrainFactory grains, IConversationStore store, I
         var saved = new List<RoomConnection>(rows.Count);
         foreach (var group in rows.GroupBy(r => new RoomKey(r.ChurchId, r.ConversationId)))
         {
-            saved.AddRange(await grains.Conversations.CallAsync(group.Key.GrainKey, (IReadOnlyList<RoomConnection>)group.ToList(),
-                static (room, r) => room.JoinAsync(r)).ConfigureAwait(false));
+            saved.AddRange(await Room(group.Key).JoinAsync(group.ToList()).ConfigureAwait(false));
         }
         return saved;
     }
@@ -84,7 +83,7 @@ public sealed class RoomService(GrainFactory grains, IConversationStore store, I
         {
             return false;
         }
-        return await grains.Conversations.CallAsync(room.GrainKey, socket, static (r, s) => r.LeaveAsync(s)).ConfigureAwait(false);
+        return await Room(room).LeaveAsync(socket).ConfigureAwait(false);
     }
 
     /// <summary>A closed socket leaves every room it was in (each hears attendance).</summary>
@@ -92,7 +91,7 @@ public sealed class RoomService(GrainFactory grains, IConversationStore store, I
     {
         foreach (var room in await store.LoadRoomsOfSocketAsync(socketId).ConfigureAwait(false))
         {
-            await grains.Conversations.CallAsync(room.GrainKey, socketId, static (r, s) => r.LeaveAsync(s)).ConfigureAwait(false);
+            await Room(room).LeaveAsync(socketId).ConfigureAwait(false);
         }
     }
 
@@ -116,7 +115,7 @@ public sealed class RoomService(GrainFactory grains, IConversationStore store, I
                 throw new RoomException(RoomErrorKind.Forbidden, "not_your_alerts", "a person may only list their own church's alerts rows");
             }
         }
-        var rows = await grains.Conversations.CallAsync(room.GrainKey, static r => r.ListConnectionsAsync()).ConfigureAwait(false);
+        var rows = await Room(room).ListConnectionsAsync().ConfigureAwait(false);
         return rows.Where(r => !room.IsAlerts || r.PersonId == caller!.PersonId).Select(r => r.WithoutSocketId()).ToList();
     }
 
@@ -132,7 +131,7 @@ public sealed class RoomService(GrainFactory grains, IConversationStore store, I
         var rooms = await store.LoadRoomsOfSocketAsync(socket).ConfigureAwait(false);
         foreach (var room in rooms)
         {
-            await grains.Conversations.CallAsync(room.GrainKey, (socket, displayName), static (r, a) => r.RenameAsync(a.socket, a.displayName)).ConfigureAwait(false);
+            await Room(room).RenameAsync(socket, displayName).ConfigureAwait(false);
         }
         return rooms.Count;
     }
@@ -208,8 +207,7 @@ public sealed class RoomService(GrainFactory grains, IConversationStore store, I
     public async Task DeleteMessageAsync(string messageId, RoomCaller caller)
     {
         var message = await OwnMessageAsync(messageId, caller).ConfigureAwait(false);
-        await grains.Conversations.CallAsync(new RoomKey(message.ChurchId, message.ConversationId).GrainKey, message.Id,
-            static (room, id) => room.DeleteMessageAsync(id)).ConfigureAwait(false);
+        await Room(new RoomKey(message.ChurchId, message.ConversationId)).DeleteMessageAsync(message.Id).ConfigureAwait(false);
     }
 
     /// <summary>Toggles the caller's reaction on a message of their church.</summary>
@@ -225,8 +223,7 @@ public sealed class RoomService(GrainFactory grains, IConversationStore store, I
         {
             throw new RoomException(RoomErrorKind.Invalid, "too_long", "emoji is longer than 32 characters");
         }
-        return await grains.Conversations.CallAsync(new RoomKey(message.ChurchId, message.ConversationId).GrainKey, (message.Id, caller.PersonId, symbol),
-            static (room, r) => room.ToggleReactionAsync(r.Id, r.PersonId, r.symbol)).ConfigureAwait(false);
+        return await Room(new RoomKey(message.ChurchId, message.ConversationId)).ToggleReactionAsync(message.Id, caller.PersonId, symbol).ConfigureAwait(false);
     }
 
     /// <summary>Sends a <c>callout</c> to a conversation of the caller's church.</summary>
@@ -239,7 +236,7 @@ public sealed class RoomService(GrainFactory grains, IConversationStore store, I
         }
         var callout = new ChatMessage(Ids.NewEventId(), church, conversationId, caller.PersonId, caller.DisplayName, time.GetUtcNow(), "callout",
             Content(content), null);
-        return await grains.Conversations.CallAsync(new RoomKey(church, conversationId).GrainKey, callout, static (room, c) => room.CalloutAsync(c)).ConfigureAwait(false);
+        return await Room(new RoomKey(church, conversationId)).CalloutAsync(callout).ConfigureAwait(false);
     }
 
     /// <summary>A private message to a person of the caller's church: saved, counted, and sent to the recipient's alerts rows.</summary>
@@ -252,26 +249,27 @@ public sealed class RoomService(GrainFactory grains, IConversationStore store, I
         }
         var message = new PrivateMessage(Ids.NewEventId(), church, caller.PersonId, caller.DisplayName, Id(request.ToPersonId, "toPersonId"),
             Content(request.Content), time.GetUtcNow());
-        await AlertAsync(church, message.ToPersonId, "privateMessage", 0, message).ConfigureAwait(false);
+        await AlertAsync(church, message.ToPersonId, RoomActions.PrivateMessage, 0, message).ConfigureAwait(false);
         return message;
     }
 
     /// <summary>A notification for a person (from an application server): counted and sent to their alerts rows.</summary>
     public Task<NotificationCounts> NotifyAsync(string? churchId, string? personId) =>
-        AlertAsync(Id(churchId, "churchId"), Id(personId, "personId"), "notification", 1, null);
+        AlertAsync(Id(churchId, "churchId"), Id(personId, "personId"), RoomActions.Notification, 1, null);
 
     /// <summary>The caller's unread counters.</summary>
     public Task<NotificationCounts> UnreadCountAsync(RoomCaller caller) => store.LoadCountsAsync(caller.ChurchId, caller.PersonId);
 
     private async Task<NotificationCounts> AlertAsync(string churchId, string personId, string action, int notifications, PrivateMessage? message) =>
-        await grains.Conversations.CallAsync(new RoomKey(churchId, RoomKey.AlertsConversationId).GrainKey, (personId, action, notifications, message),
-            static (room, a) => room.AlertPersonAsync(a.personId, a.action, a.notifications, a.message)).ConfigureAwait(false);
+        await Room(new RoomKey(churchId, RoomKey.AlertsConversationId)).AlertPersonAsync(personId, action, notifications, message).ConfigureAwait(false);
+
+    private IConversationGrain Room(RoomKey room) => grains.GetGrain<IConversationGrain>(room.GrainKey);
 
     private async Task<IReadOnlyList<ChatMessage>> PostToRoomsAsync(List<ChatMessage> messages)
     {
         foreach (var group in messages.GroupBy(m => new RoomKey(m.ChurchId, m.ConversationId)))
         {
-            await grains.Conversations.CallAsync(group.Key.GrainKey, (IReadOnlyList<ChatMessage>)group.ToList(), static (room, m) => room.PostAsync(m)).ConfigureAwait(false);
+            await Room(group.Key).PostAsync(group.ToList()).ConfigureAwait(false);
         }
         return messages;
     }

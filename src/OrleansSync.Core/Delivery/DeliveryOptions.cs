@@ -9,7 +9,11 @@ public sealed class DeliveryOptions
     /// <summary>A pending event whose last send is at least this old is re-sent while the socket is open. Default 3 s.</summary>
     public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(3);
 
-    /// <summary>Re-sends of one event without an ack before the socket is closed and the session deleted. Default 40.</summary>
+    /// <summary>
+    /// Re-sends of one event without an ack before the socket is closed and the session deleted. Default 40. A detach,
+    /// resume or restart does not start it over: an event first sent by an earlier attachment gives up at its stored
+    /// first send + (MaxAttempts + 1) × <see cref="RetryInterval"/>.
+    /// </summary>
     public int MaxAttempts { get; set; } = 40;
 
     /// <summary>How long queued events are kept after the socket is lost. Default 2 minutes.</summary>

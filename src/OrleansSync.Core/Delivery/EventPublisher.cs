@@ -1,10 +1,11 @@
 using System.Text.Json;
-using OrleansSync.Runtime;
+using Orleans.Concurrency;
+using OrleansSync.Protocol;
 
 namespace OrleansSync.Delivery;
 
 /// <summary>Default <see cref="IEventPublisher"/>: builds the frame once and fans it out through the user's grain.</summary>
-public sealed class EventPublisher(GrainFactory grains) : IEventPublisher
+public sealed class EventPublisher(IGrainFactory grains) : IEventPublisher
 {
     /// <inheritdoc />
     public async Task<PublishResult> PublishToUserAsync(string userId, JsonElement evt, CancellationToken cancellationToken = default)
@@ -12,9 +13,10 @@ public sealed class EventPublisher(GrainFactory grains) : IEventPublisher
         ArgumentException.ThrowIfNullOrEmpty(userId);
         var eventId = Ids.NewEventId();
         var frame = EventFrame.Build(evt, eventId);
-        var fanOut = await grains.Users.CallAsync(userId, (eventId, frame),
-            static (user, e) => user.FanOutAsync(e.eventId, e.frame), cancellationToken).ConfigureAwait(false);
-        await fanOut.Durable.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return new PublishResult(eventId, fanOut.Sessions);
+        // Answered only once every copy is durable; a caller that stops waiting leaves the publish to finish.
+        var user = grains.GetGrain<IUserGrain>(userId);
+        var sessions = await user.FanOutAsync(eventId, new Immutable<byte[]>(frame)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        await user.WhenDurableAsync(eventId).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return new PublishResult(eventId, sessions);
     }
 }

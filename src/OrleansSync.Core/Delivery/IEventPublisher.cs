@@ -1,4 +1,5 @@
 using System.Text.Json;
+using OrleansSync.Protocol;
 
 namespace OrleansSync.Delivery;
 

@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace OrleansSync.Delivery;
 
 /// <summary>
@@ -20,9 +22,11 @@ public interface ISessionObserver
 }
 
 /// <summary>What <c>auth_ok</c> reports.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansSync.SessionOpened")]
 public readonly record struct SessionOpened(string SessionId, string UserId, bool NeedFullSync);
 
 /// <summary>Why a grain closes a socket (the gateway maps each to a documented close code).</summary>
+[GenerateSerializer, Alias("OrleansSync.SessionCloseReason")]
 public enum SessionCloseReason
 {
     /// <summary>Another socket resumed the same session.</summary>

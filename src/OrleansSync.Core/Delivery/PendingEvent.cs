@@ -12,7 +12,17 @@ internal sealed class PendingEvent(long sequence, string eventId, byte[] frame)
     /// <summary>When it was last written to a socket; null if it never was (queued while disconnected).</summary>
     public DateTimeOffset? LastSentAt { get; set; }
 
-    /// <summary>Re-sends so far (the first send is not one).</summary>
+    /// <summary>
+    /// When it was first written to a socket of this session, from any node or activation: stored with its queue row
+    /// (the row is written at that send), so the attempt budget survives resumes and restarts. Null only for a row of
+    /// an older version until its first send here.
+    /// </summary>
+    public DateTimeOffset? FirstSentAt { get; set; }
+
+    /// <summary>True if an earlier attachment made the first send (loaded with its stored <see cref="FirstSentAt"/>).</summary>
+    public bool FirstSentEarlier { get; init; }
+
+    /// <summary>Re-sends by this attachment (the first send is not one): the budget of an event it sent first.</summary>
     public int Resends { get; set; }
 
     /// <summary>When it was queued in this activation (a metrics timestamp; 0 when metrics are off).</summary>

@@ -12,11 +12,9 @@ public sealed partial class SessionGrain
         [LoggerMessage(2, LogLevel.Information, "Session {SessionId} moved from socket {OldSocketId} to {NewSocketId}; the old socket is closed.")]
         public static partial void SessionReplaced(ILogger logger, string sessionId, string oldSocketId, string newSocketId);
 
-        [LoggerMessage(3, LogLevel.Warning, "Session {SessionId}: event {EventId} unacked after {Resends} re-sends; closing the socket and deleting the session.")]
-        public static partial void MaxAttemptsReached(ILogger logger, string sessionId, string eventId, int resends);
-
-        [LoggerMessage(4, LogLevel.Warning, "Session {SessionId}: socket {SocketId} reads too slowly (outbound buffer full); closing it, the queue is kept for replay.")]
-        public static partial void SlowConsumer(ILogger logger, string sessionId, string socketId);
+        [LoggerMessage(3, LogLevel.Warning,
+            "Session {SessionId}: event {EventId} unacked {SinceFirstSend} after its first send ({Resends} re-sends by this attachment); closing the socket and deleting the session.")]
+        public static partial void MaxAttemptsReached(ILogger logger, string sessionId, string eventId, TimeSpan sinceFirstSend, int resends);
 
         [LoggerMessage(5, LogLevel.Information, "Session {SessionId}: retention window passed; dropping {Queued} queued events, need_full_sync set.")]
         public static partial void RetentionExpired(ILogger logger, string sessionId, int queued);

@@ -1,35 +1,56 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansSync.Diagnostics;
-using OrleansSync.Runtime;
+using Orleans.Concurrency;
+using OrleansSync.Cluster;
 using OrleansSync.Storage;
 
 namespace OrleansSync.Delivery;
 
 /// <summary>
 /// One reliable session (one tab or device) while its socket is attached to this node: the ordered queue of
-/// unacked events, the <c>need_full_sync</c> flag, the retry timer and the socket's observer.
+/// unacked events, the <c>need_full_sync</c> flag, the retry timer (a grain timer) and where its socket is (the
+/// gateway's observer and the socket id).
 /// Recovery rules, in one place:
 /// <list type="bullet">
 /// <item>Attaching claims the session in the store (owner = this node, epoch + 1) and reads its queue and inbox
 /// there, so an attach always starts from the durable truth, whichever node held the session before.</item>
 /// <item>Attached: every event is sent at once and re-sent each <see cref="DeliveryOptions.RetryInterval"/>
-/// until acked; after <see cref="DeliveryOptions.MaxAttempts"/> re-sends the socket is closed and the session deleted.</item>
+/// until acked.</item>
+/// <item>Attempt budget: an event still unacked when its budget is spent closes the socket and deletes the session. The
+/// budget survives a detach, resume, move to another node or restart, because each queue row carries its event's first
+/// send to the session (the row is written at that send). An event this attachment sent first gets exactly
+/// <see cref="DeliveryOptions.MaxAttempts"/> re-sends, counted here (a time would lose a re-send to a late timer). An
+/// event an earlier attachment sent first gives up at the first re-send tick at or past its first send +
+/// (<see cref="DeliveryOptions.MaxAttempts"/> + 1) × <see cref="DeliveryOptions.RetryInterval"/>, the tick that would
+/// have followed its last re-send without the interruption: its original deadline, at most one interval late. So a tab
+/// that resumes within the retention window keeps the time already spent, and one that resumes past the deadline gets
+/// its replay and one interval for its acks. A row without the time (written by an older version) counts as first
+/// sent by this attachment.</item>
 /// <item>Detached: the grain holds nothing that matters; events wait in the session's durable inbox until the
 /// retention deadline. A resume before it replays queue and inbox in order with <c>need_full_sync: false</c>.
 /// Past it (or past the queue bound) everything is dropped and the flag set.</item>
 /// <item>Flag set and detached: nothing is queued any more, since the tab re-reads its state anyway.</item>
 /// <item>Every write carries the epoch of the claim; a write from a node that lost the session is refused.</item>
+/// <item>Frames go to the socket through the gateway's observer, one-way: a push can be lost, so correctness rests on
+/// acks, re-sends and replay. A socket that cannot keep up is closed by the gateway, whose close detaches the session.</item>
+/// <item>Enqueue and ack interleave with the other calls (an ack may overtake an enqueue's wait for its commit); the
+/// only other call that awaits mid-way with state to protect is the claim, and enqueues wait for it.</item>
 /// </list>
 /// </summary>
 public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<DeliveryOptions> options, TimeProvider time,
-    string nodeId, IClusterSignals signals, ISessionListInvalidation sessionLists, ILogger<SessionGrain> logger, SyncMetrics metrics) : Grain
+    IOptions<NodeOptions> node, IClusterSignals signals, ISessionListInvalidation sessionLists, AttachedSessions attached,
+    ILogger<SessionGrain> logger, SyncMetrics metrics) : Grain, ISessionGrain
 {
     private readonly LinkedList<PendingEvent> _queue = new();
+    private readonly string _nodeId = node.Value.Id ?? throw new InvalidOperationException("Node:Id is not set.");
     private SessionRecord? _record;
     private long _nextSequence;
-    private ISessionObserver? _observer;
-    private ITimer? _retryTimer;
+    private SocketLink? _socket;
+    private IGrainTimer? _retryTimer;
+
+    /// <summary>Set while a claim is in flight: enqueues that interleave with it wait, as a plain call would.</summary>
+    private Task? _claiming;
 
     /// <summary>
     /// Inbox rows this attachment already moved or dropped. Their deletion is a batched write, so a drain that
@@ -40,58 +61,79 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
 
     private DeliveryOptions Options => options.CurrentValue;
 
-    /// <inheritdoc />
-    protected internal override bool CanDeactivate => _observer is null;
+    /// <summary>The session id (this grain's key).</summary>
+    private string Key { get; set; } = "";
 
-    /// <summary>Number of events waiting for an ack (for tests and metrics).</summary>
+    /// <summary>Number of events waiting for an ack (read outside turns by gauges; may be a moment stale).</summary>
     public int QueuedCount => _queue.Count;
-
-    /// <summary>True while a socket is attached (read outside turns by gauges; may be a moment stale).</summary>
-    public bool IsAttached => _observer is not null;
 
     /// <summary>Metrics timestamp of the oldest queued event, 0 if none (read outside turns by gauges).</summary>
     public long OldestQueuedTimestamp => _queue.First?.Value.EnqueuedTimestamp ?? 0;
 
     /// <inheritdoc />
-    protected internal override ValueTask OnDeactivateAsync()
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        Key = this.GetPrimaryKeyString();
+        metrics.GrainActivated(GrainKinds.Session);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         StopRetryTimer();
-        return default;
+        attached.Remove(Key, this);
+        metrics.GrainDeactivated(GrainKinds.Session);
+        return Task.CompletedTask;
     }
 
-    /// <summary>Creates this session for <paramref name="userId"/>, detached and flagged <c>need_full_sync</c> (a new tab knows nothing yet).</summary>
-    public async ValueTask<bool> CreateAsync(string userId)
+    /// <inheritdoc />
+    public async Task CreateAsync(string userId)
     {
-        await store.CreateSessionAsync(new SessionRecord(Key, userId, NeedFullSync: true, RetentionDeadline: null)).ConfigureAwait(false);
-        return true;
+        await store.CreateSessionAsync(new SessionRecord(Key, userId, NeedFullSync: true, RetentionDeadline: null)).ConfigureAwait(true);
     }
 
-    /// <summary>
-    /// Attaches a socket: claims the session for this node and replays what is queued. False if the session does
-    /// not exist or belongs to another user: it is then left untouched.
-    /// </summary>
-    public async ValueTask<bool> ResumeAsync(string userId, ISessionObserver observer)
+    /// <inheritdoc />
+    public async Task<bool> ResumeAsync(string userId, SocketLink socket)
     {
-        var claimed = await store.ClaimSessionAsync(Key, userId, nodeId).ConfigureAwait(false);
+        var claiming = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _claiming = claiming.Task;
+        try
+        {
+            return await ClaimAndAttachAsync(userId, socket).ConfigureAwait(true);
+        }
+        finally
+        {
+            _claiming = null;
+            claiming.SetResult();
+            LeaveIfDetached(); // refused (unknown, or another user's session)
+        }
+    }
+
+    private async Task<bool> ClaimAndAttachAsync(string userId, SocketLink socket)
+    {
+        var claimed = await store.ClaimSessionAsync(Key, userId, _nodeId).ConfigureAwait(true);
         if (claimed is null)
         {
             return false; // unknown, or another user's: the current socket (if any) is untouched
         }
         // Before the tab hears auth_ok (and may rely on every later publish reaching this session, through this node):
         // no node still routes the user's publishes by a list without it, or with its old owner.
-        await sessionLists.ForgetEverywhereAsync([userId]).ConfigureAwait(false);
-        if (_observer is { } previous && !ReferenceEquals(previous, observer))
+        await sessionLists.ForgetEverywhereAsync([userId]).ConfigureAwait(true);
+        if (_socket is { } previous && previous != socket)
         {
-            Log.SessionReplaced(logger, Key, Ids.LogTag(previous.SocketId), Ids.LogTag(observer.SocketId));
+            Log.SessionReplaced(logger, Key, Ids.LogTag(previous.SocketId), Ids.LogTag(socket.SocketId));
             LoseSocket(SessionCloseReason.Replaced);
         }
-        if (claimed.PreviousOwner is { } previousOwner && previousOwner != nodeId)
+        if (claimed.PreviousOwner is { } previousOwner && previousOwner != _nodeId)
         {
             signals.SessionClaimed(previousOwner, Key);
         }
         _record = claimed.Session;
         LoadQueue(claimed);
-        _observer = observer;
+        _socket = socket;
+        attached.Add(Key, this);
+        DelayDeactivation(TimeSpan.MaxValue); // an attached session lives as long as its socket
         if (_record.RetentionDeadline is { } deadline && time.GetUtcNow() >= deadline)
         {
             Log.RetentionExpired(logger, Key, _queue.Count);
@@ -108,58 +150,57 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         return true;
     }
 
-    /// <summary>The socket is gone: the session is released and its retention clock starts. Ignored if another socket took over.</summary>
-    public ValueTask DetachAsync(ISessionObserver observer)
+    /// <inheritdoc />
+    public Task DetachAsync(string socketId)
     {
-        if (ReferenceEquals(_observer, observer))
+        if (_socket?.SocketId == socketId)
         {
             Release();
         }
-        return default;
+        LeaveIfDetached();
+        return Task.CompletedTask;
     }
 
-    /// <summary>
-    /// Queues an event for the attached socket and sends it. <see cref="EnqueueOutcome.NotAttached"/> tells the
-    /// caller to use the session's inbox instead. The result's task completes when the event is durable, or once the
-    /// tab acked it if that comes first (see <see cref="ISessionStore.AppendEventAsync"/>).
-    /// </summary>
-    public ValueTask<EnqueueResult> EnqueueAsync(string eventId, byte[] frame)
+    /// <inheritdoc />
+    public async Task<EnqueueOutcome> EnqueueAsync(string eventId, Immutable<byte[]> frame)
     {
-        if (_observer is null || _record is null)
+        while (_claiming is { } claiming)
         {
-            return ValueTask.FromResult(EnqueueResult.NotAttached);
+            await claiming.ConfigureAwait(true);
+        }
+        if (_socket is null || _record is null)
+        {
+            LeaveIfDetached();
+            return EnqueueOutcome.NotAttached;
         }
         if (_queue.Count >= Options.MaxQueuedPerSession)
         {
             Overflow();
-            return ValueTask.FromResult(EnqueueResult.NotQueued);
+            return EnqueueOutcome.NotQueued;
         }
-        var pending = NewPending(eventId, frame);
-        var durable = store.AppendEventAsync(Key, _record.Epoch, pending.Sequence, eventId, frame);
-        if (Send(pending))
-        {
-            EnsureRetryTimer();
-        }
-        return ValueTask.FromResult(new EnqueueResult(EnqueueOutcome.Queued, durable));
+        var pending = NewPending(eventId, frame.Value);
+        var durable = store.AppendEventAsync(Key, _record.Epoch, pending.Sequence, eventId, frame.Value, pending.FirstSentAt!.Value);
+        Send(pending);
+        EnsureRetryTimer();
+        await durable.ConfigureAwait(true);
+        return EnqueueOutcome.Queued;
     }
 
-    /// <summary>
-    /// Moves inbox events already read (by the node's batched drain) into the queue and sends them. Rows this
-    /// attachment handled before are skipped, so a row read twice before its deletion commits is sent once.
-    /// </summary>
-    public ValueTask<int> AcceptInboxAsync(IReadOnlyList<InboxEvent> events)
+    /// <inheritdoc />
+    public Task<int> AcceptInboxAsync(IReadOnlyList<InboxEvent> events)
     {
-        if (_observer is null || _record is null)
+        if (_socket is null || _record is null)
         {
-            return ValueTask.FromResult(0);
+            LeaveIfDetached();
+            return Task.FromResult(0);
         }
         var moved = 0;
         ForgetOldHandledInbox();
         foreach (var inbox in events)
         {
-            if (_observer is null)
+            if (_socket is null)
             {
-                break; // the socket went away while we were reading (overflow, slow consumer)
+                break; // the queue overflowed and the socket is on its way out
             }
             if (!(_handledInbox ??= []).TryAdd(inbox.Id, time.GetUtcNow()))
             {
@@ -176,19 +217,16 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
                 break;
             }
             var pending = NewPending(inbox.EventId, inbox.Frame);
-            _ = store.MoveInboxEventAsync(Key, _record.Epoch, inbox.Id, pending.Sequence, inbox.EventId, inbox.Frame);
+            _ = store.MoveInboxEventAsync(Key, _record.Epoch, inbox.Id, pending.Sequence, inbox.EventId, inbox.Frame, pending.FirstSentAt!.Value);
             moved++;
-            if (!Send(pending))
-            {
-                break;
-            }
+            Send(pending);
         }
         EnsureRetryTimer();
-        return ValueTask.FromResult(moved);
+        return Task.FromResult(moved);
     }
 
-    /// <summary>Removes the acked event. Unknown and duplicate acks are ignored (and cost no write).</summary>
-    public ValueTask<bool> AckAsync(string eventId)
+    /// <inheritdoc />
+    public Task<bool> AckAsync(string eventId)
     {
         for (var node = _queue.First; node is not null; node = node.Next)
         {
@@ -197,25 +235,25 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
                 _queue.Remove(node);
                 _ = store.RemoveEventAsync(Key, eventId);
                 metrics.EventAcked(node.Value.FirstSentTimestamp);
-                return ValueTask.FromResult(true);
+                return Task.FromResult(true);
             }
         }
-        return ValueTask.FromResult(false);
+        LeaveIfDetached(); // a late ack from a closed socket
+        return Task.FromResult(false);
     }
 
-    /// <summary>
-    /// Ownership backstop: the store says another node owns this session (a missed wake-up). The socket here
-    /// closes as replaced; nothing is written, since this node's epoch is no longer valid.
-    /// </summary>
-    public ValueTask<bool> LoseOwnershipAsync()
+    /// <inheritdoc />
+    public Task<bool> LoseOwnershipAsync()
     {
-        if (_observer is null)
+        if (_socket is null)
         {
-            return ValueTask.FromResult(false);
+            LeaveIfDetached();
+            return Task.FromResult(false);
         }
         Log.OwnershipLost(logger, Key);
         LoseSocket(SessionCloseReason.Replaced);
-        return ValueTask.FromResult(true);
+        LeaveIfDetached();
+        return Task.FromResult(true);
     }
 
     private void LoadQueue(ClaimedSession claimed)
@@ -242,7 +280,12 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         }
         foreach (var stored in claimed.Queue)
         {
-            _queue.AddLast(new PendingEvent(stored.Sequence, stored.EventId, stored.Frame) { EnqueuedTimestamp = metrics.Timestamp() });
+            _queue.AddLast(new PendingEvent(stored.Sequence, stored.EventId, stored.Frame)
+            {
+                EnqueuedTimestamp = metrics.Timestamp(),
+                FirstSentAt = stored.FirstSentAt,
+                FirstSentEarlier = stored.FirstSentAt is not null,
+            });
             _nextSequence = stored.Sequence + 1;
         }
         foreach (var inbox in claimed.Inbox)
@@ -253,7 +296,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
                 continue;
             }
             var pending = NewPending(inbox.EventId, inbox.Frame);
-            _ = store.MoveInboxEventAsync(Key, claimed.Session.Epoch, inbox.Id, pending.Sequence, inbox.EventId, inbox.Frame);
+            _ = store.MoveInboxEventAsync(Key, claimed.Session.Epoch, inbox.Id, pending.Sequence, inbox.EventId, inbox.Frame, pending.FirstSentAt!.Value);
         }
     }
 
@@ -273,9 +316,13 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         }
     }
 
+    /// <summary>
+    /// Queues a new event. Its first send is now: every caller sends it in this turn (at once, or in the attach that
+    /// follows the claim), and its queue row is written with this time.
+    /// </summary>
     private PendingEvent NewPending(string eventId, byte[] frame)
     {
-        var pending = new PendingEvent(_nextSequence++, eventId, frame) { EnqueuedTimestamp = metrics.Timestamp() };
+        var pending = new PendingEvent(_nextSequence++, eventId, frame) { EnqueuedTimestamp = metrics.Timestamp(), FirstSentAt = time.GetUtcNow() };
         _queue.AddLast(pending);
         return pending;
     }
@@ -296,17 +343,14 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     private void Attach()
     {
         var record = _record!;
-        var observer = _observer!;
-        _record = record with { NeedFullSync = false, RetentionDeadline = null, OwnerNode = nodeId };
+        var socket = _socket!;
+        _record = record with { NeedFullSync = false, RetentionDeadline = null, OwnerNode = _nodeId };
         _ = store.SaveSessionAsync(_record);
-        observer.OnSessionOpened(new SessionOpened(Key, record.UserId, record.NeedFullSync));
-        Log.SessionAttached(logger, Key, record.UserId, Ids.LogTag(observer.SocketId), record.NeedFullSync, _queue.Count);
+        _ = socket.Gateway.SessionOpened(socket.SocketId, new SessionOpened(Key, record.UserId, record.NeedFullSync));
+        Log.SessionAttached(logger, Key, record.UserId, Ids.LogTag(socket.SocketId), record.NeedFullSync, _queue.Count);
         foreach (var pending in _queue)
         {
-            if (!Send(pending))
-            {
-                return;
-            }
+            Send(pending);
         }
         EnsureRetryTimer();
     }
@@ -314,8 +358,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     /// <summary>The socket is gone: release the session with its retention clock running (unless it needs a full sync anyway).</summary>
     private void Release()
     {
-        _observer = null;
-        StopRetryTimer();
+        Forget();
         var record = _record!;
         _record = record with
         {
@@ -329,39 +372,53 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     /// <summary>Closes the socket without writing anything (another node or socket owns the session now).</summary>
     private void LoseSocket(SessionCloseReason reason)
     {
-        var observer = _observer!;
-        _observer = null;
-        StopRetryTimer();
+        var socket = _socket!;
+        Forget();
         _queue.Clear();
         _record = null;
-        observer.Close(reason);
+        _ = socket.Gateway.Close(socket.SocketId, reason);
     }
 
-    /// <summary>Writes one pending event to the socket. A full outbound buffer closes the socket (slow consumer).</summary>
-    private bool Send(PendingEvent pending, bool retry = false)
+    /// <summary>
+    /// A detached session is only rows: whatever call found this grain without a socket (a late ack, a drain, the
+    /// ownership check), it leaves memory once the call ends instead of waiting for idle collection.
+    /// </summary>
+    private void LeaveIfDetached()
+    {
+        if (_socket is null && _claiming is null)
+        {
+            DeactivateOnIdle();
+        }
+    }
+
+    /// <summary>No socket any more: no timer, no entry among the attached sessions.</summary>
+    private void Forget()
+    {
+        _socket = null;
+        StopRetryTimer();
+        attached.Remove(Key, this);
+        DelayDeactivation(TimeSpan.Zero);
+    }
+
+    /// <summary>Hands one pending event to the socket's gateway (one-way: a lost push is covered by the re-send).</summary>
+    private void Send(PendingEvent pending, bool retry = false)
     {
         pending.LastSentAt = time.GetUtcNow();
-        if (_observer!.TrySend(pending.Frame))
+        pending.FirstSentAt ??= pending.LastSentAt; // a row of an older version, stored without it
+        var socket = _socket!;
+        _ = socket.Gateway.Send(socket.SocketId, new Immutable<byte[]>(pending.Frame));
+        if (retry)
         {
-            if (retry)
-            {
-                metrics.EventResent();
-            }
-            else
-            {
-                metrics.EventSent();
-            }
-            if (pending.FirstSentTimestamp == 0)
-            {
-                pending.FirstSentTimestamp = metrics.Timestamp();
-            }
-            return true;
+            metrics.EventResent();
         }
-        var slow = _observer;
-        Log.SlowConsumer(logger, Key, Ids.LogTag(slow.SocketId));
-        Release();
-        slow.Close(SessionCloseReason.SlowConsumer);
-        return false;
+        else
+        {
+            metrics.EventSent();
+        }
+        if (pending.FirstSentTimestamp == 0)
+        {
+            pending.FirstSentTimestamp = metrics.Timestamp();
+        }
     }
 
     /// <summary>
@@ -372,21 +429,21 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     {
         Log.QueueOverflow(logger, Key, _queue.Count);
         metrics.FullSyncFlagged(FullSyncReason.QueueOverflow);
-        var observer = _observer!;
+        var socket = _socket!;
         var flagged = DropQueueAndFlag();
         Release();
-        _ = CloseWhenDurableAsync(flagged, observer, SessionCloseReason.QueueOverflow);
+        _ = CloseWhenDurableAsync(flagged, socket, SessionCloseReason.QueueOverflow);
     }
 
-    private static async Task CloseWhenDurableAsync(Task durable, ISessionObserver observer, SessionCloseReason reason)
+    private static async Task CloseWhenDurableAsync(Task durable, SocketLink socket, SessionCloseReason reason)
     {
         try
         {
-            await durable.ConfigureAwait(false);
+            await durable.ConfigureAwait(true);
         }
         finally
         {
-            observer.Close(reason);
+            _ = socket.Gateway.Close(socket.SocketId, reason);
         }
     }
 
@@ -402,7 +459,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
 
     private void EnsureRetryTimer()
     {
-        if (_retryTimer is null && _queue.Count > 0 && _observer is not null)
+        if (_retryTimer is null && _queue.Count > 0 && _socket is not null)
         {
             ScheduleRetry();
         }
@@ -430,7 +487,8 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         }
         if (_retryTimer is null)
         {
-            _retryTimer = time.CreateTimer(static state => ((SessionGrain)state!).OnRetryTimerFired(), this, due, Timeout.InfiniteTimeSpan);
+            // A grain timer: each tick is a turn of this grain, so a re-send never interleaves with a call.
+            _retryTimer = this.RegisterGrainTimer(static (grain, _) => grain.ResendDueAsync(), this, due, Timeout.InfiniteTimeSpan);
         }
         else
         {
@@ -438,11 +496,9 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         }
     }
 
-    private void OnRetryTimerFired() => _ = RunInTurnAsync(ResendDueAsync);
-
-    private async ValueTask ResendDueAsync()
+    private async Task ResendDueAsync()
     {
-        if (_observer is null || _retryTimer is null)
+        if (_socket is null || _retryTimer is null)
         {
             return;
         }
@@ -454,37 +510,40 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
             {
                 continue;
             }
-            if (pending.Resends >= options.MaxAttempts)
+            if (BudgetSpent(pending, now, options))
             {
-                await GiveUpAsync(pending).ConfigureAwait(false);
+                await GiveUpAsync(pending, now).ConfigureAwait(true);
                 return;
             }
             pending.Resends++;
-            if (!Send(pending, retry: true))
-            {
-                return;
-            }
+            Send(pending, retry: true);
         }
         ScheduleRetry();
     }
 
+    /// <summary>The attempt budget rule at the top of the class, for an event whose re-send is due.</summary>
+    private static bool BudgetSpent(PendingEvent pending, DateTimeOffset now, DeliveryOptions options) => pending.FirstSentEarlier
+        ? now - pending.FirstSentAt!.Value >= options.RetryInterval * (options.MaxAttempts + 1)
+        : pending.Resends >= options.MaxAttempts;
+
     /// <summary>
-    /// An event stayed unacked through every re-send: delete the session and its queue, then close the socket.
+    /// An event stayed unacked through its whole attempt budget: delete the session and its queue, then close the socket.
     /// The delete is durable before the close, so the tab's next <c>auth</c> cannot find the session any more.
     /// </summary>
-    private async ValueTask GiveUpAsync(PendingEvent pending)
+    private async Task GiveUpAsync(PendingEvent pending, DateTimeOffset now)
     {
-        Log.MaxAttemptsReached(logger, Key, pending.EventId, pending.Resends);
+        Log.MaxAttemptsReached(logger, Key, pending.EventId, now - pending.FirstSentAt!.Value, pending.Resends);
         metrics.MaxAttemptsReached();
         StopRetryTimer();
         var deleted = store.DeleteSessionAsync(Key, _record!.Epoch);
         try
         {
-            await deleted.ConfigureAwait(false);
+            await deleted.ConfigureAwait(true);
         }
         finally
         {
             LoseSocket(SessionCloseReason.MaxAttemptsReached);
+            LeaveIfDetached();
         }
     }
 
@@ -495,19 +554,8 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     }
 }
 
-/// <summary>Outcome of <see cref="SessionGrain.EnqueueAsync"/>.</summary>
-/// <param name="Outcome">What happened to the event in this session.</param>
-/// <param name="Durable">Completes when the queued event is durable, or acked by its tab before it was written.</param>
-public readonly record struct EnqueueResult(EnqueueOutcome Outcome, Task Durable)
-{
-    /// <summary>No socket is attached here: the caller puts the event in the session's inbox.</summary>
-    public static EnqueueResult NotAttached => new(EnqueueOutcome.NotAttached, Task.CompletedTask);
-
-    /// <summary>The queue overflowed: the session will run a full sync, so nothing was queued.</summary>
-    public static EnqueueResult NotQueued => new(EnqueueOutcome.NotQueued, Task.CompletedTask);
-}
-
-/// <summary>What <see cref="SessionGrain.EnqueueAsync"/> did with an event.</summary>
+/// <summary>What <see cref="ISessionGrain.EnqueueAsync"/> did with an event.</summary>
+[GenerateSerializer, Alias("OrleansSync.EnqueueOutcome")]
 public enum EnqueueOutcome
 {
     /// <summary>Queued and sent to the attached socket.</summary>

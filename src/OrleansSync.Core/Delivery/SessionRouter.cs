@@ -1,43 +1,55 @@
-using OrleansSync.Runtime;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+using OrleansSync.Cluster;
 using OrleansSync.Storage;
 
 namespace OrleansSync.Delivery;
 
 /// <summary>
-/// Delivers one event to one session wherever its socket is: straight into the local grain when this node
-/// owns the session and its socket is attached; to the owning node directly when the caller allows it and
+/// Delivers one event to one session wherever its socket is: into the session's grain when this node owns the
+/// session and its socket is attached; to the owning node directly when the caller allows it and
 /// <see cref="IPeerDelivery"/> succeeds; otherwise into the session's durable inbox (and a wake-up for the owning
-/// node, if another node owns it). Used by user fan-out and by rooms.
+/// node, if another node owns it). Used by user fan-out and by rooms, from within their grains' turns.
 /// </summary>
-public sealed class SessionRouter(Lazy<GrainDirectory<SessionGrain>> sessions, ISessionStore store, string nodeId, IPeerDelivery? peers = null)
+public sealed class SessionRouter(IGrainFactory grains, ISessionStore store, IOptions<NodeOptions> node, AttachedSessions attached,
+    IPeerDelivery? peers = null)
 {
     /// <summary>This node's id.</summary>
-    public string NodeId => nodeId;
+    public string NodeId { get; } = node.Value.Id ?? throw new InvalidOperationException("Node:Id is not set.");
 
     /// <summary>
     /// Hands a local session inbox events waiting for it (the grain skips those it handled): the node's drains,
     /// and a publish that must reach the socket after them.
     /// </summary>
-    public ValueTask<int> CatchUpAsync(string sessionId, IReadOnlyList<InboxEvent> waiting) =>
-        sessions.Value.CallAsync(sessionId, waiting, static (session, events) => session.AcceptInboxAsync(events));
+    public Task<int> CatchUpAsync(string sessionId, IReadOnlyList<InboxEvent> waiting) => Session(sessionId).AcceptInboxAsync(waiting);
 
-    /// <summary>Routes the event through this node or the inbox; the result's task completes when it is durable.</summary>
-    public async ValueTask<RouteResult> RouteAsync(string sessionId, string? ownerNode, string eventId, byte[] frame)
+    /// <summary>The session's grain.</summary>
+    public ISessionGrain Session(string sessionId) => grains.GetGrain<ISessionGrain>(sessionId);
+
+    /// <summary>
+    /// Routes the event through this node or the inbox; completes when it is durable, with true if it went to the
+    /// session's inbox. The grain call goes out before this returns, so routes started in some order reach a
+    /// session in that order.
+    /// </summary>
+    public Task<bool> RouteAsync(string sessionId, string? ownerNode, string eventId, byte[] frame) =>
+        RouteAsync(sessionId, ownerNode == NodeId ? Session(sessionId) : null, ownerNode, eventId, frame);
+
+    /// <summary>
+    /// <see cref="RouteAsync(string, string?, string, byte[])"/> with the session's grain reference already at hand
+    /// (a fan-out keeps them: making a reference costs a type lookup).
+    /// </summary>
+    public async Task<bool> RouteAsync(string sessionId, ISessionGrain? session, string? ownerNode, string eventId, byte[] frame)
     {
-        if (ownerNode == nodeId)
+        if (ownerNode == NodeId && await (session ?? Session(sessionId)).EnqueueAsync(eventId, new Immutable<byte[]>(frame)) != EnqueueOutcome.NotAttached)
         {
-            var result = await EnqueueHereAsync(sessionId, eventId, frame).ConfigureAwait(false);
-            if (result.Outcome != EnqueueOutcome.NotAttached)
-            {
-                return new RouteResult(result.Durable, ViaInbox: false);
-            }
+            return false;
         }
-        return new RouteResult(store.AppendInboxAsync(sessionId, eventId, frame, wakeNode: ownerNode is not null && ownerNode != nodeId ? ownerNode : null),
-            ViaInbox: true);
+        await store.AppendInboxAsync(sessionId, eventId, frame, wakeNode: ownerNode is not null && ownerNode != NodeId ? ownerNode : null);
+        return true;
     }
 
     /// <summary>True if copies for sessions of <paramref name="ownerNode"/> can go to it directly (<see cref="PushAsync"/>).</summary>
-    public bool CanPushTo(string? ownerNode) => peers is not null && ownerNode is not null && ownerNode != nodeId;
+    public bool CanPushTo(string? ownerNode) => peers is not null && ownerNode is not null && ownerNode != NodeId;
 
     /// <summary>
     /// Hands the event to <paramref name="ownerNode"/> for several of its sessions in one piece (see
@@ -51,25 +63,24 @@ public sealed class SessionRouter(Lazy<GrainDirectory<SessionGrain>> sessions, I
 
     /// <summary>
     /// Another node's direct copy for a session of this node (see <see cref="IPeerDelivery"/>): queued and sent like a
-    /// local publish; returns the task that completes when it is durable, or null if the session is not attached here.
-    /// Callers taking several copies call this for each in order first, then wait: copies for one session keep their order.
+    /// local publish; completes when it is durable, with false if the session is not attached here. The grain call goes
+    /// out before this returns: callers taking several copies call this for each in order first, then wait.
     /// </summary>
-    public async ValueTask<Task?> AcceptFromPeerAsync(string sessionId, string eventId, byte[] frame)
+    public Task<bool> AcceptFromPeerAsync(string sessionId, string eventId, byte[] frame)
     {
-        if (!sessions.Value.IsActive(sessionId))
+        if (!attached.Contains(sessionId))
         {
-            return null; // an attached session always has its grain in memory; never activate one for a peer's copy
+            return Task.FromResult(false); // an attached session always has its grain here; never activate one for a peer's copy
         }
-        var result = await EnqueueHereAsync(sessionId, eventId, frame).ConfigureAwait(false);
-        return result.Outcome == EnqueueOutcome.NotAttached ? null : result.Durable;
-    }
+        var queued = Session(sessionId).EnqueueAsync(eventId, new Immutable<byte[]>(frame));
+        return TakenAsync(queued);
 
-    private ValueTask<EnqueueResult> EnqueueHereAsync(string sessionId, string eventId, byte[] frame) =>
-        sessions.Value.CallAsync(sessionId, (eventId, frame), static (session, e) => session.EnqueueAsync(e.eventId, e.frame));
+        static async Task<bool> TakenAsync(Task<EnqueueOutcome> queued) => await queued != EnqueueOutcome.NotAttached;
+    }
 
     private async Task<bool> InboxWhereNotTakenAsync(Task<bool[]> pushed, string ownerNode, IReadOnlyList<string> sessionIds, string eventId, byte[] frame)
     {
-        var taken = await pushed.ConfigureAwait(false);
+        var taken = await pushed;
         List<Task>? fallbacks = null;
         for (var i = 0; i < sessionIds.Count; i++)
         {
@@ -82,10 +93,7 @@ public sealed class SessionRouter(Lazy<GrainDirectory<SessionGrain>> sessions, I
         {
             return false;
         }
-        await Task.WhenAll(fallbacks).ConfigureAwait(false);
+        await Task.WhenAll(fallbacks);
         return true;
     }
 }
-
-/// <summary>Where a routed copy went: <see cref="Durable"/> completes when it is durable; <see cref="ViaInbox"/>: into the session's inbox.</summary>
-public readonly record struct RouteResult(Task Durable, bool ViaInbox);

@@ -1,5 +1,5 @@
 using OrleansSync.Diagnostics;
-using OrleansSync.Runtime;
+using Orleans.Concurrency;
 using OrleansSync.Storage;
 
 namespace OrleansSync.Delivery;
@@ -17,31 +17,50 @@ namespace OrleansSync.Delivery;
 /// node in either order if one of them falls back to the inbox; the guarantee above is about publishes that do not overlap.)
 /// </summary>
 public sealed class UserGrain(ISessionStore store, SessionRouter router, UserSessionCache cache, ISessionListInvalidation invalidation,
-    SyncMetrics metrics) : Grain
+    SyncMetrics metrics) : Grain, IUserGrain
 {
-    /// <summary>
-    /// Routes the event to every session of the user. Returns the number of sessions and a task that completes
-    /// when every copy is durable.
-    /// </summary>
-    public async ValueTask<FanOutResult> FanOutAsync(string eventId, byte[] frame)
+    private string _userId = "";
+
+    /// <summary>References to the user's sessions, kept across publishes (making one costs a type lookup).</summary>
+    private readonly Dictionary<string, ISessionGrain> _sessionGrains = new(StringComparer.Ordinal);
+
+    /// <summary>Publishes routed by this activation whose copies are not all durable yet, by event id.</summary>
+    private readonly Dictionary<string, Task> _pending = new(StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var fromCopy = cache.TryGet(Key, out var sessions);
+        _userId = this.GetPrimaryKeyString();
+        metrics.GrainActivated(GrainKinds.User);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        metrics.GrainDeactivated(GrainKinds.User);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public async Task<int> FanOutAsync(string eventId, Immutable<byte[]> frameBytes)
+    {
+        var frame = frameBytes.Value;
+        var fromCopy = cache.TryGet(_userId, out var sessions);
         if (!fromCopy)
         {
             var ticket = cache.BeginRead();
-            sessions = await store.LoadUserSessionsAsync(Key, router.NodeId).ConfigureAwait(false);
-            cache.Keep(Key, ticket, sessions);
+            sessions = await store.LoadUserSessionsAsync(_userId, router.NodeId);
+            cache.Keep(_userId, ticket, sessions);
         }
         metrics.SessionListLookup(fromCopy);
-        List<Task>? durable = null;
-        List<Task<bool>>? pushed = null;
-        var viaInbox = false;
+        List<Task<bool>>? copies = null;
         Dictionary<string, List<string>>? pushes = null;
         foreach (var session in sessions)
         {
             if (session.WaitingInbox is { Count: > 0 } earlier && session.OwnerNode == router.NodeId)
             {
-                await router.CatchUpAsync(session.SessionId, earlier).ConfigureAwait(false);
+                await router.CatchUpAsync(session.SessionId, earlier);
             }
             // A direct copy to another owner is safe only if nothing waited in the session's inbox when this publish
             // read it: an earlier publish's copy waiting there must reach the socket first.
@@ -55,49 +74,64 @@ public sealed class UserGrain(ISessionStore store, SessionRouter router, UserSes
                 ids.Add(session.SessionId);
                 continue;
             }
-            var copy = await router.RouteAsync(session.SessionId, session.OwnerNode, eventId, frame).ConfigureAwait(false);
-            viaInbox |= copy.ViaInbox;
-            if (!copy.Durable.IsCompletedSuccessfully)
-            {
-                (durable ??= []).Add(copy.Durable);
-            }
+            // Started, not awaited: each session gets the copy in this turn's order, and the commits overlap.
+            (copies ??= []).Add(router.RouteAsync(session.SessionId, session.OwnerNode == router.NodeId ? SessionReference(session.SessionId, sessions.Count) : null,
+                session.OwnerNode, eventId, frame));
         }
         // One piece per other node, handed over within this turn: publishes through this node stay in order there.
         if (pushes is not null)
         {
             foreach (var (ownerNode, sessionIds) in pushes)
             {
-                (pushed ??= []).Add(router.PushAsync(ownerNode, sessionIds, eventId, frame));
+                (copies ??= []).Add(router.PushAsync(ownerNode, sessionIds, eventId, frame));
             }
         }
-        if (viaInbox)
+        if (copies is not null)
         {
-            cache.Forget([Key]); // this node's next publish reads again at once
+            var durable = DurableAsync(eventId, copies);
+            if (!durable.IsCompleted)
+            {
+                _pending[eventId] = durable;
+            }
         }
-        return new FanOutResult(sessions.Count, durable is null && pushed is null && !viaInbox ? Task.CompletedTask : DurableAsync(durable, pushed, viaInbox));
+        return sessions.Count;
     }
 
-    /// <summary>Every copy durable; if any waits in an inbox, no node's copy of the list predates it.</summary>
-    private async Task DurableAsync(List<Task>? durable, List<Task<bool>>? pushed, bool viaInbox)
+    private ISessionGrain SessionReference(string sessionId, int sessions)
     {
-        if (pushed is not null)
+        if (!_sessionGrains.TryGetValue(sessionId, out var grain))
         {
-            (durable ??= []).AddRange(pushed);
+            if (_sessionGrains.Count >= 2 * sessions + 8)
+            {
+                _sessionGrains.Clear(); // ended sessions' references go; the live ones are made again once
+            }
+            _sessionGrains[sessionId] = grain = router.Session(sessionId);
         }
-        if (durable is not null)
+        return grain;
+    }
+
+    /// <inheritdoc />
+    public Task WhenDurableAsync(string eventId) => _pending.GetValueOrDefault(eventId) ?? Task.CompletedTask;
+
+    /// <summary>Every copy durable; if any waits in an inbox, no node's copy of the list predates it.</summary>
+    private async Task DurableAsync(string eventId, List<Task<bool>> copies)
+    {
+        try
         {
-            await Task.WhenAll(durable).ConfigureAwait(false);
+            var viaInbox = false;
+            foreach (var copy in copies)
+            {
+                viaInbox |= await copy;
+            }
+            if (viaInbox)
+            {
+                cache.Forget([_userId]); // this node's next publish reads again
+                await invalidation.ForgetEverywhereAsync([_userId]);
+            }
         }
-        foreach (var push in pushed ?? [])
+        finally
         {
-            viaInbox |= push.Result;
-        }
-        if (viaInbox)
-        {
-            await invalidation.ForgetEverywhereAsync([Key]).ConfigureAwait(false);
+            _pending.Remove(eventId);
         }
     }
 }
-
-/// <summary>Outcome of a fan-out: how many sessions got the event, and when it is durable.</summary>
-public readonly record struct FanOutResult(int Sessions, Task Durable);

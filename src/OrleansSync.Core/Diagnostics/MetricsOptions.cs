@@ -12,4 +12,11 @@ public sealed class MetricsOptions
     /// gauges only. Read once, from configuration, when the node's services are registered.
     /// </summary>
     public bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// Also exports Orleans' own meter (<c>Microsoft.Orleans</c>: messaging, grain calls, activations) on
+    /// <c>/metrics</c>. Default false: Orleans records per message once anyone listens, which cost about a quarter of
+    /// the node's CPU per delivery in the single-node benchmark (2026-12-06, bench/README). Read once, like <see cref="Enabled"/>.
+    /// </summary>
+    public bool Orleans { get; set; }
 }

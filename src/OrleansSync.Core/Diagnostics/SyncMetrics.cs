@@ -1,6 +1,7 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 using OrleansSync.Delivery;
-using OrleansSync.Runtime;
 
 namespace OrleansSync.Diagnostics;
 
@@ -86,8 +87,10 @@ public sealed class SyncMetrics : IDisposable
 
     private readonly object _scanGate = new();
     private Func<int>? _openSockets;
-    private GrainDirectory<SessionGrain>? _sessions;
-    private (string Type, Func<int> Count)[] _grainTypes = [];
+    private AttachedSessions? _sessions;
+    // Activations by grain kind, counted by the grains themselves (every kind listed from the start, at 0).
+    private readonly ConcurrentDictionary<string, StrongBox<int>> _activations = new(
+        GrainKinds.All.Select(kind => KeyValuePair.Create(kind, new StrongBox<int>())), StringComparer.Ordinal);
     private SessionScan _lastScan;
     private long _lastScanAt;
 
@@ -241,27 +244,23 @@ public sealed class SyncMetrics : IDisposable
     /// <summary>Where the open-socket gauge reads from (the gateway's socket registry).</summary>
     public void ObserveOpenSockets(Func<int> count) => _openSockets = count;
 
-    /// <summary>Adds a grain type to the active-grains gauge (rooms add theirs the same way).</summary>
-    public void ObserveGrainType(string type, Func<int> count)
-    {
-        lock (_scanGate)
-        {
-            _grainTypes = [.. _grainTypes, (type, count)];
-        }
-    }
+    /// <summary>A grain of <paramref name="kind"/> (<see cref="GrainKinds"/>) was activated in this process.</summary>
+    public void GrainActivated(string kind) => Interlocked.Increment(ref ActivationCount(kind).Value);
 
-    /// <summary>The session grains whose queues and sockets the session gauges read.</summary>
-    public void ObserveSessions(GrainDirectory<SessionGrain> sessions) => _sessions = sessions;
+    /// <summary>A grain of <paramref name="kind"/> was deactivated.</summary>
+    public void GrainDeactivated(string kind) => Interlocked.Decrement(ref ActivationCount(kind).Value);
+
+    /// <summary>The attached sessions whose queues and sockets the session gauges read.</summary>
+    public void ObserveSessions(AttachedSessions sessions) => _sessions = sessions;
 
     /// <summary>Reads every gauge now (the dashboard uses it; works with metrics disabled too).</summary>
     public NodeGauges ReadGauges()
     {
         var scan = Scan();
-        var types = Volatile.Read(ref _grainTypes);
-        var grains = new KeyValuePair<string, int>[types.Length];
-        for (var i = 0; i < types.Length; i++)
+        var grains = new List<KeyValuePair<string, int>>(_activations.Count);
+        foreach (var (kind, count) in _activations)
         {
-            grains[i] = new(types[i].Type, types[i].Count());
+            grains.Add(new(kind, Volatile.Read(ref count.Value)));
         }
         return new NodeGauges(_openSockets?.Invoke() ?? 0, scan.Attached, scan.Queued, scan.OldestAge, grains);
     }
@@ -277,19 +276,20 @@ public sealed class SyncMetrics : IDisposable
 
     private IEnumerable<Measurement<int>> ObserveGrains()
     {
-        var types = Volatile.Read(ref _grainTypes);
-        var measurements = new Measurement<int>[types.Length];
-        for (var i = 0; i < types.Length; i++)
+        var measurements = new List<Measurement<int>>(_activations.Count);
+        foreach (var (kind, count) in _activations)
         {
-            measurements[i] = new Measurement<int>(types[i].Count(), _node, new KeyValuePair<string, object?>("type", types[i].Type));
+            measurements.Add(new Measurement<int>(Volatile.Read(ref count.Value), _node, new KeyValuePair<string, object?>("type", kind)));
         }
         return measurements;
     }
 
     /// <summary>
-    /// One pass over the session activations, shared by the session gauges of one collection. It reads grain
+    /// One pass over the attached sessions, shared by the session gauges of one collection. It reads grain
     /// fields outside their turns: a value may be a moment stale, which a gauge tolerates.
     /// </summary>
+    private StrongBox<int> ActivationCount(string kind) => _activations.GetOrAdd(kind, static _ => new StrongBox<int>());
+
     private SessionScan Scan()
     {
         lock (_scanGate)
@@ -302,12 +302,9 @@ public sealed class SyncMetrics : IDisposable
             long oldest = 0;
             if (_sessions is { } sessions)
             {
-                foreach (var session in sessions.ActiveGrains)
+                foreach (var session in sessions.Grains)
                 {
-                    if (session.IsAttached)
-                    {
-                        attached++;
-                    }
+                    attached++;
                     queued += session.QueuedCount;
                     var first = session.OldestQueuedTimestamp;
                     if (first != 0 && (oldest == 0 || first < oldest))

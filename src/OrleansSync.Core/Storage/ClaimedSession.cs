@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace OrleansSync.Storage;
 
 /// <summary>A session just claimed by a node: its row (with the new epoch), queue and inbox, read in the claim's transaction.</summary>
@@ -8,6 +10,7 @@ namespace OrleansSync.Storage;
 public sealed record ClaimedSession(SessionRecord Session, IReadOnlyList<StoredEvent> Queue, IReadOnlyList<InboxEvent> Inbox, string? PreviousOwner);
 
 /// <summary>An event waiting in a session's inbox until the session's owner moves it into the queue.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansSync.InboxEvent")]
 public sealed record InboxEvent(long Id, string EventId, byte[] Frame);
 
 /// <summary>

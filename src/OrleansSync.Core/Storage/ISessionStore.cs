@@ -64,12 +64,17 @@ public interface ISessionStore
     /// told to drop its copies of session lists, <see cref="Delivery.ISessionListInvalidation"/>, where the store was
     /// given one: a later publish must not overtake that copy). The task completes when the row is durable, or
     /// earlier when <see cref="RemoveEventAsync"/> for the same event is queued before the append commits: an acked
-    /// event needs no durable copy (its tab has it), and the two writes cancel out.
+    /// event needs no durable copy (its tab has it), and the two writes cancel out. <paramref name="firstSentAt"/> is
+    /// when the event is first sent to the session's socket (a queue row is written at that send), kept with the row
+    /// and read back as <see cref="StoredEvent.FirstSentAt"/>.
     /// </summary>
-    Task AppendEventAsync(string sessionId, long epoch, long sequence, string eventId, byte[] frame);
+    Task AppendEventAsync(string sessionId, long epoch, long sequence, string eventId, byte[] frame, DateTimeOffset firstSentAt);
 
-    /// <summary>Moves an inbox event into the queue at <paramref name="sequence"/> if the epoch is current (batched, one transaction).</summary>
-    Task MoveInboxEventAsync(string sessionId, long epoch, long inboxId, long sequence, string eventId, byte[] frame);
+    /// <summary>
+    /// Moves an inbox event into the queue at <paramref name="sequence"/> if the epoch is current (batched, one transaction),
+    /// with <paramref name="firstSentAt"/> as in <see cref="AppendEventAsync"/> (the moved event is sent right after).
+    /// </summary>
+    Task MoveInboxEventAsync(string sessionId, long epoch, long inboxId, long sequence, string eventId, byte[] frame, DateTimeOffset firstSentAt);
 
     /// <summary>Deletes an inbox event that is already queued (a duplicate; batched).</summary>
     Task DropInboxEventAsync(long inboxId);

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 using OrleansSync.Cluster;
 using OrleansSync.Conversations;
 using OrleansSync.Delivery;
-using OrleansSync.Runtime;
+using OrleansSync.Concurrency;
 using static OrleansSync.Storage.Ado.SqlCommands;
 
 namespace OrleansSync.Storage.Ado;
@@ -81,7 +81,7 @@ public sealed class AdoSessionStore : ISessionStore, ISocketLocations, IRoomOutb
         var session = (await ReadAsync(connection, transaction, _dialect.SelectSession, r => ReadSession(sessionId, r), cancellationToken,
             ("session_id", sessionId)).ConfigureAwait(false))[0];
         var queue = await ReadAsync(connection, transaction, _dialect.SelectQueue,
-            static r => new StoredEvent(r.GetInt64(0), r.GetString(1), (byte[])r.GetValue(2)), cancellationToken, ("session_id", sessionId)).ConfigureAwait(false);
+            static r => new StoredEvent(r.GetInt64(0), r.GetString(1), (byte[])r.GetValue(2), r.IsDBNull(3) ? null : FromUnixMs(r.GetInt64(3))), cancellationToken, ("session_id", sessionId)).ConfigureAwait(false);
         var inbox = await ReadAsync(connection, transaction, _dialect.SelectInbox, ReadInbox, cancellationToken,
             ("session_id", sessionId)).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -240,12 +240,13 @@ public sealed class AdoSessionStore : ISessionStore, ISocketLocations, IRoomOutb
     public Task DeleteSessionAsync(string sessionId, long epoch) => _writer.Enqueue(new StoreWrite(StoreWriteKind.DeleteSession, sessionId, epoch));
 
     /// <inheritdoc />
-    public Task AppendEventAsync(string sessionId, long epoch, long sequence, string eventId, byte[] frame) =>
-        _writer.Enqueue(new StoreWrite(StoreWriteKind.InsertEvent, sessionId, epoch, sequence, EventId: eventId, Frame: frame));
+    public Task AppendEventAsync(string sessionId, long epoch, long sequence, string eventId, byte[] frame, DateTimeOffset firstSentAt) =>
+        _writer.Enqueue(new StoreWrite(StoreWriteKind.InsertEvent, sessionId, epoch, sequence, EventId: eventId, Frame: frame,
+            FirstSentAt: ToUnixMs(firstSentAt)));
 
     /// <inheritdoc />
-    public Task MoveInboxEventAsync(string sessionId, long epoch, long inboxId, long sequence, string eventId, byte[] frame) =>
-        _writer.Enqueue(new StoreWrite(StoreWriteKind.MoveInboxEvent, sessionId, epoch, sequence, inboxId, eventId, frame));
+    public Task MoveInboxEventAsync(string sessionId, long epoch, long inboxId, long sequence, string eventId, byte[] frame, DateTimeOffset firstSentAt) =>
+        _writer.Enqueue(new StoreWrite(StoreWriteKind.MoveInboxEvent, sessionId, epoch, sequence, inboxId, eventId, frame, FirstSentAt: ToUnixMs(firstSentAt)));
 
     /// <inheritdoc />
     public Task DropInboxEventAsync(long inboxId) => _writer.Enqueue(new StoreWrite(StoreWriteKind.DropInboxEvent, "", InboxId: inboxId));

@@ -43,7 +43,7 @@ internal sealed class PreparedWrites : IDisposable
         _deleteSession = Command(dialect.DeleteSession, "session_id", "epoch");
         _deleteOrphanQueue = Command(dialect.DeleteOrphanQueue, "session_id");
         _deleteOrphanInbox = Command(dialect.DeleteOrphanInbox, "session_id");
-        _insertEvent = Command(dialect.InsertEventFenced, "session_id", "epoch", "seq", "event_id", "frame");
+        _insertEvent = Command(dialect.InsertEventFenced, "session_id", "epoch", "seq", "event_id", "frame", "first_sent_at");
         _insertInbox = Command(dialect.InsertInbox, "session_id", "event_id", "frame", "false");
         _deleteInboxRow = Command(dialect.DeleteInboxRow, "id");
         _deleteEvent = Command(dialect.DeleteEvent, "session_id", "event_id");
@@ -111,7 +111,7 @@ internal sealed class PreparedWrites : IDisposable
                 }
                 break;
             case StoreWriteKind.InsertEvent:
-                if (await RunAsync(_insertEvent, write.Key, write.Epoch, write.Sequence, write.EventId, write.Frame).ConfigureAwait(false) == 0)
+                if (await RunAsync(_insertEvent, write.Key, write.Epoch, write.Sequence, write.EventId, write.Frame, write.FirstSentAt).ConfigureAwait(false) == 0)
                 {
                     // Fenced out: another node owns the session now. The event is not lost: it waits in the inbox for the owner.
                     await RunAsync(_insertInbox, write.Key, write.EventId, write.Frame, false).ConfigureAwait(false);
@@ -119,7 +119,7 @@ internal sealed class PreparedWrites : IDisposable
                 }
                 break;
             case StoreWriteKind.MoveInboxEvent:
-                if (await RunAsync(_insertEvent, write.Key, write.Epoch, write.Sequence, write.EventId, write.Frame).ConfigureAwait(false) > 0)
+                if (await RunAsync(_insertEvent, write.Key, write.Epoch, write.Sequence, write.EventId, write.Frame, write.FirstSentAt).ConfigureAwait(false) > 0)
                 {
                     await RunAsync(_deleteInboxRow, write.InboxId).ConfigureAwait(false);
                 }
@@ -235,10 +235,10 @@ internal sealed class PreparedWrites : IDisposable
                 SqlCommands.AppendToBatch(pipeline, _deleteOrphanInbox, write.Key);
                 break;
             case StoreWriteKind.InsertEvent:
-                Assume(SqlCommands.AppendToBatch(pipeline, _insertEvent, write.Key, write.Epoch, write.Sequence, write.EventId, write.Frame), 1);
+                Assume(SqlCommands.AppendToBatch(pipeline, _insertEvent, write.Key, write.Epoch, write.Sequence, write.EventId, write.Frame, write.FirstSentAt), 1);
                 break;
             case StoreWriteKind.MoveInboxEvent:
-                Assume(SqlCommands.AppendToBatch(pipeline, _insertEvent, write.Key, write.Epoch, write.Sequence, write.EventId, write.Frame), 1);
+                Assume(SqlCommands.AppendToBatch(pipeline, _insertEvent, write.Key, write.Epoch, write.Sequence, write.EventId, write.Frame, write.FirstSentAt), 1);
                 SqlCommands.AppendToBatch(pipeline, _deleteInboxRow, write.InboxId);
                 break;
             case StoreWriteKind.DropInboxEvent:

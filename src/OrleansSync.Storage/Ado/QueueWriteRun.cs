@@ -5,7 +5,7 @@ namespace OrleansSync.Storage.Ado;
 /// <summary>
 /// The SQL of <see cref="QueueWriteRun"/>'s inserts, each taking parallel arrays (PostgreSQL's <c>unnest</c>).
 /// </summary>
-/// <param name="InsertEvents">@session_ids, @epochs, @seqs, @event_ids, @frames: inserts each row whose session epoch is current.</param>
+/// <param name="InsertEvents">@session_ids, @epochs, @seqs, @event_ids, @frames, @first_sent_ats: inserts each row whose session epoch is current.</param>
 /// <param name="InsertInbox">@session_ids, @event_ids, @frames: inbox rows in array order, skipping sessions that need a full sync.</param>
 public sealed record QueueWriteArraySql(string InsertEvents, string InsertInbox);
 
@@ -25,7 +25,7 @@ public sealed record QueueWriteArraySql(string InsertEvents, string InsertInbox)
 internal sealed class QueueWriteRun
 {
     private readonly List<string> _insertSessions = [], _insertEventIds = [];
-    private readonly List<long> _insertEpochs = [], _insertSequences = [];
+    private readonly List<long> _insertEpochs = [], _insertSequences = [], _insertFirstSentAts = [];
     private readonly List<byte[]> _insertFrames = [];
     private readonly List<string> _inboxSessions = [], _inboxEventIds = [];
     private readonly List<byte[]> _inboxFrames = [];
@@ -46,6 +46,7 @@ internal sealed class QueueWriteRun
                 _insertSequences.Add(write.Sequence);
                 _insertEventIds.Add(write.EventId!);
                 _insertFrames.Add(write.Frame!);
+                _insertFirstSentAts.Add(write.FirstSentAt);
                 if (write.Kind == StoreWriteKind.MoveInboxEvent)
                 {
                     _dropInboxIds.Add(write.InboxId);
@@ -80,8 +81,9 @@ internal sealed class QueueWriteRun
         var insert = (-1, 0);
         if (_insertSessions.Count > 0)
         {
-            insert = (SqlCommands.AppendToBatch(pipeline, sql.InsertEvents, ["session_ids", "epochs", "seqs", "event_ids", "frames"],
-                _insertSessions.ToArray(), _insertEpochs.ToArray(), _insertSequences.ToArray(), _insertEventIds.ToArray(), _insertFrames.ToArray()),
+            insert = (SqlCommands.AppendToBatch(pipeline, sql.InsertEvents, ["session_ids", "epochs", "seqs", "event_ids", "frames", "first_sent_ats"],
+                _insertSessions.ToArray(), _insertEpochs.ToArray(), _insertSequences.ToArray(), _insertEventIds.ToArray(), _insertFrames.ToArray(),
+                _insertFirstSentAts.ToArray()),
                 _insertSessions.Count);
         }
         if (_inboxSessions.Count > 0)
@@ -108,6 +110,7 @@ internal sealed class QueueWriteRun
         _insertSequences.Clear();
         _insertEventIds.Clear();
         _insertFrames.Clear();
+        _insertFirstSentAts.Clear();
         _inboxSessions.Clear();
         _inboxEventIds.Clear();
         _inboxFrames.Clear();

@@ -137,12 +137,12 @@ public abstract partial class SqlDialect
 
     // ---- queue and inbox ----
 
-    /// <summary>@session_id → seq, event_id, frame in seq order.</summary>
-    public virtual string SelectQueue => "SELECT seq, event_id, frame FROM session_events WHERE session_id = @session_id ORDER BY seq";
+    /// <summary>@session_id → seq, event_id, frame, first_sent_at (null in rows older than the column) in seq order.</summary>
+    public virtual string SelectQueue => "SELECT seq, event_id, frame, first_sent_at FROM session_events WHERE session_id = @session_id ORDER BY seq";
 
-    /// <summary>@session_id, @epoch, @seq, @event_id, @frame: inserts only if the epoch is current.</summary>
+    /// <summary>@session_id, @epoch, @seq, @event_id, @frame, @first_sent_at: inserts only if the epoch is current.</summary>
     public virtual string InsertEventFenced =>
-        "INSERT INTO session_events (session_id, seq, event_id, frame) SELECT @session_id, @seq, @event_id, @frame " +
+        "INSERT INTO session_events (session_id, seq, event_id, frame, first_sent_at) SELECT @session_id, @seq, @event_id, @frame, @first_sent_at " +
         "WHERE EXISTS (SELECT 1 FROM sessions WHERE session_id = @session_id AND epoch = @epoch)";
 
     /// <summary>@session_id, @event_id.</summary>

@@ -128,8 +128,9 @@ public sealed class PostgresDialect : SqlDialect, IAsyncDisposable, IDisposable
     /// </remarks>
     public override QueueWriteArraySql? QueueWriteArrays { get; } = new(
         InsertEvents:
-            "INSERT INTO session_events (session_id, seq, event_id, frame) SELECT u.session_id, u.seq, u.event_id, u.frame " +
-            "FROM unnest(@session_ids::text[], @epochs::bigint[], @seqs::bigint[], @event_ids::text[], @frames::bytea[]) AS u(session_id, epoch, seq, event_id, frame) " +
+            "INSERT INTO session_events (session_id, seq, event_id, frame, first_sent_at) SELECT u.session_id, u.seq, u.event_id, u.frame, u.first_sent_at " +
+            "FROM unnest(@session_ids::text[], @epochs::bigint[], @seqs::bigint[], @event_ids::text[], @frames::bytea[], @first_sent_ats::bigint[]) " +
+            "AS u(session_id, epoch, seq, event_id, frame, first_sent_at) " +
             "WHERE (SELECT s.epoch FROM sessions s WHERE s.session_id = u.session_id) = u.epoch",
         InsertInbox:
             "INSERT INTO inbox (session_id, event_id, frame) SELECT u.session_id, u.event_id, u.frame " +

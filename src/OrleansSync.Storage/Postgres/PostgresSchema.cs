@@ -134,5 +134,10 @@ internal static class PostgresSchema
         """
         ALTER TABLE nodes ADD COLUMN IF NOT EXISTS address TEXT NULL;
         """,
+        // Version 4: when each queued event was first sent, so its attempt budget survives a restart. Rows of older
+        // versions keep NULL (their budget starts at their first send after the resume).
+        """
+        ALTER TABLE session_events ADD COLUMN IF NOT EXISTS first_sent_at BIGINT NULL;
+        """,
     ];
 }

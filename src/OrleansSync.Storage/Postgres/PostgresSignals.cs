@@ -4,7 +4,6 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using OrleansSync.Cluster;
 using OrleansSync.Delivery;
-using OrleansSync.Runtime;
 
 namespace OrleansSync.Storage.Postgres;
 

@@ -36,6 +36,13 @@ public sealed class SqliteDialect : SqlDialect
         return connection;
     }
 
+    /// <summary>
+    /// 2 ms. A SQLite commit is local and cheap, but a publish's copies reach the writer from as many grain turns as it
+    /// has sessions, on several threads: without a moment to gather them, commits carried ~5 writes each. Measured on
+    /// 2026-12-06 (bench/README): 8.2k → 11.0k acked deliveries/s, p99 at 1,000 publishes/s 135 → 14 ms.
+    /// </summary>
+    public override TimeSpan DefaultCommitDelay => TimeSpan.FromMilliseconds(2);
+
     private readonly SemaphoreSlim _exclusive = new(1, 1);
 
     /// <summary>SQLite is one process's file: an in-process lock is exclusive enough.</summary>
@@ -78,6 +85,7 @@ public sealed class SqliteDialect : SqlDialect
                 seq INTEGER NOT NULL,
                 event_id TEXT NOT NULL,
                 frame BLOB NOT NULL,
+                first_sent_at INTEGER NULL,
                 PRIMARY KEY (session_id, seq)
             ) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS ix_session_events_event ON session_events (session_id, event_id);
@@ -171,13 +179,38 @@ public sealed class SqliteDialect : SqlDialect
                 pm_count INTEGER NOT NULL,
                 PRIMARY KEY (church_id, person_id)
             ) WITHOUT ROWID;
+            -- Orleans' own grain state and reminders, in the node's file (SqliteGrainStorage.cs, SqliteReminderTable.cs).
+            CREATE TABLE IF NOT EXISTS orleans_grain_state (
+                provider TEXT NOT NULL,
+                grain_id TEXT NOT NULL,
+                state_name TEXT NOT NULL,
+                etag TEXT NOT NULL,
+                payload BLOB NOT NULL,
+                PRIMARY KEY (provider, grain_id, state_name)
+            ) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS orleans_reminders (
+                grain_id TEXT NOT NULL,
+                reminder_name TEXT NOT NULL,
+                grain_hash INTEGER NOT NULL,
+                start_at INTEGER NOT NULL,
+                period INTEGER NOT NULL,
+                etag TEXT NOT NULL,
+                PRIMARY KEY (grain_id, reminder_name)
+            ) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS ix_orleans_reminders_hash ON orleans_reminders (grain_hash);
             """;
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        // Files made before nodes had an address (CREATE TABLE IF NOT EXISTS leaves an existing table as it was).
-        command.CommandText = "SELECT COUNT(*) FROM pragma_table_info('nodes') WHERE name = 'address'";
+        // Files made before these columns existed (CREATE TABLE IF NOT EXISTS leaves an existing table as it was).
+        await AddColumnIfMissingAsync(command, "nodes", "address", "TEXT NULL", cancellationToken).ConfigureAwait(false);
+        await AddColumnIfMissingAsync(command, "session_events", "first_sent_at", "INTEGER NULL", cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task AddColumnIfMissingAsync(DbCommand command, string table, string column, string definition, CancellationToken cancellationToken)
+    {
+        command.CommandText = $"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = '{column}'";
         if (Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) == 0)
         {
-            command.CommandText = "ALTER TABLE nodes ADD COLUMN address TEXT NULL";
+            command.CommandText = $"ALTER TABLE {table} ADD COLUMN {column} {definition}";
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
     }

@@ -16,9 +16,9 @@ public sealed class UserGrainSessionListTests
     public async Task Publishes_use_the_nodes_copy_of_the_list_until_a_session_attaches()
     {
         var announcements = new GatedSessionListInvalidation();
-        using var harness = new GrainHarness(sessionListLifetime: TimeSpan.FromMinutes(1), invalidation: announcements);
-        var first = new RecordingObserver("socket-1");
-        await harness.Sessions.OpenAsync("u1", null, first);
+        await using var harness = await GrainHarness.StartAsync(sessionListLifetime: TimeSpan.FromMinutes(1), invalidation: announcements);
+        var first = harness.Gateway.Tab("socket-1");
+        await harness.OpenAsync("u1", null, first);
         var readsBefore = harness.Store.UserSessionReads;
 
         await harness.PublishAsync("u1", Event);
@@ -28,32 +28,34 @@ public sealed class UserGrainSessionListTests
 
         // A second tab attaches: announced (the harness's invalidation stands for every node; this node's copy is
         // dropped by the real one, here by hand), and the next publish reads again and reaches both tabs.
-        var second = new RecordingObserver("socket-2");
-        await harness.Sessions.OpenAsync("u1", null, second);
+        var second = harness.Gateway.Tab("socket-2");
+        await harness.OpenAsync("u1", null, second);
         Assert.Equal(["u1"], announcements.Calls[^1]);
         harness.SessionLists.Forget(announcements.Calls[^1]);
         var published = await harness.PublishAsync("u1", Event);
 
         Assert.Equal(2, published.Sessions);
         Assert.Equal(readsBefore + 2, harness.Store.UserSessionReads);
-        Assert.Equal(4, first.Frames.Count);
-        Assert.Single(second.Frames);
+        Assert.Equal(4, (await first.FramesAsync(4)).Count);
+        Assert.Single(await second.FramesAsync(1));
     }
 
     [Fact]
     public async Task A_tab_hears_auth_ok_only_once_every_node_forgot_its_users_lists()
     {
         var announcements = new GatedSessionListInvalidation(open: false);
-        using var harness = new GrainHarness(invalidation: announcements);
-        var tab = new RecordingObserver();
+        await using var harness = await GrainHarness.StartAsync(invalidation: announcements);
+        var tab = harness.Gateway.Tab();
 
-        var opening = harness.Sessions.OpenAsync("u1", null, tab);
+        var opening = harness.OpenAsync("u1", null, tab);
 
         await Eventually.TrueAsync(() => announcements.Calls.Count == 1, because: "the claim was announced");
         Assert.Equal(["u1"], announcements.Calls[0]);
+        Assert.False(opening.IsCompleted);
         Assert.Empty(tab.Opened);
         announcements.Open();
         await opening.WaitAsync(TimeSpan.FromSeconds(10));
+        await tab.OpenedAsync();
         Assert.Single(tab.Opened);
     }
 
@@ -61,10 +63,10 @@ public sealed class UserGrainSessionListTests
     public async Task A_publish_that_leaves_a_copy_in_an_inbox_is_durable_only_once_every_node_forgot_the_list()
     {
         var announcements = new GatedSessionListInvalidation();
-        using var harness = new GrainHarness(invalidation: announcements);
-        var tab = new RecordingObserver();
-        var sessionId = await harness.Sessions.OpenAsync("u1", null, tab);
-        await harness.Sessions.DetachAsync(sessionId, tab); // the copy goes to the session's inbox now
+        await using var harness = await GrainHarness.StartAsync(invalidation: announcements);
+        var tab = harness.Gateway.Tab();
+        var sessionId = await harness.OpenAsync("u1", null, tab);
+        await harness.DetachAsync(sessionId, tab); // the copy goes to the session's inbox now
         announcements.Close();
         var callsBefore = announcements.Calls.Count;
 
@@ -81,14 +83,14 @@ public sealed class UserGrainSessionListTests
     public async Task A_publish_to_attached_sessions_of_this_node_announces_nothing()
     {
         var announcements = new GatedSessionListInvalidation();
-        using var harness = new GrainHarness(invalidation: announcements);
-        var tab = new RecordingObserver();
-        await harness.Sessions.OpenAsync("u1", null, tab);
+        await using var harness = await GrainHarness.StartAsync(invalidation: announcements);
+        var tab = harness.Gateway.Tab();
+        await harness.OpenAsync("u1", null, tab);
         var callsBefore = announcements.Calls.Count;
 
         await harness.PublishAsync("u1", Event);
 
         Assert.Equal(callsBefore, announcements.Calls.Count);
-        Assert.Single(tab.Frames);
+        Assert.Single(await tab.FramesAsync(1));
     }
 }

@@ -5,7 +5,6 @@ using OrleansSync.Cluster;
 using OrleansSync.Delivery;
 using OrleansSync.Gateway.Cluster;
 using OrleansSync.Gateway.Publishing;
-using OrleansSync.Runtime;
 using OrleansSync.Tests.Infrastructure;
 using Xunit;
 
@@ -62,7 +61,7 @@ public sealed class PeerSessionListInvalidationTests
 
     private PeerSessionListInvalidation Create(UserSessionCache cache, params NodeInfo[] nodes) =>
         new(cache, new ScriptedNodes(nodes), Options.Create(new NodeOptions { Id = "self" }), Options.Create(new ApiOptions { Key = TestTokens.ApiKey }),
-            new FixedOptionsMonitor<ClusterOptions>(new ClusterOptions { SessionListLifetime = Lifetime, NodeTimeout = TimeSpan.FromSeconds(5) }),
+            new FixedOptionsMonitor<NodeClusterOptions>(new NodeClusterOptions { SessionListLifetime = Lifetime, NodeTimeout = TimeSpan.FromSeconds(5) }),
             _time, NullLogger<PeerSessionListInvalidation>.Instance);
 
     /// <summary>A node table that only answers what it was given.</summary>

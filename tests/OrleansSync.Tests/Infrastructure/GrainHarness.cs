@@ -1,43 +1,100 @@
-using Microsoft.Extensions.Logging.Abstractions;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using Orleans.TestingHost;
+using OrleansSync.Cluster;
+using OrleansSync.Conversations;
 using OrleansSync.Delivery;
-using OrleansSync.Runtime;
+using OrleansSync.Diagnostics;
+using OrleansSync.Storage;
 
 namespace OrleansSync.Tests.Infrastructure;
 
-/// <summary>Grains over an in-memory store and a hand-driven clock.</summary>
-public sealed class GrainHarness : IDisposable
+/// <summary>
+/// The grains on a real Orleans silo (<see cref="InProcessTestCluster"/>) over an in-memory store, with time driven by
+/// hand (<see cref="FakeTimeProvider"/>, which the silo's grain timers run on too): minutes of protocol time in
+/// milliseconds. Sockets are a <see cref="RecordingGateway"/>.
+/// </summary>
+public sealed class GrainHarness : IAsyncDisposable
 {
+    public const string NodeId = "unit-node";
+
+    private readonly InProcessTestCluster _cluster;
+
+    private GrainHarness(InProcessTestCluster cluster, DeliveryOptions delivery, UserSessionCache sessionLists, FakeTimeProvider time,
+        InMemorySessionStore store)
+    {
+        _cluster = cluster;
+        Delivery = delivery;
+        SessionLists = sessionLists;
+        Time = time;
+        Store = store;
+        var services = cluster.GetSiloServiceProvider();
+        Grains = services.GetRequiredService<IGrainFactory>();
+        Sessions = services.GetRequiredService<SessionService>();
+        Publisher = services.GetRequiredService<IEventPublisher>();
+        Gateway.Register(Grains);
+    }
+
     /// <param name="delivery">Delivery options (defaults otherwise).</param>
     /// <param name="sessionListLifetime">How long this node keeps copies of session lists (none kept otherwise; its heartbeat lease is long).</param>
     /// <param name="invalidation">Where forgets go (this node's copies only, otherwise).</param>
-    public GrainHarness(DeliveryOptions? delivery = null, TimeSpan? sessionListLifetime = null, ISessionListInvalidation? invalidation = null)
+    public static async Task<GrainHarness> StartAsync(DeliveryOptions? delivery = null, TimeSpan? sessionListLifetime = null,
+        ISessionListInvalidation? invalidation = null)
     {
-        SessionLists = new UserSessionCache(Time, sessionListLifetime ?? TimeSpan.Zero, leaseLength: TimeSpan.FromHours(1));
-        SessionLists.RenewLease(Time.GetTimestamp());
-        Delivery = delivery ?? new DeliveryOptions();
-        DeliveryMonitor = new FixedOptionsMonitor<DeliveryOptions>(Delivery);
-        Grains = new GrainFactory(Store, Unused.Of<OrleansSync.Conversations.IConversationStore>(), new NoSockets(),
-            Unused.Of<OrleansSync.Cluster.IRoomOutbox>(), new NoClusterSignals(), Options.Create(new NodeOptions { Id = NodeId }), DeliveryMonitor,
-            Options.Create(new GrainOptions()), Time, NullLoggerFactory.Instance, sessionLists: SessionLists, sessionListInvalidation: invalidation);
-        Sessions = new SessionService(Grains);
-        Publisher = new EventPublisher(Grains);
+        delivery ??= new DeliveryOptions();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow) { AutoAdvanceAmount = TimeSpan.Zero };
+        var store = new InMemorySessionStore();
+        var sessionLists = new UserSessionCache(time, sessionListLifetime ?? TimeSpan.Zero, leaseLength: TimeSpan.FromHours(1));
+        sessionLists.RenewLease(time.GetTimestamp());
+        invalidation ??= new LocalSessionListInvalidation(sessionLists);
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSiloHost((_, host) =>
+        {
+            host.Logging.SetMinimumLevel(LogLevel.Warning);
+            var services = host.Services;
+            // The grains' clock (their timers, and the time they read) is the test's; the silo's own loops keep real time.
+            services.AddSingleton<TimeProvider>(time);
+            services.UseTimeProviderForBackgroundAreas(TimeProvider.System);
+            services.AddSingleton<ISessionStore>(store);
+            services.AddSingleton(sessionLists);
+            services.AddSingleton(invalidation);
+            services.AddSingleton<IOptionsMonitor<DeliveryOptions>>(new FixedOptionsMonitor<DeliveryOptions>(delivery));
+            services.AddSingleton(Options.Create(new NodeOptions { Id = NodeId }));
+            services.AddSingleton<IClusterSignals, NoClusterSignals>();
+            services.AddSingleton(new SyncMetrics(NodeId, enabled: false, time));
+            services.AddSingleton<AttachedSessions>();
+            services.AddSingleton<SessionRouter>();
+            services.AddSingleton<SessionService>();
+            services.AddSingleton<IEventPublisher, EventPublisher>();
+            services.AddSingleton(Unused.Of<IConversationStore>());
+            services.AddSingleton<ISocketDirectory>(new NoSockets());
+            services.AddSingleton(Unused.Of<IRoomOutbox>());
+        });
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return new GrainHarness(cluster, delivery, sessionLists, time, store);
     }
 
-    public const string NodeId = "unit-node";
-
     public DeliveryOptions Delivery { get; }
-    public IOptionsMonitor<DeliveryOptions> DeliveryMonitor { get; }
-    public FakeTimeProvider Time { get; } = new();
+    public FakeTimeProvider Time { get; }
     public UserSessionCache SessionLists { get; }
-    public InMemorySessionStore Store { get; } = new();
-    public GrainFactory Grains { get; }
+    public InMemorySessionStore Store { get; }
+    public IGrainFactory Grains { get; }
     public SessionService Sessions { get; }
-    public EventPublisher Publisher { get; }
+    public IEventPublisher Publisher { get; }
+    public RecordingGateway Gateway { get; } = new();
+
+    /// <summary>Opens a session for <paramref name="tab"/> (new, or resumed if <paramref name="sessionId"/> is this user's).</summary>
+    public Task<string> OpenAsync(string userId, string? sessionId, RecordingTab tab) => Sessions.OpenAsync(userId, sessionId, tab.Link);
+
+    /// <summary>The tab's socket closed.</summary>
+    public Task DetachAsync(string sessionId, RecordingTab tab) => Sessions.DetachAsync(sessionId, tab.SocketId);
 
     public Task<PublishResult> PublishAsync(string userId, string json) =>
-        Publisher.PublishToUserAsync(userId, System.Text.Json.JsonDocument.Parse(json).RootElement);
+        Publisher.PublishToUserAsync(userId, JsonDocument.Parse(json).RootElement);
 
-    public void Dispose() => Grains.Dispose();
+    public async ValueTask DisposeAsync() => await _cluster.DisposeAsync();
 }

@@ -179,11 +179,11 @@ public sealed class InMemorySessionStore : ISessionStore
         return Task.CompletedTask;
     }
 
-    public Task AppendEventAsync(string sessionId, long epoch, long sequence, string eventId, byte[] frame)
+    public Task AppendEventAsync(string sessionId, long epoch, long sequence, string eventId, byte[] frame, DateTimeOffset firstSentAt)
     {
         lock (_gate)
         {
-            if (!TryInsert(sessionId, epoch, sequence, eventId, frame))
+            if (!TryInsert(sessionId, epoch, sequence, eventId, frame, firstSentAt))
             {
                 InsertInbox(sessionId, eventId, frame);
             }
@@ -191,13 +191,13 @@ public sealed class InMemorySessionStore : ISessionStore
         return Task.CompletedTask;
     }
 
-    public Task MoveInboxEventAsync(string sessionId, long epoch, long inboxId, long sequence, string eventId, byte[] frame)
+    public Task MoveInboxEventAsync(string sessionId, long epoch, long inboxId, long sequence, string eventId, byte[] frame, DateTimeOffset firstSentAt)
     {
         lock (_gate)
         {
             Apply(() =>
             {
-                if (TryInsert(sessionId, epoch, sequence, eventId, frame))
+                if (TryInsert(sessionId, epoch, sequence, eventId, frame, firstSentAt))
                 {
                     _inbox.RemoveAll(i => i.Id == inboxId);
                 }
@@ -262,7 +262,7 @@ public sealed class InMemorySessionStore : ISessionStore
 
     private bool Current(string sessionId, long epoch) => _sessions.TryGetValue(sessionId, out var s) && s.Epoch == epoch;
 
-    private bool TryInsert(string sessionId, long epoch, long sequence, string eventId, byte[] frame)
+    private bool TryInsert(string sessionId, long epoch, long sequence, string eventId, byte[] frame, DateTimeOffset firstSentAt)
     {
         if (!Current(sessionId, epoch))
         {
@@ -272,7 +272,8 @@ public sealed class InMemorySessionStore : ISessionStore
         {
             _queues[sessionId] = queue = new SortedDictionary<long, StoredEvent>();
         }
-        queue[sequence] = new StoredEvent(sequence, eventId, frame);
+        // Millisecond precision, as the SQL stores keep it.
+        queue[sequence] = new StoredEvent(sequence, eventId, frame, DateTimeOffset.FromUnixTimeMilliseconds(firstSentAt.ToUnixTimeMilliseconds()));
         return true;
     }
 

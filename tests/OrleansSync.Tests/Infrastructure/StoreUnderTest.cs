@@ -16,23 +16,45 @@ public sealed class StoreUnderTest(StoreKind kind, string folder)
     public async Task<AdoSessionStore> OpenAsync(TimeSpan? commitDelay = null, int commitBatchSize = 256,
         OrleansSync.Delivery.ISessionListInvalidation? sessionLists = null)
     {
-        var options = kind switch
-        {
-            StoreKind.Sqlite => new StoreOptions
-            {
-                Provider = "Sqlite",
-                ConnectionString = $"Data Source={Path.Combine(folder, "store.db")}",
-            },
-            _ => new StoreOptions
-            {
-                Provider = "Postgres",
-                ConnectionString = (await PostgresServer.GetAsync()) is var server ? server.ConnectionString(_database ??= await server.CreateDatabaseAsync()) : null,
-            },
-        };
+        var options = await OptionsAsync();
         options.CommitDelay = commitDelay;
         options.CommitBatchSize = commitBatchSize;
         var store = new AdoSessionStore(StoreFactory.CreateDialect(options), NullLogger<AdoSessionStore>.Instance, Options.Create(options), sessionLists);
         await store.MigrateAsync();
         return store;
     }
+
+    /// <summary>Runs <paramref name="sql"/> on the store's file or database outside any store (e.g. to make it look older).</summary>
+    public async Task ExecuteAsync(string sql)
+    {
+        var dialect = StoreFactory.CreateDialect(await OptionsAsync());
+        try
+        {
+            await using var connection = await dialect.OpenConnectionAsync(CancellationToken.None);
+            await using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            await command.ExecuteNonQueryAsync();
+        }
+        finally
+        {
+            if (dialect is IAsyncDisposable disposable)
+            {
+                await disposable.DisposeAsync();
+            }
+        }
+    }
+
+    private async Task<StoreOptions> OptionsAsync() => kind switch
+    {
+        StoreKind.Sqlite => new StoreOptions
+        {
+            Provider = "Sqlite",
+            ConnectionString = $"Data Source={Path.Combine(folder, "store.db")}",
+        },
+        _ => new StoreOptions
+        {
+            Provider = "Postgres",
+            ConnectionString = (await PostgresServer.GetAsync()) is var server ? server.ConnectionString(_database ??= await server.CreateDatabaseAsync()) : null,
+        },
+    };
 }

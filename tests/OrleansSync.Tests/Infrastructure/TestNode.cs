@@ -74,6 +74,12 @@ public sealed class TestNode : INodeEndpoint, IAsyncDisposable
         await StartAppAsync();
     }
 
+    /// <summary>Stops the host gracefully (as on SIGTERM); <see cref="StartAgainAsync"/> starts a new one on the same database.</summary>
+    public Task StopAsync() => StopAppAsync();
+
+    /// <summary>Starts a new host on the same database after <see cref="StopAsync"/>.</summary>
+    public Task StartAgainAsync() => StartAppAsync();
+
     public T Service<T>() where T : notnull => App.Services.GetRequiredService<T>();
 
     public async ValueTask DisposeAsync()

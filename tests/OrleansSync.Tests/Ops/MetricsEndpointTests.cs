@@ -117,6 +117,22 @@ public sealed class MetricsEndpointTests
     }
 
     [Fact]
+    public async Task Orleans_own_meter_is_exported_only_when_asked_for()
+    {
+        await using var quiet = await TestNode.StartAsync();
+        await using var told = await TestNode.StartAsync(("Metrics:Orleans", "true"));
+        foreach (var node in new[] { quiet, told })
+        {
+            await using var tab = await node.ConnectAsync();
+            await tab.AuthAsync(TestTokens.For("orla")); // grain calls: Orleans has something to count
+        }
+        static bool HasOrleansSeries(PrometheusText text) => text.Types.Keys.Any(family => family.StartsWith("orleans_", StringComparison.Ordinal));
+        Assert.False(HasOrleansSeries(await ScrapeAsync(quiet)));
+        await Eventually.TrueAsync(async () => HasOrleansSeries(await ScrapeAsync(told)), because: "Orleans' meter on /metrics with Metrics:Orleans=true");
+        Assert.Contains("orleanssync_events_sent_total", (await ScrapeAsync(told)).Types.Keys);
+    }
+
+    [Fact]
     public async Task Metrics_can_be_switched_off()
     {
         await using var node = await TestNode.StartAsync(("Metrics:Enabled", "false"));

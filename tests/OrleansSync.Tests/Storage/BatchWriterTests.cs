@@ -14,6 +14,9 @@ public abstract class BatchWriterTests : IDisposable
 {
     private readonly string _folder = TestFolder.Create();
 
+    /// <summary>The first send time these tests give their queue rows (FirstSentAtTests checks it round-trips).</summary>
+    private static readonly DateTimeOffset Sent = DateTimeOffset.FromUnixTimeMilliseconds(1_750_000_000_000);
+
     protected abstract StoreKind Store { get; }
 
     public void Dispose() => TestFolder.Delete(_folder);
@@ -27,7 +30,7 @@ public abstract class BatchWriterTests : IDisposable
         var writes = new List<Task>();
         for (var i = 0; i < 200; i++)
         {
-            writes.Add(store.AppendEventAsync("s1", claimed.Session.Epoch, i, $"e{i}", [(byte)i]));
+            writes.Add(store.AppendEventAsync("s1", claimed.Session.Epoch, i, $"e{i}", [(byte)i], Sent));
             if (i % 3 != 0)
             {
                 writes.Add(store.RemoveEventAsync("s1", $"e{i}")); // most are acked at once; every third stays
@@ -38,7 +41,7 @@ public abstract class BatchWriterTests : IDisposable
         await Task.WhenAll(writes);
         var inbox = (await store.ClaimSessionAsync("s1", "u1", "node-1"))!;
         var row = Assert.Single(inbox.Inbox);
-        await Task.WhenAll(store.MoveInboxEventAsync("s1", inbox.Session.Epoch, row.Id, 1000, "from-inbox", [42]),
+        await Task.WhenAll(store.MoveInboxEventAsync("s1", inbox.Session.Epoch, row.Id, 1000, "from-inbox", [42], Sent),
             store.RemoveEventAsync("s1", "from-inbox"));
 
         var final = (await store.ClaimSessionAsync("s1", "u1", "node-1"))!;
@@ -80,18 +83,18 @@ public abstract class BatchWriterTests : IDisposable
             List<Task> writes = [];
             for (var i = 0; i < 5; i++)
             {
-                writes.Add(store.AppendEventAsync("s1", s1, 10 * fencedOut + i, $"{round}e{i}", [(byte)i]));
+                writes.Add(store.AppendEventAsync("s1", s1, 10 * fencedOut + i, $"{round}e{i}", [(byte)i], Sent));
             }
             writes.Add(store.AppendInboxAsync("s2", $"{round}i1", [1]));
             if (fencedOut == 1)
             {
-                writes.Add(store.AppendEventAsync("s2", s2 - 1, 0, $"{round}stale", [9])); // an older owner's write: goes to the inbox
+                writes.Add(store.AppendEventAsync("s2", s2 - 1, 0, $"{round}stale", [9], Sent)); // an older owner's write: goes to the inbox
             }
             writes.Add(store.AppendInboxAsync("s2", $"{round}i2", [2]));
             writes.Add(store.AppendInboxAsync("s3", $"{round}dropped", [3])); // s3 needs a full sync anyway
             writes.Add(store.ClearQueueAsync("s1", s1));
-            writes.Add(store.AppendEventAsync("s1", s1, 10 * fencedOut + 5, $"{round}e5", [5]));
-            writes.Add(store.AppendEventAsync("s1", s1, 10 * fencedOut + 6, $"{round}e6", [6]));
+            writes.Add(store.AppendEventAsync("s1", s1, 10 * fencedOut + 5, $"{round}e5", [5], Sent));
+            writes.Add(store.AppendEventAsync("s1", s1, 10 * fencedOut + 6, $"{round}e6", [6], Sent));
             writes.Add(store.RemoveEventAsync("s1", $"{round}e5"));
             await Task.WhenAll(writes);
         }
@@ -113,10 +116,10 @@ public abstract class BatchWriterTests : IDisposable
         var batches = new System.Collections.Concurrent.ConcurrentQueue<int>();
         store.BatchCommitted += (count, _) => batches.Enqueue(count);
 
-        var first = store.AppendEventAsync("s1", epoch, 0, "e1", "{}"u8.ToArray());
+        var first = store.AppendEventAsync("s1", epoch, 0, "e1", "{}"u8.ToArray(), Sent);
         var ack = store.RemoveEventAsync("s1", "e1"); // acked while its insert waits: neither is written (the ack takes no slot)
-        var second = store.AppendEventAsync("s1", epoch, 1, "e2", "{}"u8.ToArray());
-        var third = store.AppendEventAsync("s1", epoch, 2, "e3", "{}"u8.ToArray());
+        var second = store.AppendEventAsync("s1", epoch, 1, "e2", "{}"u8.ToArray(), Sent);
+        var third = store.AppendEventAsync("s1", epoch, 2, "e3", "{}"u8.ToArray(), Sent);
         await Task.WhenAll(first, ack, second, third).WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal([3], batches);
@@ -130,8 +133,8 @@ public abstract class BatchWriterTests : IDisposable
         await using var store = await OpenStoreAsync(commitDelay: TimeSpan.FromMinutes(10), commitBatchSize: 1000);
         await store.CreateSessionAsync(new SessionRecord("s1", "u1", NeedFullSync: false, RetentionDeadline: null));
         var epoch = (await store.ClaimSessionAsync("s1", "u1", "node-1"))!.Session.Epoch;
-        var acked = store.AppendEventAsync("s1", epoch, 0, "e1", "{}"u8.ToArray());
-        var unacked = store.AppendEventAsync("s1", epoch, 1, "e2", "{}"u8.ToArray());
+        var acked = store.AppendEventAsync("s1", epoch, 0, "e1", "{}"u8.ToArray(), Sent);
+        var unacked = store.AppendEventAsync("s1", epoch, 1, "e2", "{}"u8.ToArray(), Sent);
 
         var ack = store.RemoveEventAsync("s1", "e1");
 
@@ -149,7 +152,7 @@ public abstract class BatchWriterTests : IDisposable
         await using var store = await OpenStoreAsync(commitDelay: TimeSpan.FromMinutes(10), commitBatchSize: 1000);
         await store.CreateSessionAsync(new SessionRecord("s1", "u1", NeedFullSync: false, RetentionDeadline: null));
         var epoch = (await store.ClaimSessionAsync("s1", "u1", "node-1"))!.Session.Epoch;
-        var queued = store.AppendEventAsync("s1", epoch, 0, "e1", "{}"u8.ToArray());
+        var queued = store.AppendEventAsync("s1", epoch, 0, "e1", "{}"u8.ToArray(), Sent);
         // A lone write waits for more (without the delay it commits within milliseconds), like NothingWithinAsync.
         Assert.NotSame(queued, await Task.WhenAny(queued, Task.Delay(TimeSpan.FromMilliseconds(300))));
 
@@ -169,7 +172,7 @@ public abstract class BatchWriterTests : IDisposable
         var claimed = (await store.ClaimSessionAsync("s1", "u1", "node-1"))!; // the claim flushes the inbox write
         var waiting = Assert.Single(claimed.Inbox);
 
-        await store.MoveInboxEventAsync("s1", claimed.Session.Epoch, waiting.Id, 0, waiting.EventId, waiting.Frame).WaitAsync(TimeSpan.FromSeconds(30));
+        await store.MoveInboxEventAsync("s1", claimed.Session.Epoch, waiting.Id, 0, waiting.EventId, waiting.Frame, Sent).WaitAsync(TimeSpan.FromSeconds(30));
 
         var again = (await store.ClaimSessionAsync("s1", "u1", "node-1"))!;
         Assert.Empty(again.Inbox);
@@ -193,7 +196,7 @@ public abstract class BatchWriterTests : IDisposable
         var store = await OpenStoreAsync(commitDelay: TimeSpan.FromMinutes(10), commitBatchSize: 1000);
         await store.CreateSessionAsync(new SessionRecord("s1", "u1", NeedFullSync: false, RetentionDeadline: null));
         var epoch = (await store.ClaimSessionAsync("s1", "u1", "node-1"))!.Session.Epoch;
-        var queued = store.AppendEventAsync("s1", epoch, 0, "e1", "{}"u8.ToArray());
+        var queued = store.AppendEventAsync("s1", epoch, 0, "e1", "{}"u8.ToArray(), Sent);
 
         await store.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
 
@@ -211,10 +214,10 @@ public abstract class BatchWriterTests : IDisposable
         var stale = (await store.ClaimSessionAsync("s1", "u1", "node-1"))!.Session.Epoch;
         await store.ClaimSessionAsync("s1", "u1", "node-2"); // another node takes the session over
 
-        var current = store.AppendEventAsync("s1", stale + 1, 0, "owned", [1]);
+        var current = store.AppendEventAsync("s1", stale + 1, 0, "owned", [1], Sent);
         await current.WaitAsync(TimeSpan.FromSeconds(30)); // the owner's own write: nothing to announce
         Assert.Empty(announcements.Calls);
-        var fencedOut = store.AppendEventAsync("s1", stale, 1, "fenced", [2]);
+        var fencedOut = store.AppendEventAsync("s1", stale, 1, "fenced", [2], Sent);
 
         await Eventually.TrueAsync(() => announcements.Calls.Count == 1, because: "the fenced-out write was announced");
         Assert.Null(announcements.Calls[0]); // every user: the store does not know whose session it was

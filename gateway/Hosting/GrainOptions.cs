@@ -1,0 +1,17 @@
+namespace OrleansSync.Gateway.Hosting;
+
+/// <summary>
+/// How long idle grains stay in memory (configuration section <c>Grains</c>), applied to Orleans' activation
+/// collection (<c>GrainCollectionOptions</c>). A session grain with an attached socket is never collected.
+/// </summary>
+public sealed class GrainOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "Grains";
+
+    /// <summary>An activation unused this long is removed from memory (Orleans' collection age). Default 2 minutes.</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How often idle activations are looked for (Orleans' collection quantum). Default 30 seconds.</summary>
+    public TimeSpan IdleCheckInterval { get; set; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,31 @@
+using Orleans.Concurrency;
+
+namespace OrleansSync.Delivery;
+
+/// <summary>
+/// The gateway process, as grains see it: one observer per gateway, frames addressed by socket id. Calls are one-way
+/// and may be lost (a socket that closed meanwhile, a gateway that died): correctness rests on acks, re-sends and
+/// replay, never on one push arriving. Calls from one grain arrive in the order sent (the observer is one object,
+/// whose calls Orleans runs one at a time, in arrival order).
+/// </summary>
+public interface IGatewayObserver : IGrainObserver
+{
+    /// <summary>The session is attached: the gateway answers <c>auth_ok</c> before any frame that follows.</summary>
+    [OneWay]
+    Task SessionOpened(string socketId, SessionOpened opened);
+
+    /// <summary>
+    /// Queues a UTF-8 text frame for the socket. A socket whose outbound buffer is full is closed by the gateway
+    /// (slow consumer); its session keeps its queue.
+    /// </summary>
+    [OneWay]
+    Task Send(string socketId, Immutable<byte[]> utf8Frame);
+
+    /// <summary>Closes the socket for <paramref name="reason"/>.</summary>
+    [OneWay]
+    Task Close(string socketId, SessionCloseReason reason);
+}
+
+/// <summary>Where a session's socket is: its gateway's observer and the socket's id there.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansSync.SocketLink")]
+public sealed record SocketLink([property: Id(0)] IGatewayObserver Gateway, [property: Id(1)] string SocketId);

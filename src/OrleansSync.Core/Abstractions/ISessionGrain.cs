@@ -1,0 +1,41 @@
+using Orleans.Concurrency;
+using OrleansSync.Storage;
+
+namespace OrleansSync.Delivery;
+
+/// <summary>
+/// One reliable session (a tab or device), keyed by session id. Holds the ordered queue of unacked events while a
+/// socket is attached, re-sends them, and reports <c>need_full_sync</c>. The rules are written on <see cref="SessionGrain"/>.
+/// </summary>
+public interface ISessionGrain : IGrainWithStringKey
+{
+    /// <summary>Creates this session for <paramref name="userId"/>, detached and flagged <c>need_full_sync</c>.</summary>
+    Task CreateAsync(string userId);
+
+    /// <summary>
+    /// Attaches <paramref name="socket"/>: claims the session and replays what is queued, after <c>auth_ok</c>.
+    /// False if the session does not exist or belongs to another user (it is then left untouched).
+    /// </summary>
+    Task<bool> ResumeAsync(string userId, SocketLink socket);
+
+    /// <summary>The socket <paramref name="socketId"/> is gone; ignored if another socket took the session over.</summary>
+    Task DetachAsync(string socketId);
+
+    /// <summary>
+    /// Queues an event for the attached socket and sends it; completes when the event is durable, or acked by the tab
+    /// first. Interleaves with other calls only at their awaits (the grain guards the one that matters, the claim), so
+    /// an ack can overtake the wait for the commit: an event acked before its write commits is never written.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<EnqueueOutcome> EnqueueAsync(string eventId, Immutable<byte[]> frame);
+
+    /// <summary>Moves inbox events read by the node's drain into the queue and sends them; returns how many moved.</summary>
+    Task<int> AcceptInboxAsync(IReadOnlyList<InboxEvent> events);
+
+    /// <summary>Removes the acked event; unknown and duplicate acks are ignored. Never waits (so it interleaves freely).</summary>
+    [AlwaysInterleave]
+    Task<bool> AckAsync(string eventId);
+
+    /// <summary>The store says another node owns the session now: close the socket here without writing.</summary>
+    Task<bool> LoseOwnershipAsync();
+}

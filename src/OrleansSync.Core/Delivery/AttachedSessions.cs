@@ -1,0 +1,27 @@
+using System.Collections.Concurrent;
+
+namespace OrleansSync.Delivery;
+
+/// <summary>
+/// The session grains of this process that hold an attached socket. Orleans answers neither "is this session attached
+/// here?" (a peer's direct copy must never activate a grain) nor "what do the attached sessions hold?" (the session
+/// gauges), so the grains register here on attach and leave on release. Read outside the grains' turns: a value may
+/// be a moment stale, which both readers tolerate.
+/// </summary>
+public sealed class AttachedSessions
+{
+    private readonly ConcurrentDictionary<string, SessionGrain> _sessions = new(StringComparer.Ordinal);
+
+    /// <summary>Number of attached sessions.</summary>
+    public int Count => _sessions.Count;
+
+    /// <summary>The attached session grains.</summary>
+    public ICollection<SessionGrain> Grains => _sessions.Values;
+
+    /// <summary>Whether <paramref name="sessionId"/> is attached to a socket of this process now.</summary>
+    public bool Contains(string sessionId) => _sessions.ContainsKey(sessionId);
+
+    internal void Add(string sessionId, SessionGrain grain) => _sessions[sessionId] = grain;
+
+    internal void Remove(string sessionId, SessionGrain grain) => _sessions.TryRemove(new KeyValuePair<string, SessionGrain>(sessionId, grain));
+}

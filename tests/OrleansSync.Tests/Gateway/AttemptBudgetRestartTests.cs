@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Text.Json;
+using OrleansSync.Tests.Infrastructure;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace OrleansSync.Tests.Gateway;
+
+/// <summary>
+/// The attempt budget survives a crash (issue 15): a real node process on a SQLite file is killed with SIGKILL while its
+/// tab's events are queued and part of their budget is spent, then started again on the same file. The resumed tab gets
+/// every queued event, and the never-acked events close it at their original deadline, not a full budget after the restart.
+/// </summary>
+[Collection(nameof(Cluster.ClusterTests))] // node processes: timing-sensitive, so not beside the cluster tests' processes
+public sealed class AttemptBudgetRestartTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan RetryInterval = TimeSpan.FromMilliseconds(300);
+    private const int MaxAttempts = 40;
+
+    /// <summary>(MaxAttempts + 1) × RetryInterval: long enough that the restart (a few seconds) ends well inside it.</summary>
+    private static readonly TimeSpan Budget = RetryInterval * (MaxAttempts + 1);
+
+    /// <summary>
+    /// Lateness allowed beyond the one retry interval the rule itself allows: the grain timer's and the thread pool's
+    /// scheduling on a loaded two-core machine, the session delete's commit before the close, and the close's trip.
+    /// </summary>
+    private static readonly TimeSpan Tolerance = TimeSpan.FromSeconds(1);
+
+    /// <summary>The first frame's trip to the test (the deadline is measured from its arrival, a little after the send).</summary>
+    private static readonly TimeSpan FirstFrameTrip = TimeSpan.FromMilliseconds(100);
+
+    [Fact]
+    public async Task After_kill_9_and_a_restart_on_the_same_file_every_event_is_replayed_and_the_session_closes_at_its_original_deadline()
+    {
+        using var file = new SqliteTestFile();
+        (string, string)[] settings =
+        [
+            ("Store:Provider", "Sqlite"), ("Store:ConnectionString", file.ConnectionString),
+            ("Delivery:RetryInterval", "00:00:00.300"), ("Delivery:MaxAttempts", MaxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        ];
+        var token = TestTokens.For("erin");
+        string sessionId;
+        var published = new List<string>();
+        long firstSeen;
+        await using (var node = await ProcessNode.StartAsync("budget-node", settings))
+        {
+            await using var tab = await node.ConnectAsync();
+            sessionId = (await tab.AuthAsync(token)).GetProperty("session_id").GetString()!;
+            var firstFrame = ReceiveTimedAsync(tab); // reading before the publish: its arrival time is the first send's
+            published.Add((await node.PublishOkAsync("erin", new { type = "added", id = "p0" })).EventId);
+            (var frame, firstSeen) = await firstFrame;
+            Assert.Equal(published[0], EventId(frame));
+            for (var i = 1; i < 3; i++)
+            {
+                published.Add((await node.PublishOkAsync("erin", new { type = "added", id = $"p{i}" })).EventId);
+            }
+            // Never acked: wait until the first event was re-sent twice, then kill the process.
+            var sendsOfFirst = 1;
+            while (sendsOfFirst < 3)
+            {
+                if (EventId(await tab.NextAsync()) == published[0])
+                {
+                    sendsOfFirst++;
+                }
+            }
+            await node.KillAsync();
+            output.WriteLine($"killed {Since(firstSeen).TotalMilliseconds:F0} ms after the first send");
+        }
+
+        await using var restarted = await ProcessNode.StartAsync("budget-node", settings);
+        await using var back = await restarted.ConnectAsync();
+        var ok = await back.AuthAsync(token, sessionId);
+        var resumed = Since(firstSeen);
+        output.WriteLine($"resumed {resumed.TotalMilliseconds:F0} ms after the first send (restart included)");
+        Assert.Equal(sessionId, ok.GetProperty("session_id").GetString());
+        Assert.False(ok.GetProperty("need_full_sync").GetBoolean());
+        var replayed = new List<string>();
+        for (var i = 0; i < published.Count; i++)
+        {
+            replayed.Add(EventId(await back.NextAsync()));
+        }
+        Assert.Equal(published, replayed); // every queued event, in publish order
+
+        var (code, reason) = await back.WaitClosedAsync(Budget + TimeSpan.FromSeconds(30));
+        var closed = Since(firstSeen);
+        output.WriteLine($"closed {closed.TotalMilliseconds:F0} ms after the first send; deadline {Budget.TotalMilliseconds:F0} ms " +
+            $"(a fresh budget would close at {(resumed + Budget).TotalMilliseconds:F0} ms)");
+        Assert.Equal(4003, (int)code!);
+        Assert.Equal("max_attempts", reason);
+        Assert.InRange(closed, Budget - FirstFrameTrip, Budget + RetryInterval + Tolerance);
+        Assert.True(closed < resumed + Budget - RetryInterval, "the restart gave the events a fresh budget");
+    }
+
+    private static async Task<(JsonElement Frame, long At)> ReceiveTimedAsync(WsClient client)
+    {
+        var frame = await client.NextAsync();
+        return (frame, Stopwatch.GetTimestamp());
+    }
+
+    private static TimeSpan Since(long timestamp) => Stopwatch.GetElapsedTime(timestamp);
+
+    private static string EventId(JsonElement frame) => frame.GetProperty("event_id").GetString()!;
+}
