@@ -145,7 +145,6 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
         {
             SessionCloseReason.Replaced => (CloseCodes.SessionReplaced, CloseReasons.SessionReplaced),
             SessionCloseReason.MaxAttemptsReached => (CloseCodes.MaxAttempts, CloseReasons.MaxAttempts),
-            SessionCloseReason.SlowConsumer => (CloseCodes.SlowConsumer, CloseReasons.SlowConsumer),
             SessionCloseReason.QueueOverflow => (CloseCodes.QueueOverflow, CloseReasons.QueueOverflow),
             _ => (WebSocketCloseStatus.NormalClosure, CloseReasons.Closed),
         };

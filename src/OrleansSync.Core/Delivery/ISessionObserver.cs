@@ -3,8 +3,9 @@ using Orleans.Concurrency;
 namespace OrleansSync.Delivery;
 
 /// <summary>
-/// The gateway's side of one socket, as a grain sees it. A grain pushes frames and decisions
-/// through it; it never touches the socket itself. Calls must not block.
+/// One open socket of this process, as the gateway's observer (<see cref="IGatewayObserver"/>, for session grains) and
+/// rooms' best-effort sends to anonymous sockets reach it: frames and decisions, never the socket itself. Calls must
+/// not block.
 /// </summary>
 public interface ISessionObserver
 {
@@ -34,9 +35,6 @@ public enum SessionCloseReason
 
     /// <summary>An event stayed unacked after <see cref="DeliveryOptions.MaxAttempts"/> re-sends; the session is deleted.</summary>
     MaxAttemptsReached,
-
-    /// <summary>The socket does not read fast enough; its outbound buffer is full.</summary>
-    SlowConsumer,
 
     /// <summary>The session's queue outgrew <see cref="DeliveryOptions.MaxQueuedPerSession"/>.</summary>
     QueueOverflow,
