@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using OrleansSync.Conversations;
+using OrleansSync.Protocol;
 using OrleansSync.Gateway.Publishing;
 
 namespace OrleansSync.Gateway.Messaging;
@@ -131,10 +132,27 @@ public static class MessagingEndpoints
         {
             throw new RoomException(RoomErrorKind.Invalid, "bad_json", "the body is not the expected JSON: " + exception.Message);
         }
+        catch (InvalidOperationException)
+        {
+            throw InvalidText();
+        }
     }
 
-    private static string? StringField(JsonElement body, string name) =>
-        body.ValueKind == JsonValueKind.Object && body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
-            ? value.GetString()
-            : null;
+    private static string? StringField(JsonElement body, string name)
+    {
+        if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            throw InvalidText();
+        }
+    }
+
+    private static RoomException InvalidText() => new(RoomErrorKind.Invalid, "bad_json", "the body is not the expected JSON: " + InvalidJsonText.Message);
 }

@@ -52,6 +52,11 @@ public readonly record struct ClientFrame(string? Type, string? Token, string? S
             error = "malformed JSON: " + exception.Message;
             return false;
         }
+        catch (InvalidOperationException)
+        {
+            error = InvalidJsonText.Message;
+            return false;
+        }
         frame = new ClientFrame(type, token, sessionId, eventId);
         return true;
     }

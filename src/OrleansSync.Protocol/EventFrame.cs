@@ -22,24 +22,31 @@ public static class EventFrame
         {
             throw new InvalidEventException("The event must be a JSON object.");
         }
-        if (!evt.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String || type.GetString() is not { Length: > 0 })
-        {
-            throw new InvalidEventException("The event must have a non-empty string field \"type\".");
-        }
-        if (evt.TryGetProperty("event_id", out _))
-        {
-            throw new InvalidEventException("\"event_id\" is assigned by the server; the event must not carry one.");
-        }
         var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        try
         {
-            writer.WriteStartObject();
-            foreach (var property in evt.EnumerateObject())
+            if (!evt.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String || type.GetString() is not { Length: > 0 })
             {
-                property.WriteTo(writer);
+                throw new InvalidEventException("The event must have a non-empty string field \"type\".");
             }
-            writer.WriteString("event_id"u8, eventId);
-            writer.WriteEndObject();
+            if (evt.TryGetProperty("event_id", out _))
+            {
+                throw new InvalidEventException("\"event_id\" is assigned by the server; the event must not carry one.");
+            }
+            using (var writer = new Utf8JsonWriter(buffer))
+            {
+                writer.WriteStartObject();
+                foreach (var property in evt.EnumerateObject())
+                {
+                    property.WriteTo(writer);
+                }
+                writer.WriteString("event_id"u8, eventId);
+                writer.WriteEndObject();
+            }
+        }
+        catch (Exception exception) when (exception is InvalidOperationException or ArgumentException)
+        {
+            throw new InvalidEventException("The event is not valid JSON text: " + InvalidJsonText.Message + ".");
         }
         if (buffer.WrittenCount > MaxEventBytes)
         {

@@ -23,6 +23,32 @@ public abstract class RoomTests : IAsyncLifetime
     public async Task DisposeAsync() => await _node.DisposeAsync();
 
     [Fact]
+    public async Task A_lone_surrogate_in_a_body_is_400_bad_json_on_every_route_that_reads_strings()
+    {
+        var conversationId = await _host.CreateConversationAsync(allowAnonymousPosts: true);
+        var posted = await _host.PostAsync("/messages", new[] { new { conversationId, content = "hello" } });
+        var messageId = posted[0].GetProperty("id").GetString()!;
+        const string lone = "\\ud800"; // the JSON escape \ud800: valid syntax, no valid UTF-16 string
+        var attempts = new (MessagingClient Client, string Path, string Body)[]
+        {
+            (new MessagingClient(_node), "/connections/setName", $$"""{"socketId":"s","name":"{{lone}}"}"""),
+            (_host, $"/conversations/{conversationId}/callout", $$"""{"content":"{{lone}}"}"""),
+            (_host, $"/messages/{messageId}/reactions", $$"""{"emoji":"{{lone}}"}"""),
+            (_host, "/messages", $$"""[{"conversationId":"{{conversationId}}","content":"{{lone}}"}]"""),
+            (new MessagingClient(_node), "/messages/send", $$"""[{"churchId":"{{Church}}","conversationId":"{{conversationId}}","displayName":"x","content":"{{lone}}"}]"""),
+        };
+        foreach (var (client, path, body) in attempts)
+        {
+            var (status, error) = await client.SendAsync(HttpMethod.Post, path, body);
+            Assert.True(status == HttpStatusCode.BadRequest, $"{path} answered {(int)status}: {error}");
+            Assert.Equal("bad_json", error.GetProperty("error").GetString());
+        }
+        // Nothing was saved, and the room still works.
+        var history = await _host.OkAsync(HttpMethod.Get, $"/messages/conversation/{conversationId}");
+        Assert.Equal(["hello"], history.EnumerateArray().Select(m => m.GetProperty("content").GetString()!).ToArray());
+    }
+
+    [Fact]
     public async Task GetId_is_answered_with_the_socket_id_frame()
     {
         await using var client = await _node.ConnectAsync();

@@ -41,6 +41,8 @@ public abstract class BadInputTests : IAsyncLifetime
     [InlineData("{\"type\":\"dance\"}", "unknown_type")]
     [InlineData("{\"no_type\":1}", "missing_field")]
     [InlineData("{\"type\":\"ack\",\"event_id\":\"x\"}", "not_authenticated")]
+    [InlineData("{\"type\":\"\\ud800\"}", "bad_json")] // a lone surrogate: valid JSON syntax, no valid string
+    [InlineData("{\"type\":\"auth\",\"token\":\"a\\udc00b\"}", "bad_json")]
     public async Task A_bad_frame_gets_an_error_frame_and_the_socket_stays_usable(string text, string code)
     {
         await using var client = await _node.ConnectAsync();
@@ -140,6 +142,8 @@ public abstract class BadInputTests : IAsyncLifetime
     [InlineData("[1]", "object")]
     [InlineData("{\"type\":\"x\",\"event_id\":\"mine\"}", "event_id")]
     [InlineData("{\"type\":", "JSON")]
+    [InlineData("{\"type\":\"x\",\"s\":\"\\ud800\"}", "surrogate")]
+    [InlineData("{\"type\":\"\\udfff\"}", "surrogate")]
     public async Task A_bad_publish_body_is_400_with_a_message(string body, string mentions)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/users/bystander/events")
