@@ -55,8 +55,6 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
     /// <summary>The attached session, once <c>auth_ok</c> was sent.</summary>
     public string? SessionId { get; private set; }
 
-    /// <summary>The attached session's grain, made once per socket: a grain reference costs a type lookup to make.</summary>
-    private ISessionGrain? _session;
 
     /// <summary>
     /// Completes when the store knows this socket (set by <see cref="SocketRegistry"/> when it opens). Rooms accept
@@ -285,7 +283,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
                 }
                 else
                 {
-                    await (_session ??= _server.Sessions.Grain(SessionId)).AckAsync(eventId).ConfigureAwait(false);
+                    await _server.Sessions.Grain(SessionId).AckAsync(eventId).ConfigureAwait(false);
                 }
                 return;
             case ClientFrameTypes.Auth:

@@ -5,7 +5,8 @@ namespace OrleansSync.Delivery;
 /// <summary>
 /// The session grains of this process that hold an attached socket. Orleans answers neither "is this session attached
 /// here?" (a peer's direct copy must never activate a grain) nor "what do the attached sessions hold?" (the session
-/// gauges), so the grains register here on attach and leave on release. Read outside the grains' turns: a value may
+/// gauges), and making a grain reference costs Orleans a type lookup each time, while the attached sessions are the
+/// ones every enqueue and ack goes to: so the grains register here, with their reference, on attach and leave on release. Read outside the grains' turns: a value may
 /// be a moment stale, which both readers tolerate.
 /// </summary>
 public sealed class AttachedSessions
@@ -20,6 +21,13 @@ public sealed class AttachedSessions
 
     /// <summary>Whether <paramref name="sessionId"/> is attached to a socket of this process now.</summary>
     public bool Contains(string sessionId) => _sessions.ContainsKey(sessionId);
+
+    /// <summary>The grain reference of an attached session, made once at its attach.</summary>
+    public bool TryGetReference(string sessionId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ISessionGrain? reference)
+    {
+        reference = _sessions.TryGetValue(sessionId, out var grain) ? grain.Reference : null;
+        return reference is not null;
+    }
 
     internal void Add(string sessionId, SessionGrain grain) => _sessions[sessionId] = grain;
 

@@ -64,6 +64,9 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     /// <summary>The session id (this grain's key).</summary>
     private string Key { get; set; } = "";
 
+    /// <summary>This grain's own reference, made at its first attach (for <see cref="AttachedSessions"/>).</summary>
+    public ISessionGrain? Reference { get; private set; }
+
     /// <summary>Number of events waiting for an ack (read outside turns by gauges; may be a moment stale).</summary>
     public int QueuedCount => _queue.Count;
 
@@ -132,6 +135,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         _record = claimed.Session;
         LoadQueue(claimed);
         _socket = socket;
+        Reference ??= this.AsReference<ISessionGrain>();
         attached.Add(Key, this);
         DelayDeactivation(TimeSpan.MaxValue); // an attached session lives as long as its socket
         if (_record.RetentionDeadline is { } deadline && time.GetUtcNow() >= deadline)

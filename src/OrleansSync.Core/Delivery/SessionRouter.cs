@@ -23,24 +23,18 @@ public sealed class SessionRouter(IGrainFactory grains, ISessionStore store, IOp
     /// </summary>
     public Task<int> CatchUpAsync(string sessionId, IReadOnlyList<InboxEvent> waiting) => Session(sessionId).AcceptInboxAsync(waiting);
 
-    /// <summary>The session's grain.</summary>
-    public ISessionGrain Session(string sessionId) => grains.GetGrain<ISessionGrain>(sessionId);
+    /// <summary>The session's grain: an attached session's kept reference, or a new one.</summary>
+    public ISessionGrain Session(string sessionId) =>
+        attached.TryGetReference(sessionId, out var reference) ? reference : grains.GetGrain<ISessionGrain>(sessionId);
 
     /// <summary>
     /// Routes the event through this node or the inbox; completes when it is durable, with true if it went to the
     /// session's inbox. The grain call goes out before this returns, so routes started in some order reach a
     /// session in that order.
     /// </summary>
-    public Task<bool> RouteAsync(string sessionId, string? ownerNode, string eventId, byte[] frame) =>
-        RouteAsync(sessionId, ownerNode == NodeId ? Session(sessionId) : null, ownerNode, eventId, frame);
-
-    /// <summary>
-    /// <see cref="RouteAsync(string, string?, string, byte[])"/> with the session's grain reference already at hand
-    /// (a fan-out keeps them: making a reference costs a type lookup).
-    /// </summary>
-    public async Task<bool> RouteAsync(string sessionId, ISessionGrain? session, string? ownerNode, string eventId, byte[] frame)
+    public async Task<bool> RouteAsync(string sessionId, string? ownerNode, string eventId, byte[] frame)
     {
-        if (ownerNode == NodeId && await (session ?? Session(sessionId)).EnqueueAsync(eventId, new Immutable<byte[]>(frame)) != EnqueueOutcome.NotAttached)
+        if (ownerNode == NodeId && await Session(sessionId).EnqueueAsync(eventId, new Immutable<byte[]>(frame)) != EnqueueOutcome.NotAttached)
         {
             return false;
         }

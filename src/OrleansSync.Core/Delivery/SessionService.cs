@@ -3,7 +3,7 @@ using OrleansSync.Storage;
 namespace OrleansSync.Delivery;
 
 /// <summary>What the gateway asks of sessions: open (new or resumed), ack, detach.</summary>
-public sealed class SessionService(IGrainFactory grains, SessionRouter router)
+public sealed class SessionService(SessionRouter router)
 {
     /// <summary>
     /// Resumes <paramref name="requestedSessionId"/> if it is a session of <paramref name="userId"/>;
@@ -39,6 +39,6 @@ public sealed class SessionService(IGrainFactory grains, SessionRouter router)
     /// <summary>The socket <paramref name="socketId"/> of the session closed.</summary>
     public Task DetachAsync(string sessionId, string socketId) => Grain(sessionId).DetachAsync(socketId);
 
-    /// <summary>The session's grain (callers that talk to one session often keep it: making a reference is not free).</summary>
-    public ISessionGrain Grain(string sessionId) => grains.GetGrain<ISessionGrain>(sessionId);
+    /// <summary>The session's grain.</summary>
+    public ISessionGrain Grain(string sessionId) => router.Session(sessionId);
 }

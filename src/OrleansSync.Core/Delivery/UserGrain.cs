@@ -21,9 +21,6 @@ public sealed class UserGrain(ISessionStore store, SessionRouter router, UserSes
 {
     private string _userId = "";
 
-    /// <summary>References to the user's sessions, kept across publishes (making one costs a type lookup).</summary>
-    private readonly Dictionary<string, ISessionGrain> _sessionGrains = new(StringComparer.Ordinal);
-
     /// <summary>Publishes routed by this activation whose copies are not all durable yet, by event id.</summary>
     private readonly Dictionary<string, Task> _pending = new(StringComparer.Ordinal);
 
@@ -75,8 +72,7 @@ public sealed class UserGrain(ISessionStore store, SessionRouter router, UserSes
                 continue;
             }
             // Started, not awaited: each session gets the copy in this turn's order, and the commits overlap.
-            (copies ??= []).Add(router.RouteAsync(session.SessionId, session.OwnerNode == router.NodeId ? SessionReference(session.SessionId, sessions.Count) : null,
-                session.OwnerNode, eventId, frame));
+            (copies ??= []).Add(router.RouteAsync(session.SessionId, session.OwnerNode, eventId, frame));
         }
         // One piece per other node, handed over within this turn: publishes through this node stay in order there.
         if (pushes is not null)
@@ -95,19 +91,6 @@ public sealed class UserGrain(ISessionStore store, SessionRouter router, UserSes
             }
         }
         return sessions.Count;
-    }
-
-    private ISessionGrain SessionReference(string sessionId, int sessions)
-    {
-        if (!_sessionGrains.TryGetValue(sessionId, out var grain))
-        {
-            if (_sessionGrains.Count >= 2 * sessions + 8)
-            {
-                _sessionGrains.Clear(); // ended sessions' references go; the live ones are made again once
-            }
-            _sessionGrains[sessionId] = grain = router.Session(sessionId);
-        }
-        return grain;
     }
 
     /// <inheritdoc />
