@@ -131,7 +131,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
     {
         if (!TryQueue(utf8Frame))
         {
-            Log.SlowConsumer(_server.Logger, SocketId, SessionId);
+            Log.SlowConsumer(_server.Logger, LogTag, SessionId);
             CloseAsSlowConsumer();
         }
     }
