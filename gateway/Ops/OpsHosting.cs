@@ -43,7 +43,8 @@ public static partial class OpsHosting
         var metricsEnabled = metricsOptions.Enabled;
         if (metricsEnabled)
         {
-            services.AddPrometheusExport(metricsOptions.Orleans);
+            var dashboard = DashboardAccess.ModeFor(builder.Environment, configuration[$"{AdminOptions.SectionName}:{nameof(AdminOptions.Key)}"]);
+            services.AddPrometheusExport(metricsOptions.Orleans, withDashboard: dashboard != DashboardMode.Disabled);
         }
         services.AddSingleton(sp =>
         {
@@ -52,12 +53,12 @@ public static partial class OpsHosting
             return new SyncMetrics(sp.GetRequiredService<IOptions<NodeOptions>>().Value.Id!, metricsEnabled,
                 sp.GetRequiredService<TimeProvider>(), sp.GetService<IMeterFactory>());
         });
-        // No DashboardMetricsReader when metrics are disabled: the dashboard then shows gauges only.
+        // No DashboardMetricsReader when metrics are disabled (the dashboard then shows gauges only) or the dashboard is off.
         services.AddSingleton(sp => new DashboardSampler(sp.GetService<DashboardMetricsReader>(), sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService(sp => sp.GetRequiredService<DashboardSampler>());
         services.AddSingleton(sp => new DashboardStatsBuilder(sp.GetRequiredService<SyncMetrics>(), sp.GetService<DashboardMetricsReader>(),
-            sp.GetRequiredService<DashboardSampler>(), sp.GetRequiredService<IRoomStats>(), sp.GetRequiredService<OrleansSync.Cluster.INodeStore>(),
-            sp.GetRequiredService<OrleansSync.Cluster.NodeRoles>(), sp.GetRequiredService<RecentLogBuffer>(),
+            sp.GetRequiredService<DashboardSampler>(), sp.GetRequiredService<IRoomStats>(), sp.GetRequiredService<INodeStore>(),
+            sp.GetRequiredService<NodeRoles>(), sp.GetRequiredService<RecentLogBuffer>(),
             sp.GetRequiredService<IHostEnvironment>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IRoomStats>(sp => (IRoomStats)sp.GetRequiredService<OrleansSync.Conversations.IConversationStore>());
         services.AddSingleton<DashboardAccess>();

@@ -22,12 +22,19 @@ public static class PrometheusExport
     /// <summary>Orleans' own meter (activations, messaging, grain calls), created by the silo's meter factory; exported on request (<c>Metrics:Orleans</c>).</summary>
     public const string OrleansMeterName = "Microsoft.Orleans";
 
-    /// <summary>Registers the meter provider, the Prometheus exporter and the dashboard's reader.</summary>
+    /// <summary>Registers the meter provider, the Prometheus exporter and, if the dashboard is served, its reader.</summary>
     /// <param name="services">The node's services.</param>
     /// <param name="withOrleans">Also export <see cref="OrleansMeterName"/> (<c>Metrics:Orleans</c>).</param>
-    public static IServiceCollection AddPrometheusExport(this IServiceCollection services, bool withOrleans)
+    /// <param name="withDashboard">
+    /// Add the dashboard's reader. Each reader aggregates every measurement on its own, and the dashboard collects every
+    /// second: a node whose dashboard is off pays for neither.
+    /// </param>
+    public static IServiceCollection AddPrometheusExport(this IServiceCollection services, bool withOrleans, bool withDashboard)
     {
-        services.AddSingleton<DashboardMetricsReader>();
+        if (withDashboard)
+        {
+            services.AddSingleton<DashboardMetricsReader>();
+        }
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(withOrleans ? [SyncMetrics.MeterName, RuntimeMeterName, OrleansMeterName] : [SyncMetrics.MeterName, RuntimeMeterName])
             .AddPrometheusExporter(options =>
@@ -47,7 +54,10 @@ public static class PrometheusExport
                                           && !ReferenceEquals(instrument.Meter.Scope, factory)
                 ? MetricStreamConfiguration.Drop
                 : null);
-            metrics.AddReader(sp.GetRequiredService<DashboardMetricsReader>().Reader);
+            if (sp.GetService<DashboardMetricsReader>() is { } dashboard)
+            {
+                metrics.AddReader(dashboard.Reader);
+            }
         });
         return services;
     }

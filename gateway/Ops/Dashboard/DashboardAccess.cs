@@ -28,10 +28,14 @@ public sealed class DashboardAccess
             _cookieValue = Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes(key), "orleanssync-dashboard-session-v1"u8))
                 .TrimEnd('=').Replace('+', '-').Replace('/', '_');
         }
-        Mode = environment.IsDevelopment() ? DashboardMode.Open
-            : _keyHash is not null ? DashboardMode.KeyRequired
-            : DashboardMode.Disabled;
+        Mode = ModeFor(environment, key);
     }
+
+    /// <summary>The rule, for registration time too: open in Development, keyed with <c>Admin:Key</c>, otherwise off.</summary>
+    public static DashboardMode ModeFor(IHostEnvironment environment, string? adminKey) =>
+        environment.IsDevelopment() ? DashboardMode.Open
+        : !string.IsNullOrEmpty(adminKey) ? DashboardMode.KeyRequired
+        : DashboardMode.Disabled;
 
     /// <summary>How the dashboard is guarded.</summary>
     public DashboardMode Mode { get; }
