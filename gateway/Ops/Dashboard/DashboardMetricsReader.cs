@@ -42,16 +42,16 @@ public sealed class DashboardMetricsReader
             var instruments = new List<InstrumentSnapshot>();
             foreach (var metric in batch)
             {
-                if (metric.MeterName == SyncMetrics.MeterName && KindOf(metric.MetricType) is { } kind)
+                if (metric.MeterName == SyncMetrics.MeterName && IsRead(metric.MetricType))
                 {
-                    instruments.Add(Snapshot(metric, kind));
+                    instruments.Add(Snapshot(metric));
                 }
             }
             Latest = instruments;
             return ExportResult.Success;
         }
 
-        private static InstrumentSnapshot Snapshot(Metric metric, InstrumentKind kind)
+        private static InstrumentSnapshot Snapshot(Metric metric)
         {
             var series = new List<SeriesSnapshot>();
             double[] bounds = [];
@@ -62,7 +62,7 @@ public sealed class DashboardMetricsReader
                 {
                     labels.Add(new(tag.Key, Convert.ToString(tag.Value, CultureInfo.InvariantCulture) ?? ""));
                 }
-                if (kind == InstrumentKind.Histogram)
+                if (metric.MetricType == MetricType.Histogram)
                 {
                     var counts = new List<long>();
                     var upper = new List<double>();
@@ -82,16 +82,12 @@ public sealed class DashboardMetricsReader
                     series.Add(new SeriesSnapshot(labels, ValueOf(metric.MetricType, point), null));
                 }
             }
-            return new InstrumentSnapshot(metric.Name, kind, bounds, series);
+            return new InstrumentSnapshot(metric.Name, bounds, series);
         }
 
-        private static InstrumentKind? KindOf(MetricType type) => type switch
-        {
-            MetricType.LongSum or MetricType.DoubleSum => InstrumentKind.Counter,
-            MetricType.LongSumNonMonotonic or MetricType.DoubleSumNonMonotonic or MetricType.LongGauge or MetricType.DoubleGauge => InstrumentKind.Gauge,
-            MetricType.Histogram => InstrumentKind.Histogram,
-            _ => null,
-        };
+        /// <summary>Sums, gauges and explicit-bucket histograms: what the project's meter makes.</summary>
+        private static bool IsRead(MetricType type) => type is MetricType.LongSum or MetricType.DoubleSum or MetricType.LongSumNonMonotonic
+            or MetricType.DoubleSumNonMonotonic or MetricType.LongGauge or MetricType.DoubleGauge or MetricType.Histogram;
 
         private static double ValueOf(MetricType type, in MetricPoint point) => type switch
         {

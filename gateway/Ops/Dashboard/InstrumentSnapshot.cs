@@ -1,24 +1,10 @@
 namespace OrleansSync.Gateway.Ops.Dashboard;
 
-/// <summary>How an instrument aggregates.</summary>
-public enum InstrumentKind
-{
-    /// <summary>Monotonic sum (Counter, ObservableCounter).</summary>
-    Counter,
-
-    /// <summary>Value that goes up and down (UpDownCounter, gauges).</summary>
-    Gauge,
-
-    /// <summary>Distribution in buckets.</summary>
-    Histogram,
-}
-
 /// <summary>An instrument's state at one collection, as the dashboard reads it.</summary>
 /// <param name="Name">Instrument name (dotted, as in <see cref="OrleansSync.Diagnostics.SyncMetrics.Names"/>).</param>
-/// <param name="Kind">How it aggregates.</param>
 /// <param name="Bounds">Histogram bucket upper bounds (ascending, without +Inf); empty for other kinds.</param>
 /// <param name="Series">One entry per distinct tag set.</param>
-public sealed record InstrumentSnapshot(string Name, InstrumentKind Kind, IReadOnlyList<double> Bounds, IReadOnlyList<SeriesSnapshot> Series)
+public sealed record InstrumentSnapshot(string Name, IReadOnlyList<double> Bounds, IReadOnlyList<SeriesSnapshot> Series)
 {
     /// <summary>Sum of the values of every series (counters and gauges).</summary>
     public double Total => Series.Sum(s => s.Value);

@@ -56,10 +56,6 @@ public sealed class SqliteReminderTable : IReminderTable
         await _dialect.MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <inheritdoc cref="StartAsync" />
-    [Obsolete("Orleans calls StartAsync; kept because the interface still declares Init.")]
-    public Task Init() => StartAsync();
-
     /// <inheritdoc />
     public Task<ReminderTableData> ReadRows(GrainId grainId) => ReadRows(grainId, CancellationToken.None);
 
