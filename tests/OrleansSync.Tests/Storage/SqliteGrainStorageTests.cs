@@ -188,11 +188,15 @@ public sealed class SqliteGrainStorageTests : IDisposable
     public async Task Clear_of_a_grain_without_a_row_is_nothing_to_do()
     {
         var storage = await OpenAsync();
-        var state = new GrainState<Counter>();
+        var state = new GrainState<Counter> { State = new Counter { Count = 7 } }; // held in memory, never written
 
         await storage.ClearStateAsync("counter", Grain, state);
 
         Assert.False(state.RecordExists);
         Assert.Null(state.ETag);
+        Assert.Equal(0, state.State!.Count); // the clear resets what the grain held
+        var read = new GrainState<Counter>();
+        await storage.ReadStateAsync("counter", Grain, read);
+        Assert.False(read.RecordExists); // and wrote nothing
     }
 }

@@ -134,9 +134,11 @@ public sealed class SqliteReminderTableTests : IDisposable
         var table = await OpenAsync();
         await table.UpsertRow(Entry(GrainId.Create("session", "s1"), "retry"));
         await table.UpsertRow(Entry(GrainId.Create("session", "s2"), "retry"));
+        Assert.Equal(2, (await table.ReadRows(0, 0)).Reminders.Count); // the whole ring sees both
 
         await table.TestOnlyClearTable();
 
         Assert.Empty((await table.ReadRows(0, 0)).Reminders);
+        Assert.Empty((await table.ReadRows(GrainId.Create("session", "s1"))).Reminders);
     }
 }
