@@ -38,7 +38,10 @@ public static class DemoPages
     {
         await page.FillAsync("#title", title);
         await page.FillAsync("#color", color);
-        await page.ClickAsync("#add");
+        // The page's answer to the POST, not only the event: the next add must not race this one's form reset.
+        await page.RunAndWaitForResponseAsync(() => page.ClickAsync("#add"),
+            response => response.Url.EndsWith("/demo/api/photos", StringComparison.Ordinal) && response.Request.Method == "POST",
+            new PageRunAndWaitForResponseOptions { Timeout = Timeout });
         await WaitAsync(page, "t => [...document.querySelectorAll('.photo .caption')].some(c => c.textContent === t)", title);
     }
 

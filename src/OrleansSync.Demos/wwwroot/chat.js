@@ -99,7 +99,8 @@ $('post-form').addEventListener('submit', async event => {
   $('post-error').textContent = '';
   try {
     await chat.connection.messaging.sendMessage({ churchId: chat.churchId, conversationId: chat.conversationId, content, displayName: chat.name });
-    $('content').value = '';
+    // The message's own broadcast can arrive before this answer, and the next one may be typed meanwhile.
+    if ($('content').value.trim() === content) $('content').value = '';
   } catch (error) {
     $('post-error').textContent = error.message || String(error);
   }

@@ -143,7 +143,8 @@ $('add-form').addEventListener('submit', async event => {
   $('add-error').textContent = '';
   try {
     await api('POST', '/demo/api/photos', { title, color: $('color').value });
-    $('title').value = '';
+    // The photo's own event can arrive before this answer, and the person may have typed the next title meanwhile.
+    if ($('title').value.trim() === title) $('title').value = '';
   } catch (error) {
     $('add-error').textContent = error.message;
   }
