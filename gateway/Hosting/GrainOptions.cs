@@ -14,4 +14,11 @@ public sealed class GrainOptions
 
     /// <summary>How often idle activations are looked for (Orleans' collection quantum). Default 30 seconds.</summary>
     public TimeSpan IdleCheckInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The shortest period a reminder may have (Orleans' <c>ReminderOptions.MinimumReminderPeriod</c>), and the period of
+    /// the sweeper's keep-alive reminder: the longest the sweeper stays gone after its activation is lost. Default 1 minute
+    /// (Orleans warns below that; tests shorten it).
+    /// </summary>
+    public TimeSpan MinimumReminderPeriod { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -94,6 +94,8 @@ public static class OrleansSyncHosting
         services.AddSingleton<IEventPublisher, EventPublisher>();
         services.AddSingleton<NodeMaintenance>();
         services.AddHostedService(sp => sp.GetRequiredService<NodeMaintenance>());
+        services.AddSingleton<Sweeper>();
+        services.AddHostedService<SweeperStart>(); // after the silo's hosted service: it calls a grain
 
         services.AddSingleton<TokenRules>();
         services.AddSingleton<TokenValidator>();

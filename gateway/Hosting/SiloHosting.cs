@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
+using Orleans.Hosting;
 using OrleansSync.Storage;
 using OrleansSync.Storage.Sqlite;
 
@@ -42,6 +43,12 @@ public static class SiloHosting
                 orleans.AddSqliteGrainStorageAsDefault(file);
                 orleans.UseSqliteReminders(file);
             }
+            else
+            {
+                // Each PostgreSQL node is still a cluster of its own: its reminders (the sweeper's) live with it.
+                orleans.UseInMemoryReminderService();
+            }
+            orleans.Configure<ReminderOptions>(reminders => reminders.MinimumReminderPeriod = grains.MinimumReminderPeriod);
         });
         return builder;
     }

@@ -9,16 +9,7 @@ public sealed partial class NodeMaintenance
         [LoggerMessage(1, LogLevel.Error, "Node maintenance round failed; retrying at the next heartbeat.")]
         public static partial void RoundFailed(ILogger logger, Exception exception);
 
-        [LoggerMessage(2, LogLevel.Information, "Retention window passed for {Count} sessions; their queues were dropped and need_full_sync set.")]
-        public static partial void Expired(ILogger logger, int count);
-
-        [LoggerMessage(3, LogLevel.Warning, "Node {NodeId} stopped heartbeating; cleaning up after it.")]
-        public static partial void NodeDead(ILogger logger, string nodeId);
-
-        [LoggerMessage(4, LogLevel.Information, "Node {NodeId}: released {Sessions} sessions and removed its viewers from {Rooms} rooms.")]
-        public static partial void NodeForgotten(ILogger logger, string nodeId, int sessions, int rooms);
-
-        [LoggerMessage(5, LogLevel.Warning, "Handling wake-ups failed; the next poll covers them.")]
+        [LoggerMessage(2, LogLevel.Warning, "Handling wake-ups failed; the next poll covers them.")]
         public static partial void WakeupFailed(ILogger logger, Exception exception);
     }
 }

@@ -12,14 +12,12 @@ namespace OrleansSync.Cluster;
 /// <summary>
 /// This node's side of the cluster, each <see cref="NodeClusterOptions.HeartbeatInterval"/>: heartbeat; drain the
 /// inboxes of sessions it owns and its room outbox (what a lost wake-up would have said); close sockets of
-/// sessions another node claimed; and, on one node at a time, the sweeper: expire retention windows and clean
-/// up after dead nodes (their viewers leave, their sessions' retention clocks start). A single node runs the
-/// same loop against SQLite, with nobody else to hear from.
+/// sessions another node claimed. A single node runs the same loop against SQLite, with nobody else to hear from.
+/// The sweeper (retention windows, dead nodes) is not here: <see cref="SweeperGrain"/> runs it, kept alive by a reminder.
 /// </summary>
-public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore nodes, IRoomOutbox outbox, IConversationStore rooms,
+public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore nodes, IRoomOutbox outbox, Sweeper sweeper,
     IGrainFactory grains, SessionService sessionService, ISocketDirectory sockets, IOptionsMonitor<NodeClusterOptions> cluster,
-    IOptionsMonitor<DeliveryOptions> delivery, IOptions<NodeOptions> node, NodeRoles roles, TimeProvider time, SyncMetrics metrics,
-    UserSessionCache sessionLists, ILogger<NodeMaintenance> logger) : BackgroundService
+    IOptions<NodeOptions> node, NodeRoles roles, TimeProvider time, UserSessionCache sessionLists, ILogger<NodeMaintenance> logger) : BackgroundService
 {
     private const int BatchLimit = 500;
     private const int OwnershipCheckEveryBeats = 5;
@@ -40,7 +38,7 @@ public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore n
     public async Task PrepareAsync(CancellationToken cancellationToken)
     {
         await HeartbeatAsync(cancellationToken).ConfigureAwait(false);
-        await ForgetNodeAsync(NodeId, cancellationToken).ConfigureAwait(false);
+        await sweeper.ForgetNodeAsync(NodeId, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A wake-up from another node (never required for correctness: the poll covers it).</summary>
@@ -56,10 +54,6 @@ public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore n
         if (++_beats % OwnershipCheckEveryBeats == 0)
         {
             await CheckOwnershipAsync(cancellationToken).ConfigureAwait(false);
-        }
-        if (roles.Silo)
-        {
-            await nodes.TryRunExclusiveAsync("sweeper", SweepAsync, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -92,45 +86,6 @@ public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore n
             }
         }
         await wakeups.ConfigureAwait(false);
-    }
-
-    private async Task SweepAsync(CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        var expired = await sessions.ExpireSessionsAsync(now, cancellationToken).ConfigureAwait(false);
-        if (expired > 0)
-        {
-            metrics.SessionsExpired(expired);
-            Log.Expired(logger, expired);
-        }
-        var overflowing = await sessions.FlagOverflowingSessionsAsync(delivery.CurrentValue.MaxQueuedPerSession, cancellationToken).ConfigureAwait(false);
-        for (var i = 0; i < overflowing; i++)
-        {
-            metrics.FullSyncFlagged(FullSyncReason.QueueOverflow);
-        }
-        foreach (var dead in await nodes.FindDeadNodesAsync(NodeId, now - cluster.CurrentValue.NodeTimeout, cancellationToken).ConfigureAwait(false))
-        {
-            Log.NodeDead(logger, dead);
-            await ForgetNodeAsync(dead, cancellationToken).ConfigureAwait(false);
-            await nodes.DeleteNodeAsync(dead, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>A node's sockets are gone: its viewers leave (rooms hear attendance) and its sessions are released.</summary>
-    private async Task ForgetNodeAsync(string nodeId, CancellationToken cancellationToken)
-    {
-        var released = await sessions.ReleaseSessionsOfNodeAsync(nodeId, time.GetUtcNow() + delivery.CurrentValue.RetentionWindow, cancellationToken)
-            .ConfigureAwait(false);
-        await outbox.ForgetNodeSocketsAsync(nodeId, cancellationToken).ConfigureAwait(false);
-        var touched = await rooms.DeleteConnectionsOfNodeAsync(nodeId, cancellationToken).ConfigureAwait(false);
-        foreach (var room in touched)
-        {
-            await grains.GetGrain<IConversationGrain>(room.GrainKey).RefreshAttendanceAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        if (released > 0 || touched.Count > 0)
-        {
-            Log.NodeForgotten(logger, nodeId, released, touched.Count);
-        }
     }
 
     private async Task DrainOutboxAsync(CancellationToken cancellationToken)

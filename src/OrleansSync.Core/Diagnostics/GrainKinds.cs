@@ -12,6 +12,9 @@ public static class GrainKinds
     /// <summary><see cref="Conversations.ConversationGrain"/>.</summary>
     public const string Conversation = "conversation";
 
+    /// <summary><see cref="Cluster.SweeperGrain"/> (one per silo node; 0 for a moment when idle collection or a crash took it, until its reminder brings it back).</summary>
+    public const string Sweeper = "sweeper";
+
     /// <summary>Every kind, listed by the gauge from the start.</summary>
-    public static readonly string[] All = [Session, User, Conversation];
+    public static readonly string[] All = [Session, User, Conversation, Sweeper];
 }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using System.Runtime.CompilerServices;
 using OrleansSync.Delivery;
 
 namespace OrleansSync.Diagnostics;
@@ -25,6 +24,8 @@ public sealed class SyncMetrics : IDisposable
         public const string SessionsAttached = "orleanssync.sessions.attached";
         /// <summary>Gauge: grain activations in memory, by <c>type</c>.</summary>
         public const string GrainsActive = "orleanssync.grains.active";
+        /// <summary>Counter: grain activations started, by <c>type</c> (with the gauge above: churn from idle collection).</summary>
+        public const string GrainsActivated = "orleanssync.grains.activated";
         /// <summary>Gauge: events waiting for an ack in the session grains of this node.</summary>
         public const string QueueEvents = "orleanssync.queue.events";
         /// <summary>Gauge: age of the oldest event waiting for an ack.</summary>
@@ -89,8 +90,8 @@ public sealed class SyncMetrics : IDisposable
     private Func<int>? _openSockets;
     private AttachedSessions? _sessions;
     // Activations by grain kind, counted by the grains themselves (every kind listed from the start, at 0).
-    private readonly ConcurrentDictionary<string, StrongBox<int>> _activations = new(
-        GrainKinds.All.Select(kind => KeyValuePair.Create(kind, new StrongBox<int>())), StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ActivationCounts> _activations = new(
+        GrainKinds.All.Select(kind => KeyValuePair.Create(kind, new ActivationCounts())), StringComparer.Ordinal);
     private SessionScan _lastScan;
     private long _lastScanAt;
 
@@ -118,8 +119,10 @@ public sealed class SyncMetrics : IDisposable
             "{socket}", "Open WebSockets on this node.");
         meter.CreateObservableGauge(Names.SessionsAttached, () => new Measurement<int>(Scan().Attached, _node),
             "{session}", "Sessions with an attached socket on this node.");
-        meter.CreateObservableGauge(Names.GrainsActive, ObserveGrains,
+        meter.CreateObservableGauge(Names.GrainsActive, () => ObserveGrains(static counts => Volatile.Read(ref counts.Active)),
             "{grain}", "Grain activations in memory, by grain type.");
+        meter.CreateObservableCounter(Names.GrainsActivated, () => ObserveGrains(static counts => Volatile.Read(ref counts.Started)),
+            "{grain}", "Grain activations started, by grain type.");
         meter.CreateObservableGauge(Names.QueueEvents, () => new Measurement<int>(Scan().Queued, _node),
             "{event}", "Events waiting for an ack in the session grains of this node.");
         meter.CreateObservableGauge(Names.QueueOldestAge, () => new Measurement<double>(Scan().OldestAge.TotalSeconds, _node),
@@ -245,10 +248,18 @@ public sealed class SyncMetrics : IDisposable
     public void ObserveOpenSockets(Func<int> count) => _openSockets = count;
 
     /// <summary>A grain of <paramref name="kind"/> (<see cref="GrainKinds"/>) was activated in this process.</summary>
-    public void GrainActivated(string kind) => Interlocked.Increment(ref ActivationCount(kind).Value);
+    public void GrainActivated(string kind)
+    {
+        var counts = ActivationCount(kind);
+        Interlocked.Increment(ref counts.Active);
+        Interlocked.Increment(ref counts.Started);
+    }
 
     /// <summary>A grain of <paramref name="kind"/> was deactivated.</summary>
-    public void GrainDeactivated(string kind) => Interlocked.Decrement(ref ActivationCount(kind).Value);
+    public void GrainDeactivated(string kind) => Interlocked.Decrement(ref ActivationCount(kind).Active);
+
+    /// <summary>Activations of <paramref name="kind"/> started in this process so far (the dashboard and tests read it).</summary>
+    public long GrainsActivatedSoFar(string kind) => Volatile.Read(ref ActivationCount(kind).Started);
 
     /// <summary>The attached sessions whose queues and sockets the session gauges read.</summary>
     public void ObserveSessions(AttachedSessions sessions) => _sessions = sessions;
@@ -260,7 +271,7 @@ public sealed class SyncMetrics : IDisposable
         var grains = new List<KeyValuePair<string, int>>(_activations.Count);
         foreach (var (kind, count) in _activations)
         {
-            grains.Add(new(kind, Volatile.Read(ref count.Value)));
+            grains.Add(new(kind, (int)Volatile.Read(ref count.Active)));
         }
         return new NodeGauges(_openSockets?.Invoke() ?? 0, scan.Attached, scan.Queued, scan.OldestAge, grains);
     }
@@ -274,21 +285,28 @@ public sealed class SyncMetrics : IDisposable
         }
     }
 
-    private IEnumerable<Measurement<int>> ObserveGrains()
+    private IEnumerable<Measurement<long>> ObserveGrains(Func<ActivationCounts, long> read)
     {
-        var measurements = new List<Measurement<int>>(_activations.Count);
-        foreach (var (kind, count) in _activations)
+        var measurements = new List<Measurement<long>>(_activations.Count);
+        foreach (var (kind, counts) in _activations)
         {
-            measurements.Add(new Measurement<int>(Volatile.Read(ref count.Value), _node, new KeyValuePair<string, object?>("type", kind)));
+            measurements.Add(new Measurement<long>(read(counts), _node, new KeyValuePair<string, object?>("type", kind)));
         }
         return measurements;
+    }
+
+    /// <summary>Activations of one grain kind: in memory now, and started since the process began.</summary>
+    private sealed class ActivationCounts
+    {
+        public long Active;
+        public long Started;
     }
 
     /// <summary>
     /// One pass over the attached sessions, shared by the session gauges of one collection. It reads grain
     /// fields outside their turns: a value may be a moment stale, which a gauge tolerates.
     /// </summary>
-    private StrongBox<int> ActivationCount(string kind) => _activations.GetOrAdd(kind, static _ => new StrongBox<int>());
+    private ActivationCounts ActivationCount(string kind) => _activations.GetOrAdd(kind, static _ => new ActivationCounts());
 
     private SessionScan Scan()
     {

@@ -1,0 +1,18 @@
+using Microsoft.Extensions.Logging;
+
+namespace OrleansSync.Cluster;
+
+public sealed partial class Sweeper
+{
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Retention window passed for {Count} sessions; their queues were dropped and need_full_sync set.")]
+        public static partial void Expired(ILogger logger, int count);
+
+        [LoggerMessage(2, LogLevel.Warning, "Node {NodeId} stopped heartbeating; cleaning up after it.")]
+        public static partial void NodeDead(ILogger logger, string nodeId);
+
+        [LoggerMessage(3, LogLevel.Information, "Node {NodeId}: released {Sessions} sessions and removed its viewers from {Rooms} rooms.")]
+        public static partial void NodeForgotten(ILogger logger, string nodeId, int sessions, int rooms);
+    }
+}

@@ -1,0 +1,12 @@
+using Microsoft.Extensions.Logging;
+
+namespace OrleansSync.Cluster;
+
+public sealed partial class SweeperGrain
+{
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Error, "Sweep failed; retrying at the next interval.")]
+        public static partial void SweepFailed(ILogger logger, Exception exception);
+    }
+}
