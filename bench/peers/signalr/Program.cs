@@ -5,11 +5,8 @@ using OrleansSync.Bench.Shared;
 // Same configuration keys as the node (Auth:SigningKey, Api:Key, --urls) so the bench starts every server alike.
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
-var signingKey = builder.Configuration["Auth:SigningKey"];
-var apiKey = builder.Configuration["Api:Key"];
-if (string.IsNullOrEmpty(signingKey) || string.IsNullOrEmpty(apiKey))
+if (ServerKeys.From(builder.Configuration) is not { } keys)
 {
-    Console.Error.WriteLine("Refusing to start without Auth:SigningKey and Api:Key.");
     return 1;
 }
 
@@ -18,7 +15,7 @@ if (string.IsNullOrEmpty(signingKey) || string.IsNullOrEmpty(apiKey))
 builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(options =>
 {
     options.MapInboundClaims = false;
-    options.TokenValidationParameters = BenchTokenRules.For(signingKey);
+    options.TokenValidationParameters = BenchTokenRules.For(keys.SigningKey);
     options.Events = new JwtBearerEvents
     {
         OnMessageReceived = context =>
@@ -39,6 +36,6 @@ app.UseAuthentication();
 app.UseAuthorization();
 // Stateful reconnect: SignalR's own recovery (a reconnecting client gets the invocations it had not acknowledged).
 app.MapHub<EventsHub>("/hub", options => options.AllowStatefulReconnects = true);
-app.MapPublish(apiKey);
+app.MapPublish(keys.ApiKey);
 await app.RunAsync();
 return 0;
