@@ -1,6 +1,5 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
+using OrleansSync.Bench.Shared;
 
 namespace OrleansSync.Bench.Baseline;
 
@@ -22,11 +21,10 @@ public static class BaselineEndpoints
 
     public static void MapBaselinePublish(this WebApplication app, string apiKey)
     {
-        var expectedKeyHash = SHA256.HashData(Encoding.UTF8.GetBytes(apiKey));
+        var keyCheck = new ApiKeyCheck(apiKey);
         app.MapPost("/api/users/{userId}/events", async (string userId, HttpContext context, UserSockets users) =>
         {
-            var given = context.Request.Headers["X-Api-Key"].ToString();
-            if (!CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), expectedKeyHash))
+            if (!keyCheck.Matches(context.Request.Headers["X-Api-Key"]))
             {
                 context.Response.StatusCode = StatusCodes.Status401Unauthorized;
                 return;

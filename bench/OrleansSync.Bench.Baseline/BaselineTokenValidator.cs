@@ -1,6 +1,6 @@
-using System.Text;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using OrleansSync.Bench.Shared;
 
 namespace OrleansSync.Bench.Baseline;
 
@@ -8,16 +8,7 @@ namespace OrleansSync.Bench.Baseline;
 public sealed class BaselineTokenValidator(string signingKey)
 {
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
-    private readonly TokenValidationParameters _parameters = new()
-    {
-        IssuerSigningKey = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(signingKey)),
-        ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
-        RequireSignedTokens = true,
-        RequireExpirationTime = true,
-        ValidateLifetime = true,
-        ValidateIssuer = false,
-        ValidateAudience = false,
-    };
+    private readonly TokenValidationParameters _parameters = BenchTokenRules.For(signingKey);
 
     /// <summary>The token's <c>sub</c>, or null if the token is not valid.</summary>
     public async Task<string?> ValidateAsync(string? token)

@@ -1,21 +1,19 @@
 using OrleansSync.Bench.Baseline;
+using OrleansSync.Bench.Shared;
 
 // Same configuration keys as the node (Auth:SigningKey, Api:Key, --urls) so the bench starts both alike.
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
-var signingKey = builder.Configuration["Auth:SigningKey"];
-var apiKey = builder.Configuration["Api:Key"];
-if (string.IsNullOrEmpty(signingKey) || string.IsNullOrEmpty(apiKey))
+if (ServerKeys.From(builder.Configuration) is not { } keys)
 {
-    Console.Error.WriteLine("Refusing to start without Auth:SigningKey and Api:Key.");
     return 1;
 }
-builder.Services.AddSingleton(new BaselineTokenValidator(signingKey));
+builder.Services.AddSingleton(new BaselineTokenValidator(keys.SigningKey));
 builder.Services.AddSingleton<UserSockets>();
 
 var app = builder.Build();
 app.UseWebSockets();
 app.MapBaselineWebSocket();
-app.MapBaselinePublish(apiKey);
+app.MapBaselinePublish(keys.ApiKey);
 await app.RunAsync();
 return 0;

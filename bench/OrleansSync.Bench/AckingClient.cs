@@ -1,49 +1,46 @@
 using System.Net.WebSockets;
-using System.Text;
+using OrleansSync.Bench.Wire;
 
 namespace OrleansSync.Bench;
 
 /// <summary>
-/// One browser-tab stand-in: authenticates, then acks every event it receives. Buffers are per client and
-/// reused; the ack is written into a fixed buffer, so a delivery allocates nothing on the client.
+/// One browser-tab stand-in, the same for every target: opens a WebSocket, lets the target's
+/// <see cref="WireSession"/> authenticate, then hands it every message and sends back what it answers (the acks),
+/// counting each bench event once it was acked. Buffers are per client and reused, so a delivery allocates nothing
+/// on the client.
 /// </summary>
-public sealed class AckingClient
+public sealed class AckingClient : IMessageChannel
 {
-    private static readonly byte[] AckPrefix = "{\"type\":\"ack\",\"event_id\":\""u8.ToArray();
-    private static readonly byte[] AckSuffix = "\"}"u8.ToArray();
-    private static ReadOnlySpan<byte> AuthOkMarker => "\"auth_ok\""u8;
-
     private readonly ClientWebSocket _socket = new();
-    private readonly byte[] _receive = new byte[1024];
-    private readonly byte[] _ack = new byte[128];
     private readonly DeliveryStats _stats;
+    private readonly WireSession _session;
+    private readonly ReplyBuffer _reply = new();
+    private readonly List<ReceivedEvent> _events = [];
     private readonly HashSet<long> _seen = [];
+    private byte[] _receive = new byte[1024];
     private Task _loop = Task.CompletedTask;
     private volatile bool _abortedByBench;
 
-    private AckingClient(DeliveryStats stats)
+    private AckingClient(WireSession session, DeliveryStats stats)
     {
+        _session = session;
         _stats = stats;
         _socket.Options.KeepAliveInterval = TimeSpan.Zero; // the servers ping; client pings would only add load
-        AckPrefix.CopyTo(_ack, 0);
     }
 
     public bool IsOpen => _socket.State == WebSocketState.Open;
 
-    /// <summary>Connects, sends <paramref name="authFrame"/>, waits for <c>auth_ok</c> and starts acking.</summary>
-    public static async Task<AckingClient> ConnectAsync(Uri address, byte[] authFrame, DeliveryStats stats, CancellationToken cancellationToken)
+    public string CloseDescription => $"closed {_socket.CloseStatus} {_socket.CloseStatusDescription}";
+
+    /// <summary>Connects to <paramref name="baseAddress"/>, authenticates with <paramref name="token"/> and starts acking.</summary>
+    public static async Task<AckingClient> ConnectAsync(Uri baseAddress, WireSession session, string token, DeliveryStats stats, CancellationToken cancellationToken)
     {
-        var client = new AckingClient(stats);
+        var client = new AckingClient(session, stats);
         try
         {
+            var address = await session.AddressAsync(baseAddress, token, cancellationToken).ConfigureAwait(false);
             await client._socket.ConnectAsync(address, cancellationToken).ConfigureAwait(false);
-            await client._socket.SendAsync(authFrame, WebSocketMessageType.Text, true, cancellationToken).ConfigureAwait(false);
-            var length = await client.ReceiveMessageAsync(cancellationToken).ConfigureAwait(false);
-            if (length < 0 || client._receive.AsSpan(0, length).IndexOf(AuthOkMarker) < 0)
-            {
-                var text = length < 0 ? $"closed {client._socket.CloseStatus} {client._socket.CloseStatusDescription}" : Encoding.UTF8.GetString(client._receive, 0, length);
-                throw new InvalidOperationException("auth refused: " + text);
-            }
+            await session.HandshakeAsync(client, token, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -63,6 +60,15 @@ public sealed class AckingClient
         _socket.Dispose();
     }
 
+    public ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken) =>
+        _socket.SendAsync(message, WebSocketMessageType.Text, true, cancellationToken);
+
+    public async ValueTask<ReadOnlyMemory<byte>?> ReceiveAsync(CancellationToken cancellationToken)
+    {
+        var length = await ReceiveMessageAsync(cancellationToken).ConfigureAwait(false);
+        return length < 0 ? null : _receive.AsMemory(0, length);
+    }
+
     private async Task AckLoopAsync()
     {
         try
@@ -75,22 +81,23 @@ public sealed class AckingClient
                     _stats.OnServerClosed(_socket.CloseStatus);
                     return;
                 }
-                if (!EventFrameReader.TryRead(_receive.AsSpan(0, length), out var seq, out var sent, out var eventId))
+                _reply.Clear();
+                _events.Clear();
+                _session.OnMessage(_receive.AsSpan(0, length), _reply, _events);
+                if (_reply.Length > 0)
                 {
-                    continue;
+                    await _socket.SendAsync(_reply.Written, WebSocketMessageType.Text, true, CancellationToken.None).ConfigureAwait(false);
                 }
-                eventId.CopyTo(_ack.AsSpan(AckPrefix.Length));
-                var ackLength = AckPrefix.Length + eventId.Length;
-                AckSuffix.CopyTo(_ack.AsSpan(ackLength));
-                ackLength += AckSuffix.Length;
-                await _socket.SendAsync(_ack.AsMemory(0, ackLength), WebSocketMessageType.Text, true, CancellationToken.None).ConfigureAwait(false);
-                if (_seen.Add(seq))
+                foreach (var received in _events)
                 {
-                    _stats.OnDelivered(seq, sent);
-                }
-                else
-                {
-                    _stats.OnDuplicate(); // a re-send of an event this session already acked (its ack was late): acked again, counted once
+                    if (_seen.Add(received.Seq))
+                    {
+                        _stats.OnDelivered(received.Seq, received.SentTimestamp);
+                    }
+                    else
+                    {
+                        _stats.OnDuplicate(); // a re-send of an event this session already acked (its ack was late): acked again, counted once
+                    }
                 }
             }
         }
@@ -104,18 +111,22 @@ public sealed class AckingClient
         }
     }
 
-    /// <summary>Reads one whole text message into the receive buffer; -1 when the server closed. Oversized messages are cut.</summary>
+    /// <summary>Reads one whole text message into the receive buffer, growing it when needed; -1 when the server closed.</summary>
     private async ValueTask<int> ReceiveMessageAsync(CancellationToken cancellationToken)
     {
         var length = 0;
         while (true)
         {
-            var result = await _socket.ReceiveAsync(_receive.AsMemory(Math.Min(length, _receive.Length - 1)), cancellationToken).ConfigureAwait(false);
+            if (length == _receive.Length)
+            {
+                Array.Resize(ref _receive, _receive.Length * 2); // e.g. several SignalR records in one message
+            }
+            var result = await _socket.ReceiveAsync(_receive.AsMemory(length), cancellationToken).ConfigureAwait(false);
             if (result.MessageType == WebSocketMessageType.Close)
             {
                 return -1;
             }
-            length = Math.Min(length + result.Count, _receive.Length);
+            length += result.Count;
             if (result.EndOfMessage)
             {
                 return length;

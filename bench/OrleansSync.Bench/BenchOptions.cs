@@ -15,9 +15,22 @@ public sealed class BenchOptions
     public TimeSpan Settle { get; set; } = TimeSpan.FromSeconds(2);
     public int EventsInFlight { get; set; } = 200;
     public int HttpConnections { get; set; } = 32;
+    /// <summary>The targets, run one after another in this order (<c>--only a,b</c> keeps its order; <c>--peers</c> is node, baseline, signalr, socketio).</summary>
     public string[] Servers { get; set; } = ["node", "baseline"];
+
+    /// <summary>Every target <c>--only</c> accepts; <c>--peers</c> runs them all.</summary>
+    public static readonly string[] AllServers = ["node", "baseline", "signalr", "socketio"];
+
+    /// <summary>A peer (SignalR, Socket.IO) is among the targets: the run ends with the peer table.</summary>
+    public bool ComparesPeers => Servers.Any(s => s is "signalr" or "socketio");
+
     public string? NodeDll { get; set; }
     public string? BaselineDll { get; set; }
+    public string? SignalRDll { get; set; }
+    public string? SocketIoScript { get; set; }
+
+    /// <summary>Only measure what each wire protocol's client code costs per delivery, in this process (no servers).</summary>
+    public bool WireCostOnly { get; set; }
     public string? ResultsFile { get; set; }
     public bool RunLoad { get; set; } = true;
     public bool RunIdle { get; set; } = true;
@@ -81,9 +94,19 @@ public sealed class BenchOptions
                 case "--settle": options.Settle = Seconds(Next()); break;
                 case "--in-flight": options.EventsInFlight = int.Parse(Next()); break;
                 case "--http": options.HttpConnections = int.Parse(Next()); break;
-                case "--only": options.Servers = [Next()]; break;
+                case "--only":
+                    options.Servers = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    if (options.Servers.FirstOrDefault(s => !AllServers.Contains(s)) is { } unknown)
+                    {
+                        throw new ArgumentException($"--only {unknown}: one or more of {string.Join(", ", AllServers)}, comma-separated");
+                    }
+                    break;
+                case "--peers": options.Servers = AllServers; break;
+                case "--wire-cost": options.WireCostOnly = true; break;
                 case "--node-dll": options.NodeDll = Next(); break;
                 case "--baseline-dll": options.BaselineDll = Next(); break;
+                case "--signalr-dll": options.SignalRDll = Next(); break;
+                case "--socketio-script": options.SocketIoScript = Next(); break;
                 case "--results": options.ResultsFile = Next(); break;
                 case "--phases":
                     var phases = Next().Split(',');

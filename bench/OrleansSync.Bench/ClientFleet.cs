@@ -1,14 +1,15 @@
 using System.Collections.Concurrent;
-using System.Text;
+using OrleansSync.Bench.Wire;
 
 namespace OrleansSync.Bench;
 
 /// <summary>
-/// Many <see cref="AckingClient"/>s: users u0…u(n-1), each with several sessions. With several servers (cluster
-/// nodes), a user's sessions are spread over them: session s of user u connects to server (u + s) mod count
-/// (or, with <paramref name="placeByUser"/>, all to server u mod count).
+/// Many <see cref="AckingClient"/>s: users u0…u(n-1), each with several sessions, speaking the target's wire
+/// protocol (a new <see cref="WireSession"/> per client). With several servers (cluster nodes), a user's sessions
+/// are spread over them: session s of user u connects to server (u + s) mod count (or, with
+/// <paramref name="placeByUser"/>, all to server u mod count).
 /// </summary>
-public sealed class ClientFleet(IReadOnlyList<Uri> socketAddresses, BenchTokens tokens, DeliveryStats stats, bool placeByUser = false)
+public sealed class ClientFleet(IReadOnlyList<Uri> baseAddresses, Func<WireSession> newSession, BenchTokens tokens, DeliveryStats stats, bool placeByUser = false)
 {
     private const int ConnectParallelism = 32;
     private readonly ConcurrentBag<AckingClient> _clients = [];
@@ -26,8 +27,9 @@ public sealed class ClientFleet(IReadOnlyList<Uri> socketAddresses, BenchTokens 
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
                 timeout.CancelAfter(TimeSpan.FromSeconds(30));
-                var address = socketAddresses[(placeByUser ? slot.user : slot.user + slot.session) % socketAddresses.Count];
-                _clients.Add(await AckingClient.ConnectAsync(address, AuthFrame(slot.user), stats, timeout.Token).ConfigureAwait(false));
+                var address = baseAddresses[(placeByUser ? slot.user : slot.user + slot.session) % baseAddresses.Count];
+                var client = await AckingClient.ConnectAsync(address, newSession(), tokens.For(BenchUsers.Name(slot.user)), stats, timeout.Token).ConfigureAwait(false);
+                _clients.Add(client);
             }).ConfigureAwait(false);
     }
 
@@ -37,7 +39,4 @@ public sealed class ClientFleet(IReadOnlyList<Uri> socketAddresses, BenchTokens 
             async (client, _) => await client.AbortAsync().ConfigureAwait(false)).ConfigureAwait(false);
         _clients.Clear();
     }
-
-    private byte[] AuthFrame(int user) =>
-        Encoding.UTF8.GetBytes($$"""{"type":"auth","token":"{{tokens.For(BenchUsers.Name(user))}}","session_id":null}""");
 }

@@ -2,19 +2,35 @@ using System.Security.Cryptography;
 using OrleansSync.Bench;
 
 var options = BenchOptions.Parse(args);
-var repository = FindRepositoryRoot();
-var nodeDll = options.NodeDll ?? Path.Combine(repository, "silo", "bin", "Release", "net10.0", "OrleansSync.Silo.dll");
-var baselineDll = options.BaselineDll ?? Path.Combine(repository, "bench", "OrleansSync.Bench.Baseline", "bin", "Release", "net10.0", "OrleansSync.Bench.Baseline.dll");
-foreach (var dll in new[] { nodeDll, baselineDll })
+if (options.WireCostOnly)
 {
-    if (!File.Exists(dll))
+    Console.WriteLine(WireCost.Measure());
+    return 0;
+}
+var repository = FindRepositoryRoot();
+var targets = new Dictionary<string, ServerUnderTest>
+{
+    ["node"] = ServerUnderTest.Node(options.NodeDll ?? Built("silo", "OrleansSync.Silo"), options.NodeArguments),
+    ["baseline"] = ServerUnderTest.Baseline(options.BaselineDll ?? Built("bench/OrleansSync.Bench.Baseline", "OrleansSync.Bench.Baseline")),
+    ["signalr"] = ServerUnderTest.SignalR(options.SignalRDll ?? Built("bench/peers/signalr", "OrleansSync.Bench.SignalR")),
+    ["socketio"] = ServerUnderTest.SocketIo(options.SocketIoScript ?? Path.Combine(repository, "bench", "peers", "socketio", "server.js")),
+};
+foreach (var name in options.ClusterMode ? ["node"] : options.Servers)
+{
+    var entry = targets[name].EntryPath;
+    if (!File.Exists(entry))
     {
-        Console.Error.WriteLine($"{dll} not found: build Release first (bash bench/run.sh does).");
+        Console.Error.WriteLine($"{entry} not found: build Release first (bash bench/run.sh does).");
+        return 2;
+    }
+    if (name == "socketio" && !Directory.Exists(Path.Combine(Path.GetDirectoryName(entry)!, "node_modules")))
+    {
+        Console.Error.WriteLine($"{Path.GetDirectoryName(entry)}/node_modules not found: run npm ci there (bash bench/run.sh --peers does).");
         return 2;
     }
 }
 
-// Fresh keys per run: both servers get the same ones, passed explicitly as in production.
+// Fresh keys per run: every server gets the same ones, passed explicitly as in production.
 var signingKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
 var apiKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
 var workDirectory = Path.Combine(Path.GetTempPath(), "orleanssync-bench-" + Guid.NewGuid().ToString("N")[..8]);
@@ -42,16 +58,15 @@ if (options.ClusterMode)
 }
 else
 {
-    ServerFigures? node = null, baseline = null;
-    if (options.Servers.Contains("node"))
+    // One after another, each on its own fresh processes, with the same clients and publisher.
+    var figures = new List<ServerFigures>();
+    foreach (var name in options.Servers)
     {
-        node = await benchmark.RunAsync(ServerUnderTest.Node(nodeDll, options.NodeArguments));
+        figures.Add(await benchmark.RunAsync(targets[name]));
     }
-    if (options.Servers.Contains("baseline"))
-    {
-        baseline = await benchmark.RunAsync(ServerUnderTest.Baseline(baselineDll));
-    }
-    table = ResultTable.Render(node, baseline, options);
+    table = options.ComparesPeers
+        ? PeerTable.Render(figures, options)
+        : ResultTable.Render(figures.FirstOrDefault(f => f.Server == "node"), figures.FirstOrDefault(f => f.Server == "baseline"), options);
 }
 
 Console.WriteLine();
@@ -76,14 +91,14 @@ async Task<List<ServerFigures>> RunClusterScenariosAsync()
             {
                 throw new ArgumentException("SQLite is a single-node store: use sqlite1");
             }
-            results.Add(await benchmark.RunScenarioAsync(scenario, [ServerUnderTest.Node(nodeDll, options.NodeArguments)], null));
+            results.Add(await benchmark.RunScenarioAsync(scenario, [targets["node"]], null));
         }
         else if (scenario.StartsWith("postgres", StringComparison.Ordinal))
         {
             var server = options.PostgresServer ?? throw new ArgumentException("--postgres CONNECTION-STRING is needed for " + scenario);
             var database = new PostgresDatabase(server, "bench_" + scenario);
             var nodes = Enumerable.Range(1, nodeCount)
-                .Select(i => ServerUnderTest.NodeOnPostgres(nodeDll, $"bench-{scenario}-n{i}", database.ConnectionString, [.. options.NodeArguments, .. options.PostgresNodeArguments])).ToArray();
+                .Select(i => ServerUnderTest.NodeOnPostgres(targets["node"].EntryPath, $"bench-{scenario}-n{i}", database.ConnectionString, [.. options.NodeArguments, .. options.PostgresNodeArguments])).ToArray();
             results.Add(await benchmark.RunScenarioAsync(scenario, nodes, database));
         }
         else
@@ -93,6 +108,10 @@ async Task<List<ServerFigures>> RunClusterScenariosAsync()
     }
     return results;
 }
+
+// Where bash bench/run.sh puts a project's Release build.
+string Built(string projectDirectory, string assembly) =>
+    Path.Combine(repository, projectDirectory, "bin", "Release", "net10.0", assembly + ".dll");
 
 static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 

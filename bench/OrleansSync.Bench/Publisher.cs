@@ -19,6 +19,7 @@ public sealed class Publisher : IDisposable
     private readonly int _users;
     private readonly bool _placeByUser;
     private long _failed;
+    private long _accepted;
 
     /// <param name="placeByUser">Send user u's publishes to server u mod count (where <see cref="ClientFleet"/> put its sessions).</param>
     public Publisher(IReadOnlyList<Uri> baseAddresses, string apiKey, int users, int maxConnections, bool placeByUser = false)
@@ -35,6 +36,9 @@ public sealed class Publisher : IDisposable
 
     /// <summary>Publishes that did not get 202.</summary>
     public long Failed => Interlocked.Read(ref _failed);
+
+    /// <summary>Publishes answered 202: each must reach every session of its user.</summary>
+    public long Accepted => Interlocked.Read(ref _accepted);
 
     /// <summary>
     /// Publishes as fast as <paramref name="window"/> allows with <paramref name="concurrency"/> requests in flight,
@@ -107,7 +111,11 @@ public sealed class Publisher : IDisposable
         {
             var server = _baseAddresses[(int)((_placeByUser ? seq % _users : seq) % _baseAddresses.Count)];
             using var response = await _http.PostAsync(new Uri(server, $"api/users/{BenchUsers.Name((int)(seq % _users))}/events"), content).ConfigureAwait(false);
-            if (response.StatusCode != HttpStatusCode.Accepted)
+            if (response.StatusCode == HttpStatusCode.Accepted)
+            {
+                Interlocked.Increment(ref _accepted);
+            }
+            else
             {
                 Interlocked.Increment(ref _failed);
             }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using static OrleansSync.Bench.TableCells;
 
 namespace OrleansSync.Bench;
 
@@ -24,7 +25,7 @@ public static class ResultTable
         Row(text, "deliveries missing in that run", node?.MissingDeliveries, baseline?.MissingDeliveries, "F0", "0", null);
         Row(text, "sockets closed by the server (4004 slow consumer)", node?.ServerClosedSockets, baseline?.ServerClosedSockets, "F0", "0", null,
             $" ({node?.SlowConsumerCloses.ToString(CultureInfo.InvariantCulture) ?? "-"} / {baseline?.SlowConsumerCloses.ToString(CultureInfo.InvariantCulture) ?? "-"})");
-        Row(text, "server CPU µs per acked delivery at saturation", CpuPerDelivery(node), CpuPerDelivery(baseline), "F1", "", null);
+        Row(text, "server CPU µs per acked delivery at saturation", ServerCpuPerDelivery(node), ServerCpuPerDelivery(baseline), "F1", "", null);
         text.AppendLine($"| cores used at saturation: server / load generator / other | {Cores(node)} | {Cores(baseline)} | | | |");
         if (node?.SaturationStore is { } store)
         {
@@ -50,21 +51,4 @@ public static class ResultTable
         var ratio = Ratio(node, baseline);
         text.AppendLine($"| {measure} | {Show(node, format)} | {Show(baseline, format)} | {(ratio is { } r ? r.ToString("F2", CultureInfo.InvariantCulture) : "")} | {target} | {Verdict(pass)}{suffix} |");
     }
-
-    private static double? CpuPerDelivery(ServerFigures? figures) =>
-        figures?.SaturationCpu is { } cpu ? cpu.Servers * 1_000_000 / figures.DeliveriesPerSecond : null;
-
-    private static string Cores(ServerFigures? figures) =>
-        figures?.SaturationCpu is { } c ? FormattableString.Invariant($"{c.Servers:F2} / {c.Bench:F2} / {c.Other:F2}") : "-";
-
-    private static double? Ratio(double? node, double? baseline) =>
-        node is { } n && baseline is { } b && !double.IsNaN(n) && !double.IsNaN(b) && b != 0 ? n / b : null;
-
-    private static string Show(double? value, string format) =>
-        value is { } v && !double.IsNaN(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "-";
-
-    private static string Held(ServerFigures? figures, BenchOptions options) => figures is null ? "-"
-        : $"{(figures.IdleHeld ? "yes" : "no")} ({figures.IdleOpened}/{options.IdleTarget} open, {figures.IdleDelivered} got the check event)";
-
-    private static string Verdict(bool? pass) => pass switch { true => "PASS", false => "FAIL", null => "" };
 }

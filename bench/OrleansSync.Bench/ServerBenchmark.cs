@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using OrleansSync.Bench.Wire;
 
 namespace OrleansSync.Bench;
 
@@ -38,7 +39,7 @@ public sealed class ServerBenchmark(BenchOptions options, BenchTokens tokens, st
     private async Task RunLoadAsync(ServerUnderTest server, ServerFigures figures)
     {
         await using var process = await server.StartAsync(signingKey, apiKey, workDirectory, options.ServerEnvironment);
-        await MeasureLoadAsync(server.Name, [process], null, figures);
+        await MeasureLoadAsync(server.Name, [process], server.NewSession, null, figures);
     }
 
     /// <summary>
@@ -59,7 +60,7 @@ public sealed class ServerBenchmark(BenchOptions options, BenchTokens tokens, st
             {
                 processes.Add(await node.StartAsync(signingKey, apiKey, workDirectory, options.ServerEnvironment));
             }
-            await MeasureLoadAsync(scenario, processes, database, figures);
+            await MeasureLoadAsync(scenario, processes, nodes[0].NewSession, database, figures);
         }
         catch (Exception exception)
         {
@@ -88,10 +89,10 @@ public sealed class ServerBenchmark(BenchOptions options, BenchTokens tokens, st
     }
 
     /// <summary>Saturation, then the fixed-rate run, against one server or several (clients and publishes spread over them).</summary>
-    private async Task MeasureLoadAsync(string name, IReadOnlyList<ServerProcess> servers, PostgresDatabase? database, ServerFigures figures)
+    private async Task MeasureLoadAsync(string name, IReadOnlyList<ServerProcess> servers, Func<WireSession> newSession, PostgresDatabase? database, ServerFigures figures)
     {
         var stats = new DeliveryStats();
-        var fleet = new ClientFleet(servers.Select(s => s.SocketAddress).ToArray(), tokens, stats, options.SocketsByUser);
+        var fleet = new ClientFleet(servers.Select(s => s.BaseAddress).ToArray(), newSession, tokens, stats, options.SocketsByUser);
         var sessions = options.SessionsPerUser;
         var started = Stopwatch.GetTimestamp();
         await fleet.ConnectAsync(0, options.Users, sessions, CancellationToken.None);
@@ -156,6 +157,12 @@ public sealed class ServerBenchmark(BenchOptions options, BenchTokens tokens, st
         figures.P99Milliseconds = stats.Latency.Percentile(0.99) / 1000;
         Say(name, $"at {options.LatencyRate:F0} publishes/s (achieved {figures.AchievedRate:F0}): p50 {figures.P50Milliseconds:F2} ms, p99 {figures.P99Milliseconds:F2} ms, missing {figures.MissingDeliveries}; cores used: {figures.FixedRateCpu}");
 
+        await WaitUntilAsync(() => stats.Delivered >= publisher.Accepted * sessions, TimeSpan.FromSeconds(15));
+        figures.LoadDeliveriesMissing = publisher.Accepted * sessions - stats.Delivered;
+        if (figures.LoadDeliveriesMissing != 0)
+        {
+            Say(name, $"{publisher.Accepted} publishes accepted × {sessions} sessions, {stats.Delivered} acked deliveries: {figures.LoadDeliveriesMissing} missing");
+        }
         figures.Duplicates = stats.Duplicates;
         figures.FailedPublishes = publisher.Failed;
         figures.ServerClosedSockets = stats.ServerClosed;
@@ -171,7 +178,7 @@ public sealed class ServerBenchmark(BenchOptions options, BenchTokens tokens, st
     {
         await using var process = await server.StartAsync(signingKey, apiKey, workDirectory, options.ServerEnvironment);
         var stats = new DeliveryStats();
-        var fleet = new ClientFleet([process.SocketAddress], tokens, stats);
+        var fleet = new ClientFleet([process.BaseAddress], server.NewSession, tokens, stats);
         var sessions = options.SessionsPerUser;
         try
         {

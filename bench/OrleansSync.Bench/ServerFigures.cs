@@ -22,6 +22,9 @@ public sealed class ServerFigures(string server)
 
     // Both load runs.
     public long FailedPublishes { get; set; }
+
+    /// <summary>Accepted publishes × sessions per user − acked deliveries, after both load runs drained: 0 when every copy arrived and was acked.</summary>
+    public long LoadDeliveriesMissing { get; set; }
     public long Duplicates { get; set; }
     public long ServerClosedSockets { get; set; }
     public long SlowConsumerCloses { get; set; }

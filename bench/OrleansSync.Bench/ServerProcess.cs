@@ -4,7 +4,7 @@ using System.Net.Sockets;
 
 namespace OrleansSync.Bench;
 
-/// <summary>A server under test running as its own process (<c>dotnet server.dll</c>) on a free loopback port.</summary>
+/// <summary>A server under test running as its own process (<c>dotnet server.dll</c>, <c>node server.js</c>) on a free loopback port.</summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
     private readonly Process _process;
@@ -22,20 +22,18 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>Operating-system id of the server process (CPU and memory readings).</summary>
     public int ProcessId => _process.Id;
 
-    public Uri SocketAddress => new($"ws://{BaseAddress.Authority}/ws");
-
-    public static async Task<ServerProcess> StartAsync(string dllPath, IEnumerable<string> arguments, IDictionary<string, string> environment, string logPath)
+    public static async Task<ServerProcess> StartAsync(string program, string entryPath, IEnumerable<string> arguments, IDictionary<string, string> environment, string logPath)
     {
         var port = FreePort();
         var baseAddress = new Uri($"http://127.0.0.1:{port}/");
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(program)
         {
-            WorkingDirectory = Path.GetDirectoryName(dllPath)!, // content root: the server's appsettings.json
+            WorkingDirectory = Path.GetDirectoryName(entryPath)!, // content root: the server's appsettings.json
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(dllPath);
+        start.ArgumentList.Add(entryPath);
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add($"http://127.0.0.1:{port}");
         foreach (var argument in arguments)
@@ -47,7 +45,7 @@ public sealed class ServerProcess : IAsyncDisposable
             start.Environment[key] = value;
         }
         var log = new StreamWriter(logPath) { AutoFlush = true };
-        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start " + dllPath);
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {program} {entryPath}");
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
         process.BeginOutputReadLine();

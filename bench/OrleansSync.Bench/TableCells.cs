@@ -1,0 +1,33 @@
+using System.Globalization;
+
+namespace OrleansSync.Bench;
+
+/// <summary>How the result tables show figures: numbers, ratios, verdicts and the derived per-delivery costs.</summary>
+public static class TableCells
+{
+    public static string Show(double? value, string format) =>
+        value is { } v && !double.IsNaN(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "-";
+
+    public static double? Ratio(double? value, double? reference) =>
+        value is { } n && reference is { } b && !double.IsNaN(n) && !double.IsNaN(b) && b != 0 ? n / b : null;
+
+    public static string Verdict(bool? pass) => pass switch { true => "PASS", false => "FAIL", null => "" };
+
+    /// <summary>Server CPU per acked delivery in the saturation window, in µs.</summary>
+    public static double? ServerCpuPerDelivery(ServerFigures? figures) =>
+        figures?.SaturationCpu is { } cpu ? cpu.Servers * 1_000_000 / figures.DeliveriesPerSecond : null;
+
+    /// <summary>The load generator's CPU per acked delivery in the saturation window, in µs.</summary>
+    public static double? BenchCpuPerDelivery(ServerFigures? figures) =>
+        figures?.SaturationCpu is { } cpu ? cpu.Bench * 1_000_000 / figures.DeliveriesPerSecond : null;
+
+    /// <summary>The load generator's CPU per delivery in the fixed-rate window (the same deliveries for every target), in µs.</summary>
+    public static double? BenchCpuPerDeliveryAtFixedRate(ServerFigures? figures, int sessionsPerUser) =>
+        figures?.FixedRateCpu is { } cpu ? cpu.Bench * 1_000_000 / (figures.AchievedRate * sessionsPerUser) : null;
+
+    public static string Cores(ServerFigures? figures) =>
+        figures?.SaturationCpu is { } c ? FormattableString.Invariant($"{c.Servers:F2} / {c.Bench:F2} / {c.Other:F2}") : "-";
+
+    public static string Held(ServerFigures? figures, BenchOptions options) => figures is null ? "-"
+        : $"{(figures.IdleHeld ? "yes" : "no")} ({figures.IdleOpened}/{options.IdleTarget} open, {figures.IdleDelivered} got the check event)";
+}

@@ -1,0 +1,31 @@
+using System.Text;
+
+namespace OrleansSync.Bench.Wire;
+
+/// <summary>
+/// The node's reliable session protocol (docs/PROTOCOL.md), which the baseline speaks too: <c>/ws</c>, an
+/// <c>auth</c> frame with the JWT, <c>auth_ok</c>, then one event per text message, each answered with
+/// <c>{"type":"ack","event_id":…}</c>. Keep-alive is the server's WebSocket pings, answered by the socket itself.
+/// </summary>
+public sealed class NodeWire : WireSession
+{
+    private static ReadOnlySpan<byte> AckPrefix => "{\"type\":\"ack\",\"event_id\":\""u8;
+    private static ReadOnlySpan<byte> AckSuffix => "\"}"u8;
+    private static ReadOnlySpan<byte> AuthOk => "\"auth_ok\""u8;
+
+    public override Task<Uri> AddressAsync(Uri baseAddress, string token, CancellationToken cancellationToken) =>
+        Task.FromResult(new Uri($"ws://{baseAddress.Authority}/ws"));
+
+    public override async Task HandshakeAsync(IMessageChannel channel, string token, CancellationToken cancellationToken)
+    {
+        await channel.SendAsync(Encoding.UTF8.GetBytes($$"""{"type":"auth","token":"{{token}}","session_id":null}"""), cancellationToken).ConfigureAwait(false);
+        var answer = await channel.ReceiveAsync(cancellationToken).ConfigureAwait(false);
+        if (answer is not { } frame || frame.Span.IndexOf(AuthOk) < 0)
+        {
+            throw new InvalidOperationException("auth refused: " + (answer is { } text ? Encoding.UTF8.GetString(text.Span) : channel.CloseDescription));
+        }
+    }
+
+    public override void OnMessage(ReadOnlySpan<byte> message, ReplyBuffer reply, List<ReceivedEvent> events) =>
+        TryAck(message, AckPrefix, AckSuffix, reply, events);
+}
