@@ -14,7 +14,7 @@ public readonly record struct PeerCopy(string SessionId, string EventId, byte[] 
 /// </summary>
 public static class PeerCopyCodec
 {
-    /// <summary>Largest frame accepted in a copy (an event is at most <c>EventFrame.MaxEventBytes</c>; the frame adds its envelope).</summary>
+    /// <summary>Largest frame accepted in a copy (an event's frame stays under 512 KiB, see <c>EventFrame.MaxEventBytes</c>).</summary>
     public const int MaxFrameBytes = 1 << 20;
 
     /// <summary>Largest body accepted (many copies travel together under load).</summary>

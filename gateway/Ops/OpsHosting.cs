@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -62,6 +63,12 @@ public static partial class OpsHosting
             sp.GetRequiredService<IHostEnvironment>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IRoomStats>(sp => (IRoomStats)sp.GetRequiredService<OrleansSync.Conversations.IConversationStore>());
         services.AddSingleton<DashboardAccess>();
+        services.AddOptions<AdminOptions>().Validate(o => { o.Validate(); return true; }).ValidateOnStart();
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.AddPolicy<string, DashboardKeyAttempts>(DashboardKeyAttempts.PolicyName);
+        });
         services.AddSingleton<ReadinessCheck>();
 
         services.AddSingleton<RecentLogBuffer>();
@@ -95,6 +102,7 @@ public static partial class OpsHosting
         }
         else
         {
+            app.UseRateLimiter(); // only the dashboard's endpoints carry a policy
             app.MapDashboard();
             Log.DashboardEnabled(logger, access.Mode == DashboardMode.Open ? "open (Development)" : "Admin:Key required");
         }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace OrleansSync.Protocol;
@@ -9,7 +10,11 @@ namespace OrleansSync.Protocol;
 /// </summary>
 public static class EventFrame
 {
-    /// <summary>Largest published event accepted, in UTF-8 bytes.</summary>
+    /// <summary>
+    /// Largest published event accepted: its JSON text as the application sent it, in UTF-8 bytes (over HTTP, the
+    /// request body). The frame may be larger: it adds <c>event_id</c>, and the writer escapes what JSON must or
+    /// HTML-sensitive and non-ASCII characters (a character can take up to 6 bytes there), so frames stay under 512 KiB.
+    /// </summary>
     public const int MaxEventBytes = 64 * 1024;
 
     /// <summary>
@@ -21,6 +26,11 @@ public static class EventFrame
         if (evt.ValueKind != JsonValueKind.Object)
         {
             throw new InvalidEventException("The event must be a JSON object.");
+        }
+        // The limit is the application's text, not the frame: what the server adds never refuses an event.
+        if (JsonMarshal.GetRawUtf8Value(evt).Length > MaxEventBytes)
+        {
+            throw new InvalidEventException($"The event is larger than {MaxEventBytes} bytes.");
         }
         var buffer = new ArrayBufferWriter<byte>(256);
         try
@@ -47,10 +57,6 @@ public static class EventFrame
         catch (Exception exception) when (exception is InvalidOperationException or ArgumentException)
         {
             throw new InvalidEventException("The event is not valid JSON text: " + InvalidJsonText.Message + ".");
-        }
-        if (buffer.WrittenCount > MaxEventBytes)
-        {
-            throw new InvalidEventException($"The event is larger than {MaxEventBytes} bytes.");
         }
         return buffer.WrittenSpan.ToArray();
     }

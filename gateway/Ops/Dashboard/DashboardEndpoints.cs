@@ -20,16 +20,20 @@ public static class DashboardEndpoints
 
     private static readonly ConcurrentDictionary<string, byte[]> Assets = new(StringComparer.Ordinal);
 
-    /// <summary>Maps <c>/dashboard</c>, its assets, <c>/dashboard/api/stats</c> and <c>/dashboard/login</c>.</summary>
+    /// <summary>
+    /// Maps <c>/dashboard</c>, its assets, <c>/dashboard/api/stats</c> and <c>/dashboard/login</c>, all under the
+    /// <see cref="DashboardKeyAttempts"/> limit (the caller adds ASP.NET's rate limiting middleware).
+    /// </summary>
     public static void MapDashboard(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/dashboard", (HttpContext context, DashboardAccess access) =>
+        var dashboard = endpoints.MapGroup("/dashboard").RequireRateLimiting(DashboardKeyAttempts.PolicyName);
+        dashboard.MapGet("", (HttpContext context, DashboardAccess access) =>
             access.IsAllowed(context) ? Asset(context, "dashboard.html", "text/html; charset=utf-8") : LoginPage(context, wrongKey: false));
-        endpoints.MapGet("/dashboard/dashboard.js", (HttpContext context, DashboardAccess access) =>
+        dashboard.MapGet("/dashboard.js", (HttpContext context, DashboardAccess access) =>
             access.IsAllowed(context) ? Asset(context, "dashboard.js", "text/javascript; charset=utf-8") : Results.Unauthorized());
-        endpoints.MapGet("/dashboard/dashboard.css", (HttpContext context) =>
+        dashboard.MapGet("/dashboard.css", (HttpContext context) =>
             Asset(context, "dashboard.css", "text/css; charset=utf-8")); // the login page uses it too; nothing secret in it
-        endpoints.MapGet("/dashboard/api/stats", async (HttpContext context, DashboardAccess access, DashboardStatsBuilder stats) =>
+        dashboard.MapGet("/api/stats", async (HttpContext context, DashboardAccess access, DashboardStatsBuilder stats) =>
         {
             if (!access.IsAllowed(context))
             {
@@ -39,7 +43,7 @@ public static class DashboardEndpoints
             context.Response.Headers.CacheControl = "no-store";
             return Results.Json(await stats.BuildAsync(context.RequestAborted), OpsJsonContext.Default.DashboardStats);
         });
-        endpoints.MapPost("/dashboard/login", LoginAsync);
+        dashboard.MapPost("/login", LoginAsync); // DashboardKeyAttempts.LoginPath
     }
 
     private static async Task<IResult> LoginAsync(HttpContext context, DashboardAccess access)
@@ -49,12 +53,16 @@ public static class DashboardEndpoints
         {
             return LoginPage(context, wrongKey: true);
         }
-        context.Response.Cookies.Append(DashboardAccess.CookieName, access.CookieValue!, new CookieOptions
+        // Absolute lifetime: the node refuses the value after its expiry, and the browser drops it then too.
+        var (value, expires) = access.IssueCookie();
+        context.Response.Cookies.Append(DashboardAccess.CookieName, value, new CookieOptions
         {
             HttpOnly = true,
             SameSite = SameSiteMode.Strict,
             Secure = context.Request.IsHttps,
             Path = "/dashboard",
+            Expires = expires,
+            MaxAge = access.SignInLifetime,
         });
         return Results.Redirect("/dashboard", permanent: false, preserveMethod: false);
     }

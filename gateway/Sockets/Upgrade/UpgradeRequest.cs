@@ -80,6 +80,10 @@ internal readonly struct UpgradeRequest
             return new(UpgradeVerdict.NotOurs);
         }
         var end = received.IndexOf(HeadEnd);
+        if (HasBareLineFeed(end < 0 ? received : received[..end]))
+        {
+            return new(UpgradeVerdict.NotOurs); // Kestrel also ends lines at a lone LF: it reads such a head itself
+        }
         if (end < 0)
         {
             return new(received.Length >= MaxHeadBytes ? UpgradeVerdict.NotOurs : UpgradeVerdict.Incomplete);
@@ -89,6 +93,10 @@ internal readonly struct UpgradeRequest
             return new(UpgradeVerdict.NotOurs);
         }
         var head = received[..(end + Crlf.Length)]; // every line, each ending with CRLF
+        if (!Ascii.IsValid(head))
+        {
+            return new(UpgradeVerdict.NotOurs); // Kestrel takes UTF-8 in values and refuses other bytes: it decides
+        }
         var lineEnd = head.IndexOf(Crlf);
         if (!IsWsRequestLine(head[..lineEnd]))
         {
@@ -109,7 +117,7 @@ internal readonly struct UpgradeRequest
             var value = line[(colon + 1)..].Trim(" \t"u8);
             if (Is(name, "Host"u8))
             {
-                if (host || value.IsEmpty)
+                if (host || !IsPlainHost(value))
                 {
                     return new(UpgradeVerdict.NotOurs);
                 }
@@ -171,10 +179,63 @@ internal readonly struct UpgradeRequest
             return false;
         }
         var target = line[..space];
+        if (target.IndexOfAnyExceptInRange((byte)'!', (byte)'~') >= 0)
+        {
+            return false;
+        }
         var query = target.IndexOf((byte)'?');
         var path = query < 0 ? target : target[..query];
         return Ascii.EqualsIgnoreCase(path, "/ws"u8) || Ascii.EqualsIgnoreCase(path, "/ws/"u8);
     }
+
+    /// <summary>
+    /// True if a line of <paramref name="head"/> ends with LF alone. RFC 9112 §2.2 lets a server take a lone LF as a
+    /// line end, and Kestrel does; this reader only knows CRLF, so such a head is never ours.
+    /// </summary>
+    private static bool HasBareLineFeed(ReadOnlySpan<byte> head)
+    {
+        for (var at = head.IndexOf((byte)'\n'); at >= 0; at = head.IndexOf((byte)'\n'))
+        {
+            if (at == 0 || head[at - 1] != (byte)'\r')
+            {
+                return true;
+            }
+            head = head[(at + 1)..];
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// A <c>Host</c> that every HTTP server takes: a name or IPv4 address of letters, digits, <c>-._~</c>, or an
+    /// IPv6 literal in brackets, then an optional <c>:port</c> of digits. Anything else (spaces, <c>%</c>, <c>@</c>,
+    /// sub-delimiters, an empty port, an empty value) is left to Kestrel, which refuses most of it with 400.
+    /// </summary>
+    private static bool IsPlainHost(ReadOnlySpan<byte> value)
+    {
+        int hostEnd;
+        if (!value.IsEmpty && value[0] == (byte)'[')
+        {
+            hostEnd = value.IndexOf((byte)']') + 1;
+            if (hostEnd <= 2 || value[1..(hostEnd - 1)].IndexOfAnyExcept("0123456789abcdefABCDEF:."u8) >= 0)
+            {
+                return false;
+            }
+        }
+        else
+        {
+            hostEnd = value.IndexOf((byte)':');
+            hostEnd = hostEnd < 0 ? value.Length : hostEnd;
+            if (hostEnd == 0 || value[..hostEnd].IndexOfAnyExcept(PlainHostBytes) >= 0)
+            {
+                return false;
+            }
+        }
+        var port = value[hostEnd..];
+        return port.IsEmpty || (port.Length >= 2 && port[0] == (byte)':' && port[1..].IndexOfAnyExceptInRange((byte)'0', (byte)'9') < 0);
+    }
+
+    private static readonly SearchValues<byte> PlainHostBytes =
+        SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~"u8);
 
     /// <summary>An RFC 9110 token (header names): visible ASCII except separators.</summary>
     private static bool IsToken(ReadOnlySpan<byte> name)

@@ -8,7 +8,8 @@ public interface IEventPublisher
 {
     /// <summary>
     /// Enqueues <paramref name="evt"/> for every session of <paramref name="userId"/>; completes when it is durable.
-    /// Throws <see cref="InvalidEventException"/> if the event is not an object with a string <c>type</c>.
+    /// Throws <see cref="InvalidEventException"/> if the event is not an object with a string <c>type</c>, carries its
+    /// own <c>event_id</c>, or its JSON text is over <see cref="EventFrame.MaxEventBytes"/> UTF-8 bytes.
     /// </summary>
     Task<PublishResult> PublishToUserAsync(string userId, JsonElement evt, CancellationToken cancellationToken = default);
 }

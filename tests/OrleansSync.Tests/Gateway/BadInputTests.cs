@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using OrleansSync.Tests.Infrastructure;
 using Xunit;
 
@@ -161,6 +162,67 @@ public abstract class BadInputTests : IAsyncLifetime
     {
         using var response = await _node.PublishAsync("bystander", new { type = "big", pad = new string('x', 70_000) });
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    /// <summary>
+    /// The 64 KiB limit is the body the application sends: one of exactly 65,536 bytes is delivered whole, however
+    /// much the frame grows (event_id, escaped characters); one byte more is 413, with or without Content-Length.
+    /// </summary>
+    [Theory]
+    [InlineData('x')]
+    [InlineData('é')] // two bytes in the body, six ("\u00e9") in the frame
+    public async Task A_publish_body_of_64_KiB_is_delivered_and_one_byte_more_is_413(char padding)
+    {
+        await using var tab = await _node.ConnectAsync();
+        await tab.AuthAsync(TestTokens.For("big-reader"));
+        var (body, pad) = BodyOf(EventLimitBytes, padding);
+
+        using (var response = await PublishRawAsync("big-reader", body, chunked: false))
+        {
+            Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+        var frame = await tab.NextAsync();
+        Assert.Equal(pad, frame.GetProperty("pad").GetString());
+        await tab.AckAsync(frame.GetProperty("event_id").GetString()!);
+
+        var (tooBig, _) = BodyOf(EventLimitBytes + 1, 'x');
+        foreach (var chunked in new[] { false, true })
+        {
+            using var response = await PublishRawAsync("big-reader", tooBig, chunked);
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+            var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal("too_large", error.GetProperty("error").GetString());
+            Assert.Contains("65536", error.GetProperty("message").GetString());
+        }
+        var (after, _) = await _node.PublishOkAsync("big-reader", new { type = "after" });
+        Assert.Equal(after, (await tab.NextAsync()).GetProperty("event_id").GetString()); // the refused ones delivered nothing
+    }
+
+    /// <summary>The documented publish limit (docs/PROTOCOL.md): 64 KiB of body.</summary>
+    private const int EventLimitBytes = 64 * 1024;
+
+    /// <summary>A publish body of exactly <paramref name="bytes"/> UTF-8 bytes, its pad made of <paramref name="padding"/>.</summary>
+    private static (byte[] Body, string Pad) BodyOf(int bytes, char padding)
+    {
+        const string prefix = "{\"type\":\"big\",\"pad\":\"", suffix = "\"}";
+        var room = bytes - prefix.Length - suffix.Length;
+        var width = Encoding.UTF8.GetByteCount(padding.ToString());
+        var pad = new string(padding, room / width) + new string('x', room % width);
+        var body = Encoding.UTF8.GetBytes(prefix + pad + suffix);
+        Assert.Equal(bytes, body.Length);
+        return (body, pad);
+    }
+
+    private async Task<HttpResponseMessage> PublishRawAsync(string userId, byte[] body, bool chunked)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/users/{userId}/events")
+        {
+            Content = chunked ? new StreamContent(new MemoryStream(body)) : new ByteArrayContent(body),
+        };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        request.Headers.TransferEncodingChunked = chunked;
+        request.Headers.Add("X-Api-Key", TestTokens.ApiKey);
+        return await _node.Http.SendAsync(request);
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public sealed class RestBearerTokenTests(RestBearerTokenTests.Node node) : IClas
     public sealed class Node : IAsyncLifetime
     {
         public TestNode Instance { get; private set; } = null!;
-        public async Task InitializeAsync() => Instance = await TestNode.StartAsync();
+        public async Task InitializeAsync() => Instance = await TestNode.StartAsync(("Demos:Enabled", "true")); // the demo photo API too
         public async Task DisposeAsync() => await Instance.DisposeAsync();
     }
 

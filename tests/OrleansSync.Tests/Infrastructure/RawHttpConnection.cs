@@ -41,9 +41,11 @@ public sealed class RawHttpConnection : IAsyncDisposable
     /// </summary>
     public static bool AnsweredByAspNet(string head) => head.Contains("\r\nServer: Kestrel\r\n", StringComparison.Ordinal);
 
-    public async Task SendAsync(string text)
+    public Task SendAsync(string text) => SendAsync(Encoding.ASCII.GetBytes(text));
+
+    public async Task SendAsync(byte[] bytes)
     {
-        await _stream.WriteAsync(Encoding.ASCII.GetBytes(text));
+        await _stream.WriteAsync(bytes);
         await _stream.FlushAsync();
     }
 
