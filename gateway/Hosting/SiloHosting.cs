@@ -5,6 +5,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.Hosting;
+using Orleans.Dashboard;
+using OrleansSync.Gateway.Ops.Dashboard;
 using OrleansSync.Storage;
 using OrleansSync.Storage.Sqlite;
 
@@ -49,6 +51,10 @@ public static class SiloHosting
                 orleans.UseInMemoryReminderService();
             }
             orleans.Configure<ReminderOptions>(reminders => reminders.MinimumReminderPeriod = grains.MinimumReminderPeriod);
+            if (OrleansDashboard.IsServed(silo, builder.Environment, configuration))
+            {
+                orleans.AddDashboard();
+            }
         });
         return builder;
     }

@@ -17,4 +17,11 @@ public sealed class SiloOptions
     /// runs in this process and needs none.
     /// </summary>
     public int GatewayPort { get; set; }
+
+    /// <summary>
+    /// Serves Orleans' own dashboard at <c>/dashboard/orleans/</c> wherever the delivery dashboard is served (Development,
+    /// or <c>Admin:Key</c> set), behind the same key. Default true. Its grain-call profiler runs only while someone
+    /// watches it (and a minute after); off, the silo registers nothing of it.
+    /// </summary>
+    public bool Dashboard { get; set; } = true;
 }

@@ -11,6 +11,7 @@ using Microsoft.Extensions.Options;
 using OrleansSync.Delivery;
 using OpenTelemetry.Metrics;
 using OrleansSync.Diagnostics;
+using OrleansSync.Gateway.Hosting;
 using OrleansSync.Gateway.Ops.Dashboard;
 using OrleansSync.Gateway.Sockets;
 using OrleansSync.Cluster;
@@ -105,6 +106,11 @@ public static partial class OpsHosting
             app.UseRateLimiter(); // only the dashboard's endpoints carry a policy
             app.MapDashboard();
             Log.DashboardEnabled(logger, access.Mode == DashboardMode.Open ? "open (Development)" : "Admin:Key required");
+            var silo = app.Configuration.GetSection(SiloOptions.SectionName).Get<SiloOptions>() ?? new SiloOptions();
+            if (OrleansDashboard.IsServed(silo, app.Environment, app.Configuration))
+            {
+                app.MapOrleansDashboardBehindAccess(access);
+            }
         }
         Log.MetricsState(logger, metrics.NodeId, metrics.Enabled ? "enabled at /metrics" : "disabled (Metrics:Enabled=false)");
     }

@@ -91,6 +91,14 @@ public sealed class DashboardBrowserTests(BrowserFixture browser) : IClassFixtur
             Assert.Equal("demo-node-1", await page.TextContentAsync("#node-id"));
             Assert.Contains("bad_json", await page.TextContentAsync("#rejected"));
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotFolder, "dashboard.png"), FullPage = true });
+
+            // Orleans' own dashboard, one click away, with the signed-in cookie, and the way back.
+            await page.ClickAsync("#orleans-link");
+            await page.WaitForURLAsync("**/dashboard/cluster", new PageWaitForURLOptions { Timeout = 20_000 });
+            var orleans = page.FrameLocator("iframe");
+            await orleans.Locator("text=Silos").First.WaitForAsync(new LocatorWaitForOptions { Timeout = 20_000 });
+            await page.ClickAsync("a.back");
+            await page.WaitForURLAsync("**/dashboard", new PageWaitForURLOptions { Timeout = 20_000 });
             await page.CloseAsync();
         }
         finally

@@ -161,4 +161,9 @@
   };
 
   poll();
+
+  // Orleans' own dashboard is linked only where this node serves it (Orleans:Dashboard).
+  fetch('/dashboard/orleans/version', { credentials: 'same-origin', cache: 'no-store' })
+    .then(response => { $('orleans-link').hidden = !response.ok; })
+    .catch(() => {});
 })();
