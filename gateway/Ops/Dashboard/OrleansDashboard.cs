@@ -29,7 +29,8 @@ public static class OrleansDashboard
     /// <summary>Maps Orleans' routes and the frame page, each behind the dashboard's access rule.</summary>
     public static void MapOrleansDashboardBehindAccess(this IEndpointRouteBuilder endpoints, DashboardAccess access)
     {
-        endpoints.MapOrleansDashboard(Path).AddEndpointFilter(async (context, next) =>
+        // Wrong keys sent here count against the same sign-in limit as on /dashboard.
+        endpoints.MapOrleansDashboard(Path).RequireRateLimiting(DashboardKeyAttempts.PolicyName).AddEndpointFilter(async (context, next) =>
             access.IsAllowed(context.HttpContext) ? await next(context) : Unauthorized());
         endpoints.MapGet(FramePath, (HttpContext context) =>
         {
@@ -39,7 +40,7 @@ public static class OrleansDashboard
             }
             context.Response.Headers.ContentSecurityPolicy = "default-src 'self'; frame-src 'self'; frame-ancestors 'none'";
             return Results.Content(FramePage, "text/html; charset=utf-8");
-        });
+        }).RequireRateLimiting(DashboardKeyAttempts.PolicyName);
     }
 
     private static IResult Unauthorized() => Results.Json(new ReadinessBody("unauthorized",
