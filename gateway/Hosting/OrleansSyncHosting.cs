@@ -10,6 +10,7 @@ using OrleansSync.Delivery;
 using OrleansSync.Gateway.Messaging;
 using OrleansSync.Gateway.Auth;
 using OrleansSync.Gateway.Cluster;
+using OrleansSync.Gateway.Http;
 using OrleansSync.Gateway.Client;
 using OrleansSync.Gateway.Ops;
 using OrleansSync.Gateway.Publishing;
@@ -105,7 +106,9 @@ public static class OrleansSyncHosting
         services.AddSingleton<ISocketDirectory>(sp => sp.GetRequiredService<SocketRegistry>());
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default));
         builder.AddOrleansSyncOps();
-        // Kestrel's limits from configuration (Kestrel:Limits:*), which the direct upgrade honours too.
+        // Kestrel's limits from configuration (Kestrel:Limits:*), which the direct upgrade honours too; a request body is
+        // at most 64 KiB unless its route says otherwise (RequestBodyLimit) or the configuration sets another default.
+        services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = RequestBodyLimit.DefaultBytes);
         services.Configure<KestrelServerOptions>(configuration.GetSection("Kestrel"));
         if (new NodeRoles(configuration["Node:Roles"]).Gateway && configuration.GetValue($"{SocketGatewayOptions.SectionName}:{nameof(SocketGatewayOptions.DirectUpgrade)}", true))
         {
@@ -130,6 +133,7 @@ public static class OrleansSyncHosting
         var rooms = app.Services.GetRequiredService<RoomService>();
         app.Services.GetRequiredService<SocketRegistry>().SocketClosed += socket => rooms.LeaveAllAsync(socket.SocketId);
 
+        app.UseErrorAnswers();
         app.MapOrleansSyncOps();
         app.MapSessionListForget();
         if (roles.Gateway)
