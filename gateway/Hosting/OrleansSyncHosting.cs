@@ -50,6 +50,7 @@ public static class OrleansSyncHosting
         services.TryAddTimeProvider();
 
         services.AddSingleton(sp => StoreFactory.CreateDialect(sp.GetRequiredService<IOptions<StoreOptions>>().Value));
+        services.AddSingleton<StoreHealth>();
         services.AddSingleton<AdoSessionStore>();
         services.AddSingleton<ISessionStore>(sp => sp.GetRequiredService<AdoSessionStore>());
         services.AddSingleton<ISocketLocations>(sp => sp.GetRequiredService<AdoSessionStore>());
