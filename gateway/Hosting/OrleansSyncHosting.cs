@@ -10,6 +10,7 @@ using OrleansSync.Delivery;
 using OrleansSync.Gateway.Messaging;
 using OrleansSync.Gateway.Auth;
 using OrleansSync.Gateway.Cluster;
+using OrleansSync.Gateway.Http;
 using OrleansSync.Gateway.Client;
 using OrleansSync.Gateway.Ops;
 using OrleansSync.Gateway.Publishing;
@@ -49,6 +50,7 @@ public static class OrleansSyncHosting
         services.TryAddTimeProvider();
 
         services.AddSingleton(sp => StoreFactory.CreateDialect(sp.GetRequiredService<IOptions<StoreOptions>>().Value));
+        services.AddSingleton<StoreHealth>();
         services.AddSingleton<AdoSessionStore>();
         services.AddSingleton<ISessionStore>(sp => sp.GetRequiredService<AdoSessionStore>());
         services.AddSingleton<ISocketLocations>(sp => sp.GetRequiredService<AdoSessionStore>());
@@ -107,7 +109,9 @@ public static class OrleansSyncHosting
         services.AddSingleton<ISocketDirectory>(sp => sp.GetRequiredService<SocketRegistry>());
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default));
         builder.AddOrleansSyncOps();
-        // Kestrel's limits from configuration (Kestrel:Limits:*), which the direct upgrade honours too.
+        // Kestrel's limits from configuration (Kestrel:Limits:*), which the direct upgrade honours too; a request body is
+        // at most 64 KiB unless its route says otherwise (RequestBodyLimit) or the configuration sets another default.
+        services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = RequestBodyLimit.DefaultBytes);
         services.Configure<KestrelServerOptions>(configuration.GetSection("Kestrel"));
         if (new NodeRoles(configuration["Node:Roles"]).Gateway && configuration.GetValue($"{SocketGatewayOptions.SectionName}:{nameof(SocketGatewayOptions.DirectUpgrade)}", true))
         {
@@ -132,6 +136,7 @@ public static class OrleansSyncHosting
         var rooms = app.Services.GetRequiredService<RoomService>();
         app.Services.GetRequiredService<SocketRegistry>().SocketClosed += socket => rooms.LeaveAllAsync(socket.SocketId);
 
+        app.UseErrorAnswers();
         app.MapOrleansSyncOps();
         app.MapSessionListForget();
         if (roles.Gateway)

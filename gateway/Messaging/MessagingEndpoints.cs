@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using OrleansSync.Conversations;
 using OrleansSync.Protocol;
+using OrleansSync.Gateway.Http;
 using OrleansSync.Gateway.Publishing;
 
 namespace OrleansSync.Gateway.Messaging;
@@ -21,10 +22,10 @@ public static class MessagingEndpoints
     /// <summary>Maps every messaging route, plus the application notification route under /api.</summary>
     public static void MapMessaging(this IEndpointRouteBuilder endpoints)
     {
-        var messaging = endpoints.MapGroup("/messaging");
+        var messaging = endpoints.MapGroup("/messaging").WithBodyLimit(MaxBodyBytes);
         // Routes that act as the token's person: the JwtBearer challenge answers a missing or bad token (401)
         // before the route reads its body.
-        var signedIn = endpoints.MapGroup("/messaging").RequireAuthorization();
+        var signedIn = endpoints.MapGroup("/messaging").RequireAuthorization().WithBodyLimit(MaxBodyBytes);
 
         messaging.MapPost("/connections", (HttpContext http, RoomService rooms) => Handle(http, async () =>
             Ok(await rooms.JoinAsync(await BodyAsync(http, Json.ListJoinRequest), await BearerCaller.ReadAsync(http)), Json.IReadOnlyListRoomConnection)));
@@ -93,7 +94,7 @@ public static class MessagingEndpoints
         {
             var body = await BodyAsync(http, Json.JsonElement);
             return Ok(await rooms.NotifyAsync(StringField(body, "churchId"), StringField(body, "personId")), Json.NotificationCounts);
-        })).AddEndpointFilter<ApiKeyFilter>();
+        })).AddEndpointFilter<ApiKeyFilter>().WithBodyLimit(MaxBodyBytes);
     }
 
     private static IResult Ok<T>(T value, JsonTypeInfo<T> type) => Results.Json(value, type);
@@ -117,13 +118,12 @@ public static class MessagingEndpoints
         }
     }
 
-    /// <summary>Reads a JSON body of at most <see cref="MaxBodyBytes"/>; bad JSON becomes a 400 naming the problem.</summary>
+    /// <summary>
+    /// Reads a JSON body; bad JSON becomes a 400 naming the problem. Kestrel stops reading at the routes' limit of
+    /// <see cref="MaxBodyBytes"/>, however the body is framed (413, <see cref="ErrorAnswers"/>).
+    /// </summary>
     private static async Task<T?> BodyAsync<T>(HttpContext http, JsonTypeInfo<T> type)
     {
-        if (http.Request.ContentLength > MaxBodyBytes)
-        {
-            throw new RoomException(RoomErrorKind.Invalid, "too_large", $"the body is larger than {MaxBodyBytes} bytes");
-        }
         try
         {
             return await JsonSerializer.DeserializeAsync(http.Request.Body, type, http.RequestAborted);

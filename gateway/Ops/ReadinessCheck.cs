@@ -3,10 +3,11 @@ using OrleansSync.Storage;
 namespace OrleansSync.Gateway.Ops;
 
 /// <summary>
-/// Readiness of the node: the schema was migrated at start, and the store answers a ping now.
+/// Readiness of the node: the schema was migrated at start, the store's last writes succeeded (<see cref="StoreHealth"/>,
+/// kept by the writes the node makes anyway: nothing is written per check), and the store answers a ping now.
 /// <c>/readyz</c> reports it; a load balancer stops routing to a node that is not ready.
 /// </summary>
-public sealed class ReadinessCheck(ISessionStore store)
+public sealed class ReadinessCheck(ISessionStore store, StoreHealth health)
 {
     /// <summary>How long a ping may take before the store counts as unreachable.</summary>
     public static readonly TimeSpan PingTimeout = TimeSpan.FromSeconds(2);
@@ -22,6 +23,11 @@ public sealed class ReadinessCheck(ISessionStore store)
         if (!_migrated)
         {
             return new ReadinessResult(false, "store migrations have not run yet");
+        }
+        if (health.State is { Writable: false } failing)
+        {
+            return new ReadinessResult(false,
+                $"store writes fail since {failing.Since:yyyy-MM-dd HH:mm:ss}Z: {failing.Reason}");
         }
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(PingTimeout);

@@ -1,9 +1,9 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using OrleansSync.Delivery;
+using OrleansSync.Gateway.Http;
 using OrleansSync.Protocol;
 
 namespace OrleansSync.Gateway.Publishing;
@@ -15,20 +15,16 @@ public static class PublishEndpoints
     public static RouteGroupBuilder MapPublishApi(this IEndpointRouteBuilder endpoints)
     {
         var api = endpoints.MapGroup("/api").AddEndpointFilter<ApiKeyFilter>();
-        api.MapPost("/users/{userId}/events", PublishToUserAsync);
+        api.MapPost("/users/{userId}/events", PublishToUserAsync).WithBodyLimit(EventFrame.MaxEventBytes);
         return api;
     }
 
+    /// <remarks>
+    /// A body over the limit (413) and a store that cannot write (503) end in exceptions that <see cref="ErrorAnswers"/>
+    /// answers, as on every route.
+    /// </remarks>
     private static async Task<IResult> PublishToUserAsync(string userId, HttpRequest request, IEventPublisher publisher, CancellationToken cancellationToken)
     {
-        if (request.ContentLength > EventFrame.MaxEventBytes)
-        {
-            return TooLarge();
-        }
-        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            limit.MaxRequestBodySize = EventFrame.MaxEventBytes;
-        }
         JsonDocument document;
         try
         {
@@ -37,10 +33,6 @@ public static class PublishEndpoints
         catch (JsonException exception)
         {
             return Error(StatusCodes.Status400BadRequest, "bad_json", "the body is not valid JSON: " + exception.Message);
-        }
-        catch (BadHttpRequestException exception) when (exception.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return TooLarge();
         }
         using (document)
         {
@@ -56,9 +48,6 @@ public static class PublishEndpoints
             }
         }
     }
-
-    private static IResult TooLarge() =>
-        Error(StatusCodes.Status413PayloadTooLarge, "too_large", $"the event is larger than {EventFrame.MaxEventBytes} bytes");
 
     /// <summary>An error answer with the shared <see cref="ErrorBody"/> shape.</summary>
     public static IResult Error(int status, string code, string message) =>

@@ -24,6 +24,15 @@ public sealed partial class SocketConnection
         [LoggerMessage(6, LogLevel.Warning, "Socket {SocketId}: the store did not register it; other nodes will refuse room calls for it.")]
         public static partial void RegistrationFailed(ILogger logger, string socketId, Exception exception);
 
+        [LoggerMessage(8, LogLevel.Debug, "Socket {SocketId}: session not opened, the store cannot write ({Reason}); closing with 1013.")]
+        public static partial void SessionUnavailable(ILogger logger, string socketId, string reason);
+
+        [LoggerMessage(9, LogLevel.Error, "Socket {SocketId}: opening the session failed; closing with 1013.")]
+        public static partial void SessionOpenFailed(ILogger logger, string socketId, Exception exception);
+
+        [LoggerMessage(10, LogLevel.Debug, "Socket {SocketId}: the store did not register it ({Reason}).")]
+        public static partial void RegistrationRefused(ILogger logger, string socketId, string reason);
+
         [LoggerMessage(7, LogLevel.Warning, "Socket {SocketId} reads too slowly (outbound buffer full); closing it, session {SessionId} keeps its queue for replay.")]
         public static partial void SlowConsumer(ILogger logger, string socketId, string? sessionId);
     }

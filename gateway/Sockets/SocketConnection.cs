@@ -5,6 +5,7 @@ using OrleansSync.Delivery;
 using OrleansSync.Diagnostics;
 using OrleansSync.Gateway.Auth;
 using OrleansSync.Protocol;
+using OrleansSync.Storage;
 
 namespace OrleansSync.Gateway.Sockets;
 
@@ -31,6 +32,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
     private FloodGuard _flood;
     private FloodGuard _ackFlood;
     private (WebSocketCloseStatus Code, string Reason)? _closeRequest;
+    private bool _dropQueued; // closing without sending what is queued (under the lock of _outbound)
     private int _closing;
 
     /// <summary>Wraps an accepted socket.</summary>
@@ -150,7 +152,12 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
     }
 
     /// <summary>Starts closing with <paramref name="code"/>: pending frames are dropped and the close handshake is bounded in time.</summary>
-    public void RequestClose(WebSocketCloseStatus code, string reason)
+    public void RequestClose(WebSocketCloseStatus code, string reason) => StartClose(code, reason, dropQueued: true);
+
+    /// <summary>Starts closing with <paramref name="code"/> once what is queued (an error frame saying why) has been sent.</summary>
+    private void CloseAfterQueued(WebSocketCloseStatus code, string reason) => StartClose(code, reason, dropQueued: false);
+
+    private void StartClose(WebSocketCloseStatus code, string reason, bool dropQueued)
     {
         if (Interlocked.Exchange(ref _closing, 1) != 0)
         {
@@ -158,7 +165,8 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
         }
         lock (_outbound)
         {
-            _closeRequest = (code, reason); // under the lock the pump reads it with
+            _closeRequest = (code, reason); // under the lock the pump reads them with
+            _dropQueued = dropQueued;
         }
         FinishOutbound();
         BoundCloseHandshake();
@@ -317,10 +325,40 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
             return;
         }
         User = user;
-        // auth_ok travels apart from the answer (through the gateway's observer), so the id may arrive here first.
-        var sessionId = await _server.Sessions.OpenAsync(user.UserId, frame.SessionId, _server.Gateway.LinkFor(SocketId)).ConfigureAwait(false);
+        string sessionId;
+        try
+        {
+            // auth_ok travels apart from the answer (through the gateway's observer), so the id may arrive here first.
+            sessionId = await _server.Sessions.OpenAsync(user.UserId, frame.SessionId, _server.Gateway.LinkFor(SocketId)).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            SessionUnavailable(exception);
+            return;
+        }
         SessionId ??= sessionId;
         _server.Registry.Authenticated(this);
+    }
+
+    /// <summary>
+    /// The session could not be opened or resumed (the store cannot write, or a grain call failed): the tab is told so
+    /// and asked to come back later (1013), the session stays as the store has it. A store fault is logged once per
+    /// episode by the store's health, so here only at debug level; anything else is an error.
+    /// </summary>
+    private void SessionUnavailable(Exception exception)
+    {
+        if (exception is StoreUnavailableException unavailable)
+        {
+            Log.SessionUnavailable(_server.Logger, LogTag, unavailable.Reason);
+        }
+        else
+        {
+            Log.SessionOpenFailed(_server.Logger, LogTag, exception);
+        }
+        Enqueue(ServerFrames.Error(SocketErrorCodes.Unavailable, exception is StoreUnavailableException
+            ? "the session cannot be opened right now: the server's store cannot write; reconnect later"
+            : "the session cannot be opened right now; reconnect later"));
+        CloseAfterQueued(CloseCodes.TryAgainLater, CloseReasons.TryAgainLater);
     }
 
     /// <summary>
@@ -335,7 +373,14 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
         }
         catch (Exception exception)
         {
-            Log.RegistrationFailed(_server.Logger, LogTag, exception);
+            if (exception is StoreUnavailableException)
+            {
+                Log.RegistrationRefused(_server.Logger, LogTag, exception.Message); // the store's health logs the episode
+            }
+            else
+            {
+                Log.RegistrationFailed(_server.Logger, LogTag, exception);
+            }
             Registered = Task.CompletedTask; // logged once
         }
     }
@@ -429,7 +474,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
                 ReadOnlyMemory<byte> frame;
                 lock (_outbound)
                 {
-                    if (Volatile.Read(ref _closing) != 0 || !_outbound.TryDequeue(out frame))
+                    if (_dropQueued || !_outbound.TryDequeue(out frame))
                     {
                         if (!_outboundDone)
                         {

@@ -5,8 +5,9 @@ namespace OrleansSync.Protocol;
 /// <summary>
 /// The WebSocket close codes the server sends, each with what a client should do about it.
 /// <list type="bullet">
-/// <item>1000–2999: RFC 6455 codes. 1001 means reconnect (a node is stopping); 1003, 1008 and 1009 are terminal: the
-/// client broke a socket rule, and reconnecting helps only a client that stops breaking it.</item>
+/// <item>1000–2999: RFC 6455 codes (and IANA's registry of them). 1001 and 1013 mean reconnect (a node is stopping; the
+/// server cannot serve the socket right now); 1003, 1008 and 1009 are terminal: the client broke a socket rule, and
+/// reconnecting helps only a client that stops breaking it.</item>
 /// <item>4000–4099: this protocol. 4000 is the browser client's own (it drops a socket it believes dead); the server
 /// sends 4001–4005. 4001 is terminal for its token; 4002–4005 mean reconnect.</item>
 /// <item>4100–4999: unassigned. A client that meets one (a newer server) reconnects with backoff.</item>
@@ -17,6 +18,13 @@ public static class CloseCodes
 {
     /// <summary>Reconnect (to another node if there is one): the node is shutting down (1001).</summary>
     public const WebSocketCloseStatus ServerStopping = WebSocketCloseStatus.EndpointUnavailable;
+
+    /// <summary>
+    /// Reconnect with backoff: the server could not open or resume the session (its store cannot write, e.g. read-only
+    /// or full); an <c>unavailable</c> error frame came first. The session is untouched: a later resume finds it (1013,
+    /// "Try Again Later").
+    /// </summary>
+    public const WebSocketCloseStatus TryAgainLater = (WebSocketCloseStatus)1013;
 
     /// <summary>Terminal: a binary frame was received; the protocol is text only (1003).</summary>
     public const WebSocketCloseStatus BinaryFrame = WebSocketCloseStatus.InvalidMessageType;

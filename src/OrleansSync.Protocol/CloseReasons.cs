@@ -24,6 +24,9 @@ public static class CloseReasons
     /// <summary>With <see cref="CloseCodes.QueueOverflow"/>.</summary>
     public const string QueueOverflow = "queue_overflow";
 
+    /// <summary>With <see cref="CloseCodes.TryAgainLater"/>.</summary>
+    public const string TryAgainLater = SocketErrorCodes.Unavailable + ": retry later";
+
     /// <summary>With a normal closure (1000), when no other reason was given.</summary>
     public const string Closed = "closed";
 

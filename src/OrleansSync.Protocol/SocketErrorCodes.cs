@@ -2,8 +2,10 @@ namespace OrleansSync.Protocol;
 
 /// <summary>
 /// The codes of refused socket frames. The first five travel in an error frame (<see cref="ServerFrames.Error"/>)
-/// and the socket stays open; the rest name a refusal that closes the socket (its <see cref="CloseCodes"/> code says
-/// so on the wire). All of them label the gateway's rejected-frame log and metric, so the set stays small and fixed.
+/// and the socket stays open; the next five name a refusal that closes the socket (its <see cref="CloseCodes"/> code
+/// says so on the wire). All of those label the gateway's rejected-frame log and metric, so the set stays small and
+/// fixed. <see cref="Unavailable"/> is the server's failure, not the client's: an error frame, then a close, never
+/// counted as a rejected frame.
 /// </summary>
 public static class SocketErrorCodes
 {
@@ -36,4 +38,10 @@ public static class SocketErrorCodes
 
     /// <summary>Closes with <see cref="CloseCodes.SlowConsumer"/>.</summary>
     public const string SlowConsumer = "slow_consumer";
+
+    /// <summary>
+    /// Error frame, then a close with <see cref="CloseCodes.TryAgainLater"/>: <c>auth</c> could not open or resume the
+    /// session because the server's store cannot write right now.
+    /// </summary>
+    public const string Unavailable = "unavailable";
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using OrleansSync.Gateway.Client;
+using OrleansSync.Gateway.Http;
 
 namespace OrleansSync.Gateway.Ops.Dashboard;
 
@@ -17,6 +18,9 @@ public static class DashboardEndpoints
     private const string ResourcePrefix = "OrleansSync.Dashboard.";
     private const string ContentSecurityPolicy =
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'";
+
+    /// <summary>The sign-in form carries one key: a larger body is refused (413) before it is read.</summary>
+    private const long LoginBodyBytes = 4 * 1024;
 
     private static readonly ConcurrentDictionary<string, byte[]> Assets = new(StringComparer.Ordinal);
 
@@ -43,12 +47,20 @@ public static class DashboardEndpoints
             context.Response.Headers.CacheControl = "no-store";
             return Results.Json(await stats.BuildAsync(context.RequestAborted), OpsJsonContext.Default.DashboardStats);
         });
-        dashboard.MapPost("/login", LoginAsync); // DashboardKeyAttempts.LoginPath
+        dashboard.MapPost("/login", LoginAsync).WithBodyLimit(LoginBodyBytes); // DashboardKeyAttempts.LoginPath
     }
 
     private static async Task<IResult> LoginAsync(HttpContext context, DashboardAccess access)
     {
-        var key = context.Request.HasFormContentType ? (await context.Request.ReadFormAsync(context.RequestAborted))["key"].ToString() : "";
+        var key = "";
+        try
+        {
+            key = context.Request.HasFormContentType ? (await context.Request.ReadFormAsync(context.RequestAborted))["key"].ToString() : "";
+        }
+        catch (InvalidDataException)
+        {
+            // A form beyond the form reader's own limits (a field name over 2 KB): no key in it.
+        }
         if (access.Mode != DashboardMode.KeyRequired || !access.KeyMatches(key))
         {
             return LoginPage(context, wrongKey: true);

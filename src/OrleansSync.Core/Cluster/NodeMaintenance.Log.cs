@@ -6,8 +6,14 @@ public sealed partial class NodeMaintenance
 {
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Error, "Node maintenance round failed; retrying at the next heartbeat.")]
+        [LoggerMessage(1, LogLevel.Error, "Node maintenance round failed; retrying at each heartbeat (further failures in a row are logged at debug level).")]
         public static partial void RoundFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(6, LogLevel.Debug, "Node maintenance round failed again: {Reason}")]
+        public static partial void RoundFailedAgain(ILogger logger, string reason);
+
+        [LoggerMessage(7, LogLevel.Information, "Node maintenance rounds succeed again after {Failed} failed rounds.")]
+        public static partial void RoundsRecovered(ILogger logger, long failed);
 
         [LoggerMessage(2, LogLevel.Warning, "Handling wake-ups failed; the next poll covers them.")]
         public static partial void WakeupFailed(ILogger logger, Exception exception);

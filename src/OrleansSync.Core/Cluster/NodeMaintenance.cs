@@ -27,6 +27,7 @@ public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore n
         SingleReader = true,
     });
     private long _beats;
+    private long _failedRounds; // in a row
     private long _inboxDispatched; // highest inbox id a drain has handed to its grains
 
     private string NodeId => node.Value.Id!;
@@ -82,10 +83,32 @@ public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore n
             }
             catch (Exception exception)
             {
-                Log.RoundFailed(logger, exception);
+                RoundFailed(exception);
+                continue;
+            }
+            if (_failedRounds > 0)
+            {
+                Log.RoundsRecovered(logger, _failedRounds);
+                _failedRounds = 0;
             }
         }
         await wakeups.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Logs a failed round once per run of failures (a store that cannot write fails every round, once a heartbeat
+    /// interval); a store fault not at all beyond debug, since the store's health (<c>StoreHealth</c>) logs its episode.
+    /// </summary>
+    private void RoundFailed(Exception exception)
+    {
+        if (_failedRounds++ == 0 && exception is not StoreUnavailableException)
+        {
+            Log.RoundFailed(logger, exception);
+        }
+        else
+        {
+            Log.RoundFailedAgain(logger, exception.Message);
+        }
     }
 
     private async Task DrainOutboxAsync(CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Hosting;
 using OrleansSync.Diagnostics;
+using OrleansSync.Storage;
 
 namespace OrleansSync.Cluster;
 
@@ -57,6 +58,10 @@ public sealed partial class SweeperGrain(Sweeper sweeper, IOptionsMonitor<NodeCl
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // deactivating
+        }
+        catch (StoreUnavailableException unavailable)
+        {
+            Log.SweepSkipped(logger, unavailable.Message); // the store's health logs the episode once
         }
         catch (Exception exception)
         {

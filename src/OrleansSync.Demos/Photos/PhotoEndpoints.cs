@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using OrleansSync.Delivery;
+using OrleansSync.Gateway.Http;
 
 namespace OrleansSync.Demos.Photos;
 
@@ -15,6 +16,7 @@ namespace OrleansSync.Demos.Photos;
 public static class PhotoEndpoints
 {
     private const int MaxTitleLength = 80;
+    private const long MaxBodyBytes = 16 * 1024; // a title and a colour
     private static readonly string[] Palette = ["#e76f51", "#f4a261", "#e9c46a", "#2a9d8f", "#264653", "#8ab17d", "#6d597a", "#b56576"];
 
     /// <summary>Maps <c>/demo/api/photos</c>.</summary>
@@ -22,7 +24,7 @@ public static class PhotoEndpoints
     {
         var photos = endpoints.MapGroup("/demo/api/photos");
         photos.MapGet("/", ListAsync);
-        photos.MapPost("/", AddAsync);
+        photos.MapPost("/", AddAsync).WithBodyLimit(MaxBodyBytes);
         photos.MapDelete("/{photoId}", RemoveAsync);
     }
 

@@ -3,15 +3,30 @@ using static OrleansSync.Storage.Ado.SqlCommands;
 
 namespace OrleansSync.Storage.Ado;
 
-/// <summary><see cref="INodeStore"/> over ADO.NET: the node table is the cluster's membership.</summary>
-public sealed class AdoNodeStore(SqlDialect dialect) : INodeStore
+/// <summary>
+/// <see cref="INodeStore"/> over ADO.NET: the node table is the cluster's membership. The heartbeat is also the
+/// store's regular write outside the group commit: its outcome tells <see cref="StoreHealth"/> whether such writes work.
+/// </summary>
+/// <param name="dialect">The database.</param>
+/// <param name="health">Hears the heartbeat's outcome (nobody when not given).</param>
+public sealed class AdoNodeStore(SqlDialect dialect, StoreHealth? health = null) : INodeStore
 {
+    private readonly StoreFaults _faults = new(dialect, health);
+
     /// <inheritdoc />
     public async Task HeartbeatAsync(string nodeId, string roles, string? address, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(connection, null, dialect.UpsertNode, cancellationToken, ("node_id", nodeId), ("roles", roles), ("address", address),
-            ("now", ToUnixMs(now))).ConfigureAwait(false);
+        try
+        {
+            await using var connection = await dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, null, dialect.UpsertNode, cancellationToken, ("node_id", nodeId), ("roles", roles), ("address", address),
+                ("now", ToUnixMs(now))).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (_faults.Describe(exception) is { } reason)
+        {
+            throw _faults.Unavailable(reason, exception, StoreWritePath.Direct);
+        }
+        _faults.Succeeded(StoreWritePath.Direct);
     }
 
     /// <inheritdoc />

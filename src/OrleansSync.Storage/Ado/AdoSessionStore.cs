@@ -16,6 +16,7 @@ namespace OrleansSync.Storage.Ado;
 public sealed class AdoSessionStore : ISessionStore, ISocketLocations, IRoomOutbox, IAsyncDisposable
 {
     private readonly SqlDialect _dialect;
+    private readonly StoreFaults _faults;
     private readonly BatchWriter _writer;
     private readonly CallCoalescer<(string UserId, string NodeId), IReadOnlyList<UserSession>>? _userSessionReads;
 
@@ -27,12 +28,14 @@ public sealed class AdoSessionStore : ISessionStore, ISocketLocations, IRoomOutb
     /// Told (every user) when queue writes were fenced out into an inbox, before those writes complete: a node's copy
     /// of a session list must not let a later publish overtake such a copy (see <see cref="UserSessionCache"/>).
     /// </param>
+    /// <param name="health">Hears the outcome of every write (nobody when not given).</param>
     public AdoSessionStore(SqlDialect dialect, ILogger<AdoSessionStore> logger, IOptions<StoreOptions>? options = null,
-        ISessionListInvalidation? sessionLists = null)
+        ISessionListInvalidation? sessionLists = null, StoreHealth? health = null)
     {
         _dialect = dialect;
+        _faults = new StoreFaults(dialect, health);
         var store = options?.Value ?? new StoreOptions();
-        _writer = new BatchWriter(dialect, logger, store.CommitDelay ?? dialect.DefaultCommitDelay, store.CommitBatchSize,
+        _writer = new BatchWriter(dialect, _faults, logger, store.CommitDelay ?? dialect.DefaultCommitDelay, store.CommitBatchSize,
             sessionLists is null ? null : () => sessionLists.ForgetEverywhereAsync(null));
         _userSessionReads = dialect.PipelinesStatements ? new(ReadSessionsOfUsersAsync) : null;
     }
@@ -56,9 +59,17 @@ public sealed class AdoSessionStore : ISessionStore, ISocketLocations, IRoomOutb
     /// <inheritdoc />
     public async Task CreateSessionAsync(SessionRecord session, CancellationToken cancellationToken = default)
     {
-        await using var connection = await _dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(connection, null, _dialect.InsertSession, cancellationToken, ("session_id", session.SessionId), ("user_id", session.UserId),
-            ("need_full_sync", session.NeedFullSync), ("retention_deadline", session.RetentionDeadline is { } d ? ToUnixMs(d) : null)).ConfigureAwait(false);
+        try
+        {
+            await using var connection = await _dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, null, _dialect.InsertSession, cancellationToken, ("session_id", session.SessionId), ("user_id", session.UserId),
+                ("need_full_sync", session.NeedFullSync), ("retention_deadline", session.RetentionDeadline is { } d ? ToUnixMs(d) : null)).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (_faults.Describe(exception) is { } reason)
+        {
+            throw _faults.Unavailable(reason, exception, StoreWritePath.Direct);
+        }
+        _faults.Succeeded(StoreWritePath.Direct);
     }
 
     /// <inheritdoc />
@@ -67,6 +78,23 @@ public sealed class AdoSessionStore : ISessionStore, ISocketLocations, IRoomOutb
         // The claim bumps the epoch, which fences every older write: this node's own writes still queued (a
         // socket that just closed cleared the flag, released the session) must land first, or they are lost.
         await _writer.WhenDrained().WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var claimed = await ClaimAsync(sessionId, userId, nodeId, cancellationToken).ConfigureAwait(false);
+            if (claimed is not null)
+            {
+                _faults.Succeeded(StoreWritePath.Direct);
+            }
+            return claimed;
+        }
+        catch (Exception exception) when (_faults.Describe(exception) is { } reason)
+        {
+            throw _faults.Unavailable(reason, exception, StoreWritePath.Direct);
+        }
+    }
+
+    private async Task<ClaimedSession?> ClaimAsync(string sessionId, string userId, string nodeId, CancellationToken cancellationToken)
+    {
         await using var connection = await _dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         // One row (its owner, possibly null) if the session exists and is this user's; none otherwise.
@@ -90,8 +118,19 @@ public sealed class AdoSessionStore : ISessionStore, ISocketLocations, IRoomOutb
 
     /// <inheritdoc />
     /// <remarks>On a database server, publishes that overlap share a round trip (<see cref="CallCoalescer{TKey, TValue}"/>).</remarks>
-    public Task<IReadOnlyList<UserSession>> LoadUserSessionsAsync(string userId, string nodeId, CancellationToken cancellationToken = default) =>
-        _userSessionReads is { } reads ? reads.CallAsync((userId, nodeId), cancellationToken) : ReadUserSessionsAsync(userId, nodeId, cancellationToken);
+    public async Task<IReadOnlyList<UserSession>> LoadUserSessionsAsync(string userId, string nodeId, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await (_userSessionReads is { } reads
+                ? reads.CallAsync((userId, nodeId), cancellationToken)
+                : ReadUserSessionsAsync(userId, nodeId, cancellationToken)).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (_faults.Describe(exception) is { } reason)
+        {
+            throw _faults.Unavailable(reason, exception, StoreWritePath.Direct); // a publish cannot go on without the read
+        }
+    }
 
     private async Task<IReadOnlyList<UserSession>> ReadUserSessionsAsync(string userId, string nodeId, CancellationToken cancellationToken)
     {

@@ -13,10 +13,19 @@ namespace OrleansSync.Storage.Ado;
 /// for it. With a commit delay, a batch smaller than the batch size waits up to that delay for more writes before it
 /// starts: fewer, larger transactions, and more acks arrive in time. A batch that moves inbox rows or registers a
 /// socket does not wait.
+/// A batch that fails because the store cannot write (<see cref="StoreFaults"/>) fails its callers with a
+/// <see cref="StoreUnavailableException"/>; its writes are not retried (a publish was told it failed, and retrying it
+/// is the publisher's call). The writer goes on with the next batch on a fresh connection, and while its last attempt
+/// failed and nothing is queued it commits a probe write every <see cref="ProbeInterval"/>, so that
+/// <see cref="StoreHealth"/> learns the store recovered even when nobody writes.
 /// </summary>
 internal sealed partial class BatchWriter : IAsyncDisposable
 {
+    /// <summary>How often the writer probes the store while its last attempt failed and nothing is queued.</summary>
+    public static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(1);
+
     private readonly SqlDialect _dialect;
+    private readonly StoreFaults _faults;
     private readonly ILogger _logger;
     private readonly object _gate = new();
     private readonly SemaphoreSlim _signal = new(0);
@@ -37,8 +46,13 @@ internal sealed partial class BatchWriter : IAsyncDisposable
     private bool _flushNow;
     private bool _stopped;
     private readonly Func<Task>? _beforeReroutedComplete;
+    // Owned by the loop.
+    private DbConnection? _connection;
+    private PreparedWrites? _commands;
+    private bool _failing;
 
     /// <param name="dialect">The database.</param>
+    /// <param name="faults">Tells store faults from other failures, and hears every outcome.</param>
     /// <param name="logger">Where failures go.</param>
     /// <param name="commitDelay">How long a small batch waits for more writes.</param>
     /// <param name="commitBatchSize">A batch this large goes at once.</param>
@@ -46,11 +60,12 @@ internal sealed partial class BatchWriter : IAsyncDisposable
     /// Runs after a batch in which queue inserts were fenced out into the inbox; those inserts complete when it has:
     /// whoever waits for them (a publish) hears they are durable only then.
     /// </param>
-    public BatchWriter(SqlDialect dialect, ILogger logger, TimeSpan commitDelay = default, int commitBatchSize = int.MaxValue,
+    public BatchWriter(SqlDialect dialect, StoreFaults faults, ILogger logger, TimeSpan commitDelay = default, int commitBatchSize = int.MaxValue,
         Func<Task>? beforeReroutedComplete = null)
     {
         _beforeReroutedComplete = beforeReroutedComplete;
         _dialect = dialect;
+        _faults = faults;
         _logger = logger;
         _commitDelay = commitDelay;
         _commitBatchSize = commitBatchSize;
@@ -178,17 +193,12 @@ internal sealed partial class BatchWriter : IAsyncDisposable
 
     private async Task RunAsync()
     {
-        DbConnection? connection = null;
-        PreparedWrites? commands = null;
         while (true)
         {
-            try
+            if (!await WaitForWritesAsync().ConfigureAwait(false))
             {
-                await _signal.WaitAsync(_stopping.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Fall through once more to flush what was queued before the stop.
+                await ProbeAsync().ConfigureAwait(false);
+                continue;
             }
             await WaitForFullerBatchAsync().ConfigureAwait(false);
             List<StoreWrite> batch;
@@ -212,12 +222,13 @@ internal sealed partial class BatchWriter : IAsyncDisposable
             {
                 try
                 {
-                    connection ??= await _dialect.OpenConnectionAsync(CancellationToken.None).ConfigureAwait(false);
-                    commands ??= new PreparedWrites(connection, _dialect);
+                    _connection ??= await _dialect.OpenConnectionAsync(CancellationToken.None).ConfigureAwait(false);
+                    _commands ??= new PreparedWrites(_connection, _dialect);
                     var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                    await commands.ExecuteAsync(batch).ConfigureAwait(false);
+                    await _commands.ExecuteAsync(batch).ConfigureAwait(false);
                     BatchCommitted?.Invoke(batch.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started));
-                    var held = HoldRerouted(commands.Rerouted, queuedRows, done);
+                    Succeeded();
+                    var held = HoldRerouted(_commands.Rerouted, queuedRows, done);
                     foreach (var row in queuedRows.Values)
                     {
                         row.Settled?.TrySetResult();
@@ -229,20 +240,20 @@ internal sealed partial class BatchWriter : IAsyncDisposable
                 }
                 catch (Exception exception)
                 {
-                    Log.BatchFailed(_logger, batch.Count, exception);
+                    var failure = await FailedAsync(exception).ConfigureAwait(false);
+                    if (failure is StoreUnavailableException)
+                    {
+                        Log.BatchRefused(_logger, batch.Count, failure.Message);
+                    }
+                    else
+                    {
+                        Log.BatchFailed(_logger, batch.Count, exception);
+                    }
                     foreach (var row in queuedRows.Values)
                     {
-                        row.Settled?.TrySetException(exception);
+                        row.Settled?.TrySetException(failure);
                     }
-                    done.TrySetException(exception);
-                    // Start from a fresh connection: the old one may be broken.
-                    commands?.Dispose();
-                    commands = null;
-                    if (connection is not null)
-                    {
-                        await connection.DisposeAsync().ConfigureAwait(false);
-                        connection = null;
-                    }
+                    done.TrySetException(failure);
                 }
                 batch.Clear();
             }
@@ -263,10 +274,80 @@ internal sealed partial class BatchWriter : IAsyncDisposable
                 }
             }
         }
-        commands?.Dispose();
-        if (connection is not null)
+        await DropConnectionAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Waits for queued writes: true when there are some (or the writer stops, to flush once more); false when the
+    /// last attempt failed and nothing came within <see cref="ProbeInterval"/> (time to probe).
+    /// </summary>
+    private async Task<bool> WaitForWritesAsync()
+    {
+        try
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
+            if (!_failing)
+            {
+                await _signal.WaitAsync(_stopping.Token).ConfigureAwait(false);
+                return true;
+            }
+            return await _signal.WaitAsync(ProbeInterval, _stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return true; // fall through once more to flush what was queued before the stop
+        }
+    }
+
+    /// <summary>A write of no consequence (<see cref="SqlDialect.ProbeWrite"/>), to learn whether the store takes writes again.</summary>
+    private async Task ProbeAsync()
+    {
+        try
+        {
+            _connection ??= await _dialect.OpenConnectionAsync(CancellationToken.None).ConfigureAwait(false);
+            await using var transaction = await _connection.BeginTransactionAsync().ConfigureAwait(false);
+            await SqlCommands.ExecuteAsync(_connection, transaction, _dialect.ProbeWrite, CancellationToken.None,
+                ("probe_id", "probe-" + Guid.NewGuid().ToString("N"))).ConfigureAwait(false);
+            await transaction.CommitAsync().ConfigureAwait(false);
+            Succeeded();
+        }
+        catch (Exception exception)
+        {
+            if (await FailedAsync(exception).ConfigureAwait(false) is not StoreUnavailableException)
+            {
+                Log.ProbeFailed(_logger, exception);
+            }
+        }
+    }
+
+    private void Succeeded()
+    {
+        _failing = false;
+        _faults.Succeeded(StoreWritePath.GroupCommit);
+    }
+
+    /// <summary>
+    /// After a failed attempt: the next one starts from a fresh connection (this one may be broken, or opened while the
+    /// database could not write), and a store fault is reported. Returns what the callers of the batch get.
+    /// </summary>
+    private async Task<Exception> FailedAsync(Exception exception)
+    {
+        await DropConnectionAsync().ConfigureAwait(false);
+        if (_faults.Describe(exception) is not { } reason)
+        {
+            return exception;
+        }
+        _failing = true;
+        return _faults.Unavailable(reason, exception, StoreWritePath.GroupCommit);
+    }
+
+    private async Task DropConnectionAsync()
+    {
+        _commands?.Dispose();
+        _commands = null;
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync().ConfigureAwait(false);
+            _connection = null;
         }
     }
 
@@ -322,6 +403,12 @@ internal sealed partial class BatchWriter : IAsyncDisposable
     {
         [LoggerMessage(1, LogLevel.Error, "Store batch of {Count} writes failed; its callers see the error.")]
         public static partial void BatchFailed(ILogger logger, int count, Exception exception);
+
+        [LoggerMessage(3, LogLevel.Debug, "Store batch of {Count} writes refused: {Reason}")]
+        public static partial void BatchRefused(ILogger logger, int count, string reason);
+
+        [LoggerMessage(4, LogLevel.Debug, "The store probe failed for another reason than a store fault; probing again.")]
+        public static partial void ProbeFailed(ILogger logger, Exception exception);
 
         [LoggerMessage(2, LogLevel.Warning, "Announcing queue writes fenced out into the inbox failed; they are durable.")]
         public static partial void RerouteAnnouncementFailed(ILogger logger, Exception exception);

@@ -187,10 +187,18 @@ internal sealed class PreparedWrites : IDisposable
         {
             await pipeline.ExecuteNonQueryAsync().ConfigureAwait(false);
         }
-        catch (DbException)
+        catch (DbException failure)
         {
-            // Whatever failed, the statement-by-statement run decides (and raises its own error if there is one).
-            await transaction.RollbackAsync().ConfigureAwait(false);
+            // Whatever failed, the statement-by-statement run decides (and raises its own error if there is one), unless
+            // the connection itself broke (the server ended it): then nothing can run on it, and its error is the batch's.
+            try
+            {
+                await transaction.RollbackAsync().ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+            }
             return false;
         }
         foreach (var (statement, expectedRows) in _assumptions)

@@ -25,6 +25,29 @@ public abstract partial class SqlDialect
     /// </summary>
     public virtual bool PipelinesStatements => false;
 
+    /// <summary>
+    /// A few words on what the database said, when <paramref name="exception"/> means it cannot take writes now (read-only,
+    /// full, failing I/O, unreachable) and the same write may succeed later; null for anything else (a bug, a constraint).
+    /// See <see cref="StoreFaults"/>.
+    /// </summary>
+    public virtual string? DescribeFault(Exception exception) => null;
+
+    /// <summary>
+    /// Closes the idle pooled connections (and those in use once they are returned): after a fault, new writes must
+    /// not reuse a connection opened while the database could not write (SQLite opens a write-protected file read-only,
+    /// PostgreSQL keeps a session's <c>default_transaction_read_only</c>).
+    /// </summary>
+    public virtual void ResetConnections()
+    {
+    }
+
+    /// <summary>
+    /// @probe_id: a write the database must really make (a row in and out in one transaction, seen by nobody), which
+    /// the group commit runs while its writes fail, to find out when they can succeed again (<see cref="StoreHealth"/>).
+    /// </summary>
+    public virtual string ProbeWrite =>
+        "INSERT INTO sockets (socket_id, node_id) VALUES (@probe_id, ''); DELETE FROM sockets WHERE socket_id = @probe_id";
+
     /// <summary>The group commit delay when <c>Store:CommitDelay</c> is not set (see <see cref="StoreOptions.CommitDelay"/>).</summary>
     public virtual TimeSpan DefaultCommitDelay => TimeSpan.Zero;
 

@@ -144,6 +144,27 @@ public sealed class PostgresDialect : SqlDialect, IAsyncDisposable, IDisposable
     /// <inheritdoc />
     public override string InboxWakePayload(string nodeId) => PostgresSignals.InboxPayload(nodeId);
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// SQLSTATE classes of a server that cannot take writes now: 25006 (a read-only transaction, e.g.
+    /// <c>default_transaction_read_only</c> or a standby), 53 (insufficient resources: disk full, out of memory, too many
+    /// connections), 08 (connection failure), 57P01–57P03 (shutting down, starting up), 58 (I/O errors); and any Npgsql
+    /// error without a server answer (refused, broken or timed-out connection, exhausted pool).
+    /// </remarks>
+    public override string? DescribeFault(Exception exception) => exception switch
+    {
+        PostgresException { SqlState: PostgresErrorCodes.ReadOnlySqlTransaction } server => "read-only: " + server.MessageText,
+        PostgresException { SqlState: PostgresErrorCodes.DiskFull } server => "full: " + server.MessageText,
+        PostgresException { SqlState: [ '5', '3', ..] } server => "out of resources: " + server.MessageText,
+        PostgresException { SqlState: [ '0', '8', ..] or [ '5', '8', ..] or "57P01" or "57P02" or "57P03" } server => "unavailable: " + server.MessageText,
+        PostgresException => null,
+        NpgsqlException client => "unreachable: " + client.Message,
+        _ => null,
+    };
+
+    /// <inheritdoc />
+    public override void ResetConnections() => _dataSource.Clear();
+
     /// <summary>The pool.</summary>
     public NpgsqlDataSource DataSource => _dataSource;
 

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 using OrleansSync.Storage.Ado;
 
 namespace OrleansSync.Storage.Sqlite;
@@ -34,6 +35,32 @@ public sealed class SqliteDialect : SqlDialect
         pragma.CommandText = "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;";
         await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return connection;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// SQLite's primary result codes for a file it cannot write: read-only (write-protected file or folder, read-only
+    /// file system), full (disk full, or <c>max_page_count</c>), I/O errors, a file it cannot open, a lock still held when
+    /// <c>busy_timeout</c> ran out.
+    /// </remarks>
+    public override string? DescribeFault(Exception exception) => exception is SqliteException sqlite
+        ? sqlite.SqliteErrorCode switch
+        {
+            raw.SQLITE_READONLY => "read-only: " + sqlite.Message,
+            raw.SQLITE_FULL => "full: " + sqlite.Message,
+            raw.SQLITE_IOERR => "I/O error: " + sqlite.Message,
+            raw.SQLITE_CANTOPEN => "cannot open the file: " + sqlite.Message,
+            raw.SQLITE_PERM => "permission denied: " + sqlite.Message,
+            raw.SQLITE_BUSY or raw.SQLITE_LOCKED => "locked: " + sqlite.Message,
+            _ => null,
+        }
+        : null;
+
+    /// <inheritdoc />
+    public override void ResetConnections()
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
     }
 
     /// <summary>

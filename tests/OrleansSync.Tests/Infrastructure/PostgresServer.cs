@@ -44,6 +44,24 @@ public sealed class PostgresServer
         return name;
     }
 
+    /// <summary>
+    /// Makes new sessions of <paramref name="database"/> read-only (<c>default_transaction_read_only</c>), or writable
+    /// again; with <paramref name="closeSessions"/> its open sessions are ended too, so every connection is a new one.
+    /// </summary>
+    public async Task SetReadOnlyAsync(string database, bool readOnly, bool closeSessions)
+    {
+        await using (var alter = _admin.CreateCommand($"ALTER DATABASE {database} SET default_transaction_read_only = {(readOnly ? "on" : "off")}"))
+        {
+            await alter.ExecuteNonQueryAsync();
+        }
+        if (closeSessions)
+        {
+            await using var terminate = _admin.CreateCommand("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1");
+            terminate.Parameters.Add(new NpgsqlParameter { Value = database });
+            await terminate.ExecuteNonQueryAsync();
+        }
+    }
+
     /// <summary>Drops a test node's database (closing its leftover connections) so the run's disk use stays small.</summary>
     public async Task DropDatabaseAsync(string name)
     {

@@ -49,22 +49,70 @@ public sealed class RawHttpConnection : IAsyncDisposable
         await _stream.FlushAsync();
     }
 
-    /// <summary>Reads a response head; then, if it has a Content-Length, its body. Fails if the connection closes first.</summary>
+    /// <summary>
+    /// Reads a response head; then its body, framed by Content-Length or chunked (none otherwise). Fails if the
+    /// connection closes first.
+    /// </summary>
     public async Task<(string Head, string Body)> ReadResponseAsync(TimeSpan? timeout = null)
     {
         using var cts = new CancellationTokenSource(timeout ?? WsClient.DefaultTimeout);
         var head = await ReadUntilAsync("\r\n\r\n"u8.ToArray(), cts.Token);
         var length = 0;
+        var chunked = false;
         foreach (var line in head.Split("\r\n"))
         {
             if (line.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase))
             {
                 length = int.Parse(line["Content-Length:".Length..].Trim());
             }
+            chunked |= line.Equals("Transfer-Encoding: chunked", StringComparison.OrdinalIgnoreCase);
         }
-        var body = new byte[length];
-        await _stream.ReadExactlyAsync(body, cts.Token);
-        return (head, Encoding.UTF8.GetString(body));
+        if (!chunked)
+        {
+            var body = new byte[length];
+            await _stream.ReadExactlyAsync(body, cts.Token);
+            return (head, Encoding.UTF8.GetString(body));
+        }
+        var chunks = new List<byte>();
+        while (true)
+        {
+            var size = Convert.ToInt32((await ReadUntilAsync("\r\n"u8.ToArray(), cts.Token)).TrimEnd().Split(';')[0], 16);
+            var chunk = new byte[size + 2]; // and its CRLF
+            await _stream.ReadExactlyAsync(chunk, cts.Token);
+            if (size == 0)
+            {
+                return (head, Encoding.UTF8.GetString(chunks.ToArray()));
+            }
+            chunks.AddRange(chunk.AsSpan(0, size).ToArray());
+        }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="chunks"/> chunks of <paramref name="chunkBytes"/> bytes of <paramref name="fill"/> as a chunked
+    /// body (without its last, empty chunk), stopping early if the server answers or closes meanwhile. Returns how many
+    /// body bytes were sent.
+    /// </summary>
+    public async Task<long> SendChunksAsync(int chunks, int chunkBytes, byte fill)
+    {
+        var frame = new byte[chunkBytes + 16];
+        var prefix = Encoding.ASCII.GetBytes($"{chunkBytes:X}\r\n");
+        prefix.CopyTo(frame, 0);
+        frame.AsSpan(prefix.Length, chunkBytes).Fill(fill);
+        "\r\n"u8.CopyTo(frame.AsSpan(prefix.Length + chunkBytes));
+        var sent = 0L;
+        for (var i = 0; i < chunks && !_stream.DataAvailable; i++)
+        {
+            try
+            {
+                await _stream.WriteAsync(frame.AsMemory(0, prefix.Length + chunkBytes + 2));
+            }
+            catch (IOException)
+            {
+                break; // the server closed its side
+            }
+            sent += chunkBytes;
+        }
+        return sent;
     }
 
     /// <summary>True if the server closes the connection (read returns 0 or resets) within <paramref name="timeout"/>.</summary>

@@ -65,7 +65,7 @@ public sealed class HealthAndReadinessTests
             Microsoft.Extensions.Logging.Abstractions.NullLogger<OrleansSync.Storage.Ado.AdoSessionStore>.Instance);
         await using (store)
         {
-            var readiness = new ReadinessCheck(store);
+            var readiness = new ReadinessCheck(store, new StoreHealth(Microsoft.Extensions.Logging.Abstractions.NullLogger<StoreHealth>.Instance, TimeProvider.System));
             var before = await readiness.CheckAsync();
             Assert.False(before.Ready);
             Assert.Contains("migrations", before.Reason);
