@@ -57,7 +57,7 @@ public static class OrleansSyncHosting
         services.AddSingleton<IRoomOutbox>(sp => sp.GetRequiredService<AdoSessionStore>());
         services.AddSingleton<IConversationStore, AdoConversationStore>();
         services.AddSingleton<INodeStore, AdoNodeStore>();
-        var postgres = IsPostgres(configuration[$"{StoreOptions.SectionName}:{nameof(StoreOptions.Provider)}"]);
+        var postgres = StoreFactory.IsPostgres(configuration[$"{StoreOptions.SectionName}:{nameof(StoreOptions.Provider)}"]);
         // Copies of users' session lists stay usable for half the node timeout after each heartbeat (see UserSessionCache).
         // A cluster node without an address could not be asked to drop them: it keeps none (and its peers do not ask it).
         services.AddSingleton(sp =>
@@ -160,9 +160,6 @@ public static class OrleansSyncHosting
             app.Services.GetRequiredService<IOptions<NodeOptions>>().Value.Id, roles.Describe(),
             app.Services.GetRequiredService<IOptions<StoreOptions>>().Value.Provider, delivery.RetryInterval, delivery.MaxAttempts, delivery.RetentionWindow);
     }
-
-    private static bool IsPostgres(string? provider) =>
-        string.Equals(provider, "Postgres", StringComparison.OrdinalIgnoreCase) || string.Equals(provider, "PostgreSQL", StringComparison.OrdinalIgnoreCase);
 
     private static void TryAddTimeProvider(this IServiceCollection services)
     {

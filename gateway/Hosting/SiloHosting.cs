@@ -7,28 +7,58 @@ using Orleans.Configuration;
 using Orleans.Hosting;
 using Orleans.Dashboard;
 using OrleansSync.Gateway.Ops.Dashboard;
+using OrleansSync.Delivery;
 using OrleansSync.Storage;
+using OrleansSync.Storage.Postgres;
 using OrleansSync.Storage.Sqlite;
 
 namespace OrleansSync.Gateway.Hosting;
 
 /// <summary>
-/// The Orleans silo co-hosted with the gateway in this process. Each node is a cluster of one silo (localhost
+/// The Orleans silo co-hosted with the gateway in this process. By default each node is a cluster of one silo (localhost
 /// clustering): the nodes of a PostgreSQL deployment still find each other through the store's own cluster layer.
+/// <c>Orleans:Membership=AdoNet</c> (experimental) puts Orleans membership in the PostgreSQL database instead, so the nodes
+/// on it form one Orleans cluster.
 /// </summary>
 public static class SiloHosting
 {
+    /// <summary>Orleans' service id: what keys grain state and reminders in the database, the same across restarts.</summary>
+    public const string ServiceId = "orleanssync";
+
+    /// <summary>The cluster id of the silos that share a PostgreSQL database under AdoNet membership.</summary>
+    public const string SharedClusterId = "orleanssync";
+
     /// <summary>Adds the silo (grains, timers, observers) to the web host, configured from <c>Orleans</c> and <c>Grains</c>.</summary>
     public static WebApplicationBuilder AddOrleansSilo(this WebApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
         var silo = configuration.GetSection(SiloOptions.SectionName).Get<SiloOptions>() ?? new SiloOptions();
         var grains = configuration.GetSection(GrainOptions.SectionName).Get<GrainOptions>() ?? new GrainOptions();
+        var store = configuration.GetSection(StoreOptions.SectionName).Get<StoreOptions>() ?? new StoreOptions();
+        var adoNetMembership = silo.UsesAdoNetMembership();
+        if (adoNetMembership && !StoreFactory.IsPostgres(store.Provider))
+        {
+            throw new InvalidOperationException(
+                $"Orleans:Membership={SiloOptions.AdoNetMembership} keeps Orleans membership in PostgreSQL: it needs Store:Provider=Postgres (was '{store.Provider}').");
+        }
         var siloPort = silo.SiloPort > 0 ? silo.SiloPort : FreeLoopbackPort();
         builder.UseOrleans(orleans =>
         {
-            orleans.UseLocalhostClustering(siloPort, silo.GatewayPort, new IPEndPoint(IPAddress.Loopback, siloPort),
-                serviceId: "orleanssync", clusterId: $"orleanssync-{siloPort}"); // a cluster of its own
+            if (adoNetMembership)
+            {
+                orleans.UsePostgresClustering(StoreFactory.PostgresConnectionString(store));
+                orleans.Configure<ClusterOptions>(cluster =>
+                {
+                    cluster.ServiceId = ServiceId;
+                    cluster.ClusterId = SharedClusterId;
+                });
+                orleans.ConfigureEndpoints(IPAddress.Loopback, siloPort, silo.GatewayPort); // one machine, for now
+            }
+            else
+            {
+                orleans.UseLocalhostClustering(siloPort, silo.GatewayPort, new IPEndPoint(IPAddress.Loopback, siloPort),
+                    serviceId: ServiceId, clusterId: $"{ServiceId}-{siloPort}"); // a cluster of its own
+            }
             // Every grain call here is local and answered or re-sent by the protocol itself: no call needs a time to live
             // (setting one reads the clock for every message).
             orleans.Configure<SiloMessagingOptions>(messaging => messaging.DropExpiredMessages = false);
@@ -37,18 +67,23 @@ public static class SiloHosting
                 collection.CollectionAge = grains.IdleTimeout;
                 collection.CollectionQuantum = grains.IdleCheckInterval;
             });
-            var store = configuration.GetSection(StoreOptions.SectionName).Get<StoreOptions>() ?? new StoreOptions();
-            if (string.Equals(store.Provider, "Sqlite", StringComparison.OrdinalIgnoreCase))
+            if (StoreFactory.IsSqlite(store.Provider))
             {
                 // Orleans' grain state and reminders in the node's own SQLite file (providers of our own: see their summaries).
                 var file = StoreFactory.SqliteConnectionString(store);
                 orleans.AddSqliteGrainStorageAsDefault(file);
+                orleans.AddSqliteGrainStorage(GrainStorageNames.Sessions, file);
                 orleans.UseSqliteReminders(file);
             }
-            else
+            else if (StoreFactory.IsPostgres(store.Provider))
             {
-                // Each PostgreSQL node is still a cluster of its own: its reminders (the sweeper's) live with it.
-                orleans.UseInMemoryReminderService();
+                // Orleans' own ADO.NET providers, on the tables and queries of the store's schema (OrleansSchema). While each
+                // node is a cluster of its own (localhost membership) every node owns the whole reminder ring, so each fires
+                // every reminder of the service: right for the sweeper's keep-alive, which every silo node registers.
+                var database = StoreFactory.PostgresConnectionString(store);
+                orleans.AddPostgresGrainStorageAsDefault(database);
+                orleans.AddPostgresGrainStorage(GrainStorageNames.Sessions, database);
+                orleans.UsePostgresReminders(database);
             }
             orleans.Configure<ReminderOptions>(reminders => reminders.MinimumReminderPeriod = grains.MinimumReminderPeriod);
             if (OrleansDashboard.IsServed(silo, builder.Environment, configuration))

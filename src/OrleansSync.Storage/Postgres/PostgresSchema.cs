@@ -139,5 +139,8 @@ internal static class PostgresSchema
         """
         ALTER TABLE session_events ADD COLUMN IF NOT EXISTS first_sent_at BIGINT NULL;
         """,
+        // Version 5: what Orleans' ADO.NET providers need (membership, grain state, reminders and their named queries),
+        // written by this project: see OrleansSchema.
+        OrleansSchema.Version5,
     ];
 }

@@ -2,7 +2,7 @@ using Orleans;
 
 namespace OrleansSync.Tests.OrleansGrains;
 
-/// <summary>A test grain whose count and reminder ticks live in Orleans grain state on SQLite.</summary>
+/// <summary>A test grain whose count and reminder ticks live in Orleans grain state (on SQLite or PostgreSQL).</summary>
 public interface IStoredCounterGrain : IGrainWithStringKey
 {
     /// <summary>Adds one to the count and writes the state.</summary>

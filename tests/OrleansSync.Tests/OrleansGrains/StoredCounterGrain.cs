@@ -3,12 +3,12 @@ using Orleans.Runtime;
 
 namespace OrleansSync.Tests.OrleansGrains;
 
-/// <summary>Keeps its count in the SQLite grain storage and counts the ticks of a reminder kept in the SQLite table.</summary>
+/// <summary>Keeps its count in grain storage and counts the ticks of a reminder (the test cluster picks the store: SQLite or PostgreSQL).</summary>
 public sealed class StoredCounterGrain(
     [PersistentState("counter", StoredCounterGrain.StorageName)] IPersistentState<StoredCounterState> state) : Grain, IStoredCounterGrain, IRemindable
 {
-    /// <summary>The grain storage name the test cluster registers the SQLite provider under.</summary>
-    public const string StorageName = "sqlite";
+    /// <summary>The grain storage name the test cluster registers its provider under.</summary>
+    public const string StorageName = "counters";
 
     /// <summary>The reminder's name.</summary>
     public const string ReminderName = "tick";

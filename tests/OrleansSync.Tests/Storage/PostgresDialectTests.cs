@@ -89,7 +89,8 @@ public sealed class PostgresDialectTests
 
             Assert.Equal(PostgresDialect.SchemaVersion, await StoreProbe.ScalarAsync(StoreKind.Postgres, connectionString, "SELECT COUNT(*) FROM schema_version"));
             Assert.Equal(PostgresDialect.SchemaVersion, await StoreProbe.ScalarAsync(StoreKind.Postgres, connectionString, "SELECT MAX(version) FROM schema_version"));
-            Assert.Equal(12, // sessions, session_events, inbox, sockets, outbox, nodes, conversations, messages, reactions, connections, private_messages, notification_counts
+            Assert.Equal(17, // sessions, session_events, inbox, sockets, outbox, nodes, conversations, messages, reactions, connections, private_messages,
+                             // notification_counts; Orleans': orleansquery, orleans_grain_state, orleans_reminders, orleans_membership(_version)
                 await StoreProbe.ScalarAsync(StoreKind.Postgres, connectionString,
                 "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'schema_version'"));
         }
