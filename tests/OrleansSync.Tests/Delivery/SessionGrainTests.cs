@@ -431,6 +431,24 @@ public sealed class SessionGrainTests
         Assert.Equal(missed, EventIdOf((await back.FramesAsync(1)).Single()));
     }
 
+    [Fact]
+    public async Task Concurrent_publishes_to_a_session_whose_socket_just_left_all_land_in_its_inbox()
+    {
+        // The node's copy of the user's list still names this node, so every publish calls the session's grain, which
+        // leaves memory after each call: calls that queue up meanwhile are forwarded, and a call forwarded too often is
+        // rejected by Orleans without running. Each publish must still be durable (in the inbox), never an error.
+        await using var harness = await GrainHarness.StartAsync(sessionListLifetime: TimeSpan.FromHours(1));
+        var tab = harness.Gateway.Tab();
+        var sessionId = await harness.OpenAsync("u1", null, tab);
+        await harness.PublishAsync("u1", """{"type":"warm"}"""); // the list copy (owner: this node) is made here
+        await harness.DetachAsync(sessionId, tab);
+
+        var published = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => harness.PublishAsync("u1", $$"""{"type":"e","n":{{i}}}""")));
+
+        Assert.All(published, result => Assert.Equal(1, result.Sessions));
+        Assert.Equal(200, harness.Store.InboxCount(sessionId));
+    }
+
     private static string? EventIdOf(string frame) => JsonDocument.Parse(frame).RootElement.GetProperty("event_id").GetString();
 
     private static DateTimeOffset? Millis(DateTimeOffset at) => DateTimeOffset.FromUnixTimeMilliseconds(at.ToUnixTimeMilliseconds());
