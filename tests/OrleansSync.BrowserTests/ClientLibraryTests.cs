@@ -81,9 +81,8 @@ public sealed class ClientLibraryTests(BrowserFixture browser) : IClassFixture<B
         await WaitAsync(page, "() => window.connection.status === 'live'");
 
         await LoseNetworkAsync(context, page, node, "window.connection");
-        var published = new List<string>();
-        await PublishAsync(node, "ivy", 300, new string('x', 5_000), published);
-        await PublishAsync(node, "ivy", 900, new string('y', 60), published);
+        var published = await node.PublishManyAsync("ivy", 300, new { type = "added", pad = new string('x', 5_000) });
+        published.AddRange(await node.PublishManyAsync("ivy", 900, new { type = "added", pad = new string('y', 60) }));
         await context.SetOfflineAsync(false);
 
         await page.WaitForFunctionAsync("n => window.applied.length >= n", published.Count,
@@ -92,23 +91,6 @@ public sealed class ClientLibraryTests(BrowserFixture browser) : IClassFixture<B
         Assert.Equal(published.Order(), applied.Order());
         Assert.Equal(2, await page.EvaluateAsync<int>("() => window.connection.stats.authOk")); // one resume, no loop
         Assert.Equal(1, await page.EvaluateAsync<int>("() => window.connection.stats.fullSyncs")); // the page load's only
-    }
-
-    /// <summary>Publishes <paramref name="count"/> events over the HTTP API, eight at a time, adding their ids to <paramref name="ids"/>.</summary>
-    private static async Task PublishAsync(TestNode node, string user, int count, string padding, List<string> ids)
-    {
-        var next = -1;
-        await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
-        {
-            while (Interlocked.Increment(ref next) < count)
-            {
-                var (eventId, _) = await node.PublishOkAsync(user, new { type = "added", pad = padding });
-                lock (ids)
-                {
-                    ids.Add(eventId);
-                }
-            }
-        }));
     }
 
     [Fact]

@@ -27,7 +27,7 @@ public abstract class ReplayPacingTests
         {
             sessionId = (await first.AuthAsync(TestTokens.For("rita"))).GetProperty("session_id").GetString()!;
             // 300 of 5 KB while the tab is there and acks nothing: one window goes out, the rest waits in the queue.
-            await PublishAsync(node, "rita", 300, new string('x', 5_000));
+            await node.PublishManyAsync("rita", 300, new { type = "added", pad = new string('x', 5_000) });
             await first.CloseOutputAsync();
             await first.WaitClosedAsync();
         }
@@ -35,7 +35,7 @@ public abstract class ReplayPacingTests
             await node.QueryScalarAsync("SELECT COUNT(*) FROM sessions WHERE session_id = @id AND owner_node IS NULL", ("id", sessionId)) == 1,
             because: "the closed socket's session is detached");
         // 900 of about 100 B while it is away: they wait in the session's inbox.
-        await PublishAsync(node, "rita", 900, new string('y', 60));
+        await node.PublishManyAsync("rita", 900, new { type = "added", pad = new string('y', 60) });
         var expected = await node.QueryStringsAsync("SELECT event_id FROM session_events WHERE session_id = @id ORDER BY seq", ("id", sessionId));
         expected.AddRange(await node.QueryStringsAsync("SELECT event_id FROM inbox WHERE session_id = @id ORDER BY id", ("id", sessionId)));
         Assert.Equal(1200, expected.Count);
@@ -92,19 +92,6 @@ public abstract class ReplayPacingTests
         Assert.False((await back.AuthAsync(TestTokens.For("lara"), sessionId)).GetProperty("need_full_sync").GetBoolean());
         var (marker, _) = await node.PublishOkAsync("lara", new { type = "marker" });
         Assert.Equal(marker, EventId(await back.NextAsync())); // nothing acked came back before it
-    }
-
-    /// <summary>Publishes <paramref name="count"/> events over the HTTP API, eight at a time.</summary>
-    private static async Task PublishAsync(TestNode node, string user, int count, string padding)
-    {
-        var next = -1;
-        await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
-        {
-            while (Interlocked.Increment(ref next) < count)
-            {
-                await node.PublishOkAsync(user, new { type = "added", pad = padding });
-            }
-        }));
     }
 }
 
