@@ -254,8 +254,8 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         if (_socket is null && _claiming is null)
         {
             // A late ack from a closed socket (read after the close, or overtaken by the detach): the tab has the
-            // event, so its durable row goes too, and a resume does not replay it. Idempotent; acks beyond what the
-            // socket was sent never get here (the gateway counts them as a flood).
+            // event, so its durable row goes too, and a resume does not replay it. Idempotent; what a socket can send
+            // here is bounded by what it was sent (its ack credit) and its flood budget.
             _ = store.RemoveEventAsync(Key, eventId);
         }
         LeaveIfDetached();
