@@ -155,6 +155,14 @@ public static class OrleansSyncHosting
         {
             app.MapDevelopmentTokens();
         }
+        var outboundFrames = app.Services.GetRequiredService<IOptions<SocketGatewayOptions>>().Value.OutboundBufferFrames;
+        if (roles.Gateway && delivery.SendWindow >= outboundFrames)
+        {
+            app.Logger.LogWarning(
+                "Delivery:SendWindow ({SendWindow}) is not below Gateway:OutboundBufferFrames ({OutboundFrames}): a tab that reads and acks " +
+                "honestly can be closed as a slow consumer (4004) by its own replay. Keep the window well below the buffer.",
+                delivery.SendWindow, outboundFrames);
+        }
         app.Logger.LogInformation(
             "OrleansSync node {NodeId} ready: roles {Roles}, store {Provider}, retry {Retry}, max attempts {MaxAttempts}, retention {Retention}.",
             app.Services.GetRequiredService<IOptions<NodeOptions>>().Value.Id, roles.Describe(),

@@ -20,7 +20,6 @@ namespace OrleansSync.Gateway.Sockets;
 public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWorkItem
 {
     private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5);
-    private const int AckBudgetFactor = 10;
 
     private readonly WebSocket _socket;
     private readonly SocketServer _server; // the services every socket shares, one reference instead of seven
@@ -30,7 +29,13 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
     private TaskCompletionSource? _outboundFinished;
     private readonly CancellationTokenSource _aborted = new();
     private FloodGuard _flood;
-    private FloodGuard _ackFlood;
+
+    /// <summary>
+    /// Session frames handed to this socket and not answered by an ack yet. An ack within this credit answers what the
+    /// server sent, however fast the application publishes, so it costs no flood budget; acks beyond it (ids never
+    /// sent, or more acks than sends) count as frames like any other.
+    /// </summary>
+    private int _ackCredit;
     private (WebSocketCloseStatus Code, string Reason)? _closeRequest;
     private bool _dropQueued; // closing without sending what is queued (under the lock of _outbound)
     private int _closing;
@@ -41,8 +46,6 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
         _socket = socket;
         _server = server;
         _flood = new FloodGuard(server.Options.MaxFramesPerSecond, server.Time);
-        // Acks answer what the server sent, so an honest tab acks as fast as events arrive: they get a wider budget.
-        _ackFlood = new FloodGuard(server.Options.MaxFramesPerSecond * AckBudgetFactor, server.Time);
     }
 
     /// <inheritdoc />
@@ -131,7 +134,11 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
     /// </summary>
     internal void SendFromSession(ReadOnlyMemory<byte> utf8Frame)
     {
-        if (!TryQueue(utf8Frame))
+        if (TryQueue(utf8Frame))
+        {
+            Interlocked.Increment(ref _ackCredit); // the tab may answer it with an ack
+        }
+        else
         {
             Log.SlowConsumer(_server.Logger, LogTag, SessionId);
             CloseAsSlowConsumer();
@@ -195,10 +202,26 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
         }
     }
 
-    /// <summary>Takes one token from the frame's budget; closes the socket (1008) when it is spent.</summary>
-    private bool WithinRate(ref FloodGuard guard)
+    /// <summary>Spends one unit of ack credit; false if the server has sent nothing that is still unanswered.</summary>
+    private bool TryTakeAckCredit()
     {
-        if (guard.TryTake())
+        var credit = Volatile.Read(ref _ackCredit);
+        while (credit > 0)
+        {
+            var seen = Interlocked.CompareExchange(ref _ackCredit, credit - 1, credit);
+            if (seen == credit)
+            {
+                return true;
+            }
+            credit = seen;
+        }
+        return false;
+    }
+
+    /// <summary>Takes one token from the frame budget; closes the socket (1008) when it is spent.</summary>
+    private bool WithinRate()
+    {
+        if (_flood.TryTake())
         {
             return true;
         }
@@ -263,7 +286,8 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
     private async Task HandleTextAsync(ReadOnlyMemory<byte> utf8)
     {
         var parsed = ClientFrame.TryParse(utf8.Span, out var frame, out var parseError);
-        if (!(parsed && frame.Type == ClientFrameTypes.Ack ? WithinRate(ref _ackFlood) : WithinRate(ref _flood)))
+        var answer = parsed && frame.Type == ClientFrameTypes.Ack && TryTakeAckCredit();
+        if (!answer && !WithinRate())
         {
             return;
         }
@@ -538,23 +562,33 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
 
     /// <summary>
     /// After our close frame, wait (bounded) for the peer's: aborting at once would reset the TCP connection
-    /// and could discard the close frame, and with it the close code, before the peer reads it.
+    /// and could discard the close frame, and with it the close code, before the peer reads it. Acks the peer sent
+    /// before it saw our close are still applied (within the socket's ack credit; everything else is ignored): a tab
+    /// that answered what it got must not have it replayed at its resume, or a close would undo its progress.
     /// </summary>
     private async Task AwaitPeerCloseAsync()
     {
-        if (_socket.State != WebSocketState.CloseSent)
-        {
-            return;
-        }
-        var discard = ArrayPool<byte>.Shared.Rent(256);
         try
         {
             while (_socket.State == WebSocketState.CloseSent)
             {
-                var result = await _socket.ReceiveAsync(discard.AsMemory(), _aborted.Token).ConfigureAwait(false);
-                if (result.MessageType == WebSocketMessageType.Close)
+                var first = await _socket.ReceiveAsync(Memory<byte>.Empty, _aborted.Token).ConfigureAwait(false);
+                if (first.MessageType == WebSocketMessageType.Close)
                 {
                     break;
+                }
+                var message = await ReadMessageAsync(first).ConfigureAwait(false);
+                if (message.Buffer is null)
+                {
+                    break;
+                }
+                try
+                {
+                    await ApplyLateAckAsync(message.Buffer.AsMemory(0, message.Length)).ConfigureAwait(false);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(message.Buffer);
                 }
             }
         }
@@ -562,9 +596,22 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
         {
             // The peer did not answer in time; the socket is aborted below.
         }
-        finally
+    }
+
+    /// <summary>An ack read after our close: the session (detached by now) still drops the event from its durable queue.</summary>
+    private async Task ApplyLateAckAsync(ReadOnlyMemory<byte> utf8)
+    {
+        if (SessionId is { } sessionId && ClientFrame.TryParse(utf8.Span, out var frame, out _)
+            && frame is { Type: ClientFrameTypes.Ack, EventId: { Length: > 0 } eventId } && TryTakeAckCredit())
         {
-            ArrayPool<byte>.Shared.Return(discard);
+            try
+            {
+                await _server.Sessions.Grain(sessionId).AckAsync(eventId).ConfigureAwait(false);
+            }
+            catch (Exception exception)
+            {
+                Log.LateAckFailed(_server.Logger, LogTag, sessionId, exception); // the event stays queued: replayed, acked again
+            }
         }
     }
 

@@ -15,7 +15,10 @@ public sealed class SocketGatewayOptions
     /// <summary>Frames a socket may have waiting to be written; past it the socket is a slow consumer and is closed (4004). Default 256.</summary>
     public int OutboundBufferFrames { get; set; } = 256;
 
-    /// <summary>Sustained inbound frames per second per socket; a burst of twice this is allowed; acks have a separate budget ten times larger. Past it: close 1008. Default 100.</summary>
+    /// <summary>
+    /// Sustained inbound frames per second per socket; a burst of twice this is allowed. Past it: close 1008. An ack of
+    /// an event the socket was sent does not count (the send granted it); acks beyond what it was sent do. Default 100.
+    /// </summary>
     public int MaxFramesPerSecond { get; set; } = 100;
 
     /// <summary>If non-empty, only these <c>Origin</c> values may open a socket (others get 403). Default: any origin.</summary>

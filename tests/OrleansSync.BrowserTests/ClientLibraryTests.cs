@@ -1,10 +1,11 @@
 using Microsoft.Playwright;
+using OrleansSync.Tests.Infrastructure;
 using Xunit;
 using static OrleansSync.BrowserTests.DemoPages;
 
 namespace OrleansSync.BrowserTests;
 
-/// <summary>The client library itself: the served file, per-tab sessions across reloads, and the dead-socket probe.</summary>
+/// <summary>The client library itself: the served file, per-tab sessions across reloads, the dead-socket probe, a long replay.</summary>
 public sealed class ClientLibraryTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
     private static string RepositoryFile(string relative) =>
@@ -54,6 +55,42 @@ public sealed class ClientLibraryTests(BrowserFixture browser) : IClassFixture<B
 
         await AddPhotoAsync(page, "After the probe"); // the new socket delivers
         Assert.Equal(1, await FullSyncsAsync(page)); // resumed within the window: no second full sync
+    }
+
+    [Fact]
+    public async Task A_tab_that_missed_1200_events_resumes_once_and_applies_every_one()
+    {
+        // Issue 20: a replay of a few hundred events used to overrun the socket's buffer (4004) on every resume, and the
+        // client reconnected in a loop (6 auth_ok instead of 2 with an unbounded window). No re-send during the test, so
+        // every event arrives once.
+        await using var node = await StartNodeAsync(("Delivery:MaxQueuedPerSession", "2000"), ("Delivery:RetryInterval", "00:05:00"));
+        await using var context = await browser.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync($"{node.BaseAddress}healthz"); // any page of the node's origin
+        await page.EvaluateAsync("""
+            async () => {
+              const token = await (await fetch('/dev/token?sub=ivy')).text();
+              const { connect, defaultSocketUrl } = await import('/client/orleanssync.js');
+              window.applied = [];
+              window.connection = connect({
+                url: defaultSocketUrl(), getToken: async () => token,
+                onEvent: frame => { window.applied.push(frame.event_id); }, onFullSync: async () => {},
+              });
+            }
+            """);
+        await WaitAsync(page, "() => window.connection.status === 'live'");
+
+        await LoseNetworkAsync(context, page, node, "window.connection");
+        var published = await node.PublishManyAsync("ivy", 300, new { type = "added", pad = new string('x', 5_000) });
+        published.AddRange(await node.PublishManyAsync("ivy", 900, new { type = "added", pad = new string('y', 60) }));
+        await context.SetOfflineAsync(false);
+
+        await page.WaitForFunctionAsync("n => window.applied.length >= n", published.Count,
+            new PageWaitForFunctionOptions { Timeout = 60_000, PollingInterval = 50 });
+        var applied = await page.EvaluateAsync<string[]>("() => window.applied");
+        Assert.Equal(published.Order(), applied.Order());
+        Assert.Equal(2, await page.EvaluateAsync<int>("() => window.connection.stats.authOk")); // one resume, no loop
+        Assert.Equal(1, await page.EvaluateAsync<int>("() => window.connection.stats.fullSyncs")); // the page load's only
     }
 
     [Fact]

@@ -63,9 +63,10 @@ public static class DemoPages
     /// (the socket survives and resumes when back online), so the server side of the socket is dropped too, as
     /// a real network loss eventually does. Returns once the server has let go of the socket (retention clock running).
     /// </summary>
-    public static async Task LoseNetworkAsync(IBrowserContext context, IPage page, TestNode node)
+    /// <param name="connection">The page's expression for its client connection.</param>
+    public static async Task LoseNetworkAsync(IBrowserContext context, IPage page, TestNode node, string connection = "window.photoDemo.connection")
     {
-        var socketId = await page.EvaluateAsync<string>("() => window.photoDemo.connection.socketId");
+        var socketId = await page.EvaluateAsync<string>($"() => {connection}.socketId");
         await context.SetOfflineAsync(true);
         var registry = node.Service<SocketRegistry>();
         registry.Find(socketId)?.RequestClose(WebSocketCloseStatus.EndpointUnavailable, "test: network lost");

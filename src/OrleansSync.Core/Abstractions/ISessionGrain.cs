@@ -22,17 +22,22 @@ public interface ISessionGrain : IGrainWithStringKey
     Task DetachAsync(string socketId);
 
     /// <summary>
-    /// Queues an event for the attached socket and sends it; completes when the event is durable, or acked by the tab
+    /// Queues an event for the attached socket and sends it (at once if the send window has room, else once acks free
+    /// it); completes when the event is durable, or acked by the tab
     /// first. Interleaves with other calls only at their awaits (the grain guards the one that matters, the claim), so
     /// an ack can overtake the wait for the commit: an event acked before its write commits is never written.
     /// </summary>
     [AlwaysInterleave]
     Task<EnqueueOutcome> EnqueueAsync(string eventId, Immutable<byte[]> frame);
 
-    /// <summary>Moves inbox events read by the node's drain into the queue and sends them; returns how many moved.</summary>
+    /// <summary>Moves inbox events read by the node's drain into the queue and sends them as the send window allows; returns how many moved.</summary>
     Task<int> AcceptInboxAsync(IReadOnlyList<InboxEvent> events);
 
-    /// <summary>Removes the acked event; unknown and duplicate acks are ignored. Never waits (so it interleaves freely).</summary>
+    /// <summary>
+    /// Removes the acked event (true if it was pending here) and frees its place in the send window; unknown and duplicate
+    /// acks are ignored. A session detached meanwhile still drops the event from its durable queue. Never waits (so it
+    /// interleaves freely).
+    /// </summary>
     [AlwaysInterleave]
     Task<bool> AckAsync(string eventId);
 

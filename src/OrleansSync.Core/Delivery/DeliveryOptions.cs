@@ -22,6 +22,14 @@ public sealed class DeliveryOptions
     /// <summary>Queue bound per session; past it the queue is dropped and <c>need_full_sync</c> set. Default 1000.</summary>
     public int MaxQueuedPerSession { get; set; } = 1000;
 
+    /// <summary>
+    /// Events a session has sent and not had acked yet, at most (its send window). Later events, a replay's tail and
+    /// inbox moves wait queued (durably, as always) and go out as acks free the window, so a session never pushes more
+    /// into its socket than an honest tab can answer. Keep it well below <c>Gateway:OutboundBufferFrames</c> (the
+    /// socket's buffer also holds re-sends and control frames). Default 64.
+    /// </summary>
+    public int SendWindow { get; set; } = 64;
+
     /// <summary>Throws if a value cannot work.</summary>
     public void Validate()
     {
@@ -29,5 +37,6 @@ public sealed class DeliveryOptions
         if (MaxAttempts < 1) throw new InvalidOperationException("Delivery:MaxAttempts must be at least 1.");
         if (RetentionWindow < TimeSpan.Zero) throw new InvalidOperationException("Delivery:RetentionWindow must not be negative.");
         if (MaxQueuedPerSession < 1) throw new InvalidOperationException("Delivery:MaxQueuedPerSession must be at least 1.");
+        if (SendWindow < 1) throw new InvalidOperationException("Delivery:SendWindow must be at least 1.");
     }
 }

@@ -9,13 +9,13 @@ internal sealed class PendingEvent(long sequence, string eventId, byte[] frame)
     /// <summary>The exact bytes sent every time, so re-sends are identical frames.</summary>
     public byte[] Frame { get; } = frame;
 
-    /// <summary>When it was last written to a socket; null if it never was (queued while disconnected).</summary>
+    /// <summary>When this attachment last handed it to the socket; null until it does (it waits for the send window).</summary>
     public DateTimeOffset? LastSentAt { get; set; }
 
     /// <summary>
     /// When it was first written to a socket of this session, from any node or activation: stored with its queue row
-    /// (the row is written at that send), so the attempt budget survives resumes and restarts. Null only for a row of
-    /// an older version until its first send here.
+    /// (written with the row, or marked at a later first send), so the attempt budget survives resumes and restarts.
+    /// Null until its first send (it waits for the send window; or a row of an older version).
     /// </summary>
     public DateTimeOffset? FirstSentAt { get; set; }
 

@@ -15,18 +15,22 @@ namespace OrleansSync.Delivery;
 /// <list type="bullet">
 /// <item>Attaching claims the session in the store (owner = this node, epoch + 1) and reads its queue and inbox
 /// there, so an attach always starts from the durable truth, whichever node held the session before.</item>
-/// <item>Attached: every event is sent at once and re-sent each <see cref="DeliveryOptions.RetryInterval"/>
-/// until acked.</item>
+/// <item>Attached: events are sent in queue order through a send window: at most <see cref="DeliveryOptions.SendWindow"/>
+/// sent and not acked yet (in flight). Events beyond it (a replay's tail, inbox moves, new enqueues) wait queued, durable
+/// as any other, and go out as acks free the window; so a replay never outruns the socket of a tab that acks. Each
+/// in-flight event is re-sent each <see cref="DeliveryOptions.RetryInterval"/> until acked; a waiting one is not sent
+/// at all.</item>
 /// <item>Attempt budget: an event still unacked when its budget is spent closes the socket and deletes the session. The
 /// budget survives a detach, resume, move to another node or restart, because each queue row carries its event's first
-/// send to the session (the row is written at that send). An event this attachment sent first gets exactly
+/// send to the session (written with the row when the event goes out at once, or marked when it leaves the window's
+/// queue later: waiting for the window spends no budget). An event this attachment sent first gets exactly
 /// <see cref="DeliveryOptions.MaxAttempts"/> re-sends, counted here (a time would lose a re-send to a late timer). An
 /// event an earlier attachment sent first gives up at the first re-send tick at or past its first send +
 /// (<see cref="DeliveryOptions.MaxAttempts"/> + 1) × <see cref="DeliveryOptions.RetryInterval"/>, the tick that would
 /// have followed its last re-send without the interruption: its original deadline, at most one interval late. So a tab
 /// that resumes within the retention window keeps the time already spent, and one that resumes past the deadline gets
-/// its replay and one interval for its acks. A row without the time (written by an older version) counts as first
-/// sent by this attachment.</item>
+/// its replay and one interval for its acks. A row without the time (not sent yet, or written by an older version)
+/// counts as first sent by this attachment.</item>
 /// <item>Detached: the grain holds nothing that matters; events wait in the session's durable inbox until the
 /// retention deadline. A resume before it replays queue and inbox in order with <c>need_full_sync: false</c>.
 /// Past it (or past the queue bound) everything is dropped and the flag set.</item>
@@ -48,6 +52,12 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     private long _nextSequence;
     private SocketLink? _socket;
     private IGrainTimer? _retryTimer;
+
+    /// <summary>The first queued event this attachment has not sent yet (null: none waits). Every event before it is in flight.</summary>
+    private LinkedListNode<PendingEvent>? _unsent;
+
+    /// <summary>Events this attachment sent and nobody acked yet: the ones before <see cref="_unsent"/>.</summary>
+    private int _inFlight;
 
     /// <summary>Set while a claim is in flight: enqueues that interleave with it wait, as a plain call would.</summary>
     private Task? _claiming;
@@ -182,10 +192,9 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
             Overflow();
             return EnqueueOutcome.NotQueued;
         }
-        var pending = NewPending(eventId, frame.Value);
-        var durable = store.AppendEventAsync(Key, _record.Epoch, pending.Sequence, eventId, frame.Value, pending.FirstSentAt!.Value);
-        Send(pending);
-        EnsureRetryTimer();
+        var pending = NewPending(eventId, frame.Value, sentNow: WindowOpen);
+        var durable = store.AppendEventAsync(Key, _record.Epoch, pending.Sequence, eventId, frame.Value, pending.FirstSentAt);
+        SendWithinWindow();
         await durable.ConfigureAwait(true);
         return EnqueueOutcome.Queued;
     }
@@ -220,12 +229,11 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
                 Overflow();
                 break;
             }
-            var pending = NewPending(inbox.EventId, inbox.Frame);
-            _ = store.MoveInboxEventAsync(Key, _record.Epoch, inbox.Id, pending.Sequence, inbox.EventId, inbox.Frame, pending.FirstSentAt!.Value);
+            var pending = NewPending(inbox.EventId, inbox.Frame, sentNow: WindowOpen);
+            _ = store.MoveInboxEventAsync(Key, _record.Epoch, inbox.Id, pending.Sequence, inbox.EventId, inbox.Frame, pending.FirstSentAt);
             moved++;
-            Send(pending);
+            SendWithinWindow();
         }
-        EnsureRetryTimer();
         return Task.FromResult(moved);
     }
 
@@ -236,13 +244,21 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         {
             if (string.Equals(node.Value.EventId, eventId, StringComparison.Ordinal))
             {
-                _queue.Remove(node);
+                Remove(node);
                 _ = store.RemoveEventAsync(Key, eventId);
                 metrics.EventAcked(node.Value.FirstSentTimestamp);
+                SendWithinWindow(); // the ack freed a place in the window
                 return Task.FromResult(true);
             }
         }
-        LeaveIfDetached(); // a late ack from a closed socket
+        if (_socket is null && _claiming is null)
+        {
+            // A late ack from a closed socket (read after the close, or overtaken by the detach): the tab has the
+            // event, so its durable row goes too, and a resume does not replay it. Idempotent; what a socket can send
+            // here is bounded by what it was sent (its ack credit) and its flood budget.
+            _ = store.RemoveEventAsync(Key, eventId);
+        }
+        LeaveIfDetached();
         return Task.FromResult(false);
     }
 
@@ -262,7 +278,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
 
     private void LoadQueue(ClaimedSession claimed)
     {
-        _queue.Clear();
+        ClearQueue();
         _nextSequence = 0;
         _handledInbox?.Clear();
         // Every claimed inbox row is handled here (moved, dropped or discarded): a drain that read it before that
@@ -292,6 +308,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
             });
             _nextSequence = stored.Sequence + 1;
         }
+        _unsent = _queue.First; // this attachment has sent nothing yet: the attach sends the first window's worth
         foreach (var inbox in claimed.Inbox)
         {
             if (Contains(inbox.EventId))
@@ -299,8 +316,9 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
                 _ = store.DropInboxEventAsync(inbox.Id);
                 continue;
             }
-            var pending = NewPending(inbox.EventId, inbox.Frame);
-            _ = store.MoveInboxEventAsync(Key, claimed.Session.Epoch, inbox.Id, pending.Sequence, inbox.EventId, inbox.Frame, pending.FirstSentAt!.Value);
+            // Not sent yet: its first send marks the row (while the move waits in the store's batch, in the move itself).
+            var pending = NewPending(inbox.EventId, inbox.Frame, sentNow: false);
+            _ = store.MoveInboxEventAsync(Key, claimed.Session.Epoch, inbox.Id, pending.Sequence, inbox.EventId, inbox.Frame, null);
         }
     }
 
@@ -321,13 +339,19 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     }
 
     /// <summary>
-    /// Queues a new event. Its first send is now: every caller sends it in this turn (at once, or in the attach that
-    /// follows the claim), and its queue row is written with this time.
+    /// Queues a new event at the tail, not sent yet. <paramref name="sentNow"/>: the caller sends it in this turn (the
+    /// window is open and nothing waits before it), so its first send is now and its queue row is written with this
+    /// time; otherwise the row is written without one and <see cref="Send"/> marks it at the first send.
     /// </summary>
-    private PendingEvent NewPending(string eventId, byte[] frame)
+    private PendingEvent NewPending(string eventId, byte[] frame, bool sentNow)
     {
-        var pending = new PendingEvent(_nextSequence++, eventId, frame) { EnqueuedTimestamp = metrics.Timestamp(), FirstSentAt = time.GetUtcNow() };
-        _queue.AddLast(pending);
+        var pending = new PendingEvent(_nextSequence++, eventId, frame)
+        {
+            EnqueuedTimestamp = metrics.Timestamp(),
+            FirstSentAt = sentNow ? time.GetUtcNow() : null,
+        };
+        var node = _queue.AddLast(pending);
+        _unsent ??= node;
         return pending;
     }
 
@@ -343,7 +367,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         return false;
     }
 
-    /// <summary>Reports and clears the flag, then replays the queue in order.</summary>
+    /// <summary>Reports and clears the flag, then replays the queue in order, as far as the send window goes.</summary>
     private void Attach()
     {
         var record = _record!;
@@ -352,11 +376,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         _ = store.SaveSessionAsync(_record);
         _ = socket.Gateway.SessionOpened(socket.SocketId, new SessionOpened(Key, record.UserId, record.NeedFullSync));
         Log.SessionAttached(logger, Key, record.UserId, Ids.LogTag(socket.SocketId), record.NeedFullSync, _queue.Count);
-        foreach (var pending in _queue)
-        {
-            Send(pending);
-        }
-        EnsureRetryTimer();
+        SendWithinWindow(); // the replay: the rest follows the tab's acks
     }
 
     /// <summary>The socket is gone: release the session with its retention clock running (unless it needs a full sync anyway).</summary>
@@ -370,7 +390,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
             RetentionDeadline = record.NeedFullSync ? null : time.GetUtcNow() + Options.RetentionWindow,
         };
         _ = store.SaveSessionAsync(_record);
-        _queue.Clear(); // the durable queue is the truth from here on; the next attach reads it back
+        ClearQueue(); // the durable queue is the truth from here on; the next attach reads it back
     }
 
     /// <summary>Closes the socket without writing anything (another node or socket owns the session now).</summary>
@@ -378,7 +398,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     {
         var socket = _socket!;
         Forget();
-        _queue.Clear();
+        ClearQueue();
         _record = null;
         _ = socket.Gateway.Close(socket.SocketId, reason);
     }
@@ -404,11 +424,64 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         DelayDeactivation(TimeSpan.Zero);
     }
 
-    /// <summary>Hands one pending event to the socket's gateway (one-way: a lost push is covered by the re-send).</summary>
+    /// <summary>True if an event queued now goes out at once: nothing waits before it and the window has room.</summary>
+    private bool WindowOpen => _unsent is null && _inFlight < Options.SendWindow;
+
+    /// <summary>Sends waiting events, in queue order, while the window has room (and a socket is attached).</summary>
+    private void SendWithinWindow()
+    {
+        if (_socket is null)
+        {
+            return;
+        }
+        var window = Options.SendWindow;
+        var sent = false;
+        while (_unsent is { } next && _inFlight < window)
+        {
+            _unsent = next.Next;
+            _inFlight++;
+            Send(next.Value);
+            sent = true;
+        }
+        if (sent)
+        {
+            EnsureRetryTimer();
+        }
+    }
+
+    /// <summary>Takes an event out of the queue, and out of the window if it was in flight.</summary>
+    private void Remove(LinkedListNode<PendingEvent> node)
+    {
+        if (node == _unsent)
+        {
+            _unsent = node.Next;
+        }
+        else if (node.Value.LastSentAt is not null)
+        {
+            _inFlight--;
+        }
+        _queue.Remove(node);
+    }
+
+    private void ClearQueue()
+    {
+        _queue.Clear();
+        _unsent = null;
+        _inFlight = 0;
+    }
+
+    /// <summary>
+    /// Hands one pending event to the socket's gateway (one-way: a lost push is covered by the re-send). The first send
+    /// of an event whose row has no first send time (it waited for the window) records it.
+    /// </summary>
     private void Send(PendingEvent pending, bool retry = false)
     {
         pending.LastSentAt = time.GetUtcNow();
-        pending.FirstSentAt ??= pending.LastSentAt; // a row of an older version, stored without it
+        if (pending.FirstSentAt is null)
+        {
+            pending.FirstSentAt = pending.LastSentAt;
+            _ = store.MarkFirstSentAsync(Key, pending.EventId, pending.FirstSentAt.Value);
+        }
         var socket = _socket!;
         _ = socket.Gateway.Send(socket.SocketId, new Immutable<byte[]>(pending.Frame));
         if (retry)
@@ -454,7 +527,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     /// <summary>Falls back to a full sync: queue and inbox go, the flag is set. Returns when that is durable.</summary>
     private Task DropQueueAndFlag()
     {
-        _queue.Clear();
+        ClearQueue();
         StopRetryTimer();
         _ = store.ClearQueueAsync(Key, _record!.Epoch);
         _record = _record with { NeedFullSync = true, RetentionDeadline = null };
@@ -508,8 +581,9 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         }
         var now = time.GetUtcNow();
         var options = Options;
-        foreach (var pending in _queue)
+        for (var node = _queue.First; node is not null && node != _unsent; node = node.Next) // only what is in flight
         {
+            var pending = node.Value;
             if (pending.LastSentAt is { } sent && now - sent < options.RetryInterval)
             {
                 continue;

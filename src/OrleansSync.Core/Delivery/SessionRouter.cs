@@ -34,12 +34,29 @@ public sealed class SessionRouter(IGrainFactory grains, ISessionStore store, IOp
     /// </summary>
     public async Task<bool> RouteAsync(string sessionId, string? ownerNode, string eventId, byte[] frame)
     {
-        if (ownerNode == NodeId && await Session(sessionId).EnqueueAsync(eventId, new Immutable<byte[]>(frame)) != EnqueueOutcome.NotAttached)
+        if (ownerNode == NodeId && await EnqueueHereAsync(sessionId, eventId, frame) != EnqueueOutcome.NotAttached)
         {
             return false;
         }
         await store.AppendInboxAsync(sessionId, eventId, frame, wakeNode: ownerNode is not null && ownerNode != NodeId ? ownerNode : null);
         return true;
+    }
+
+    /// <summary>
+    /// The local grain's enqueue. A detached session's grain leaves memory after each call; publishes that reach it
+    /// meanwhile (a list copy still naming this node) are forwarded to its next activation, and Orleans rejects a call
+    /// forwarded too often without running it. Such a call queued nothing: the session is detached, so the inbox.
+    /// </summary>
+    private async Task<EnqueueOutcome> EnqueueHereAsync(string sessionId, string eventId, byte[] frame)
+    {
+        try
+        {
+            return await Session(sessionId).EnqueueAsync(eventId, new Immutable<byte[]>(frame));
+        }
+        catch (OrleansMessageRejectionException)
+        {
+            return EnqueueOutcome.NotAttached;
+        }
     }
 
     /// <summary>True if copies for sessions of <paramref name="ownerNode"/> can go to it directly (<see cref="PushAsync"/>).</summary>

@@ -65,16 +65,24 @@ public interface ISessionStore
     /// given one: a later publish must not overtake that copy). The task completes when the row is durable, or
     /// earlier when <see cref="RemoveEventAsync"/> for the same event is queued before the append commits: an acked
     /// event needs no durable copy (its tab has it), and the two writes cancel out. <paramref name="firstSentAt"/> is
-    /// when the event is first sent to the session's socket (a queue row is written at that send), kept with the row
-    /// and read back as <see cref="StoredEvent.FirstSentAt"/>.
+    /// when the event is first sent to the session's socket, kept with the row and read back as
+    /// <see cref="StoredEvent.FirstSentAt"/>; null when it waits for the session's send window (not sent yet), in which
+    /// case <see cref="MarkFirstSentAsync"/> records its first send later.
     /// </summary>
-    Task AppendEventAsync(string sessionId, long epoch, long sequence, string eventId, byte[] frame, DateTimeOffset firstSentAt);
+    Task AppendEventAsync(string sessionId, long epoch, long sequence, string eventId, byte[] frame, DateTimeOffset? firstSentAt);
 
     /// <summary>
     /// Moves an inbox event into the queue at <paramref name="sequence"/> if the epoch is current (batched, one transaction),
-    /// with <paramref name="firstSentAt"/> as in <see cref="AppendEventAsync"/> (the moved event is sent right after).
+    /// with <paramref name="firstSentAt"/> as in <see cref="AppendEventAsync"/>.
     /// </summary>
-    Task MoveInboxEventAsync(string sessionId, long epoch, long inboxId, long sequence, string eventId, byte[] frame, DateTimeOffset firstSentAt);
+    Task MoveInboxEventAsync(string sessionId, long epoch, long inboxId, long sequence, string eventId, byte[] frame, DateTimeOffset? firstSentAt);
+
+    /// <summary>
+    /// Records the first send of a queued event whose row has no first send time yet (it waited for the send window, or
+    /// was written without it; batched). A row that already has one keeps it. Where the row's own insert still waits in
+    /// the batch being filled, the time goes into that insert instead of a write of its own.
+    /// </summary>
+    Task MarkFirstSentAsync(string sessionId, string eventId, DateTimeOffset firstSentAt);
 
     /// <summary>Deletes an inbox event that is already queued (a duplicate; batched).</summary>
     Task DropInboxEventAsync(long inboxId);

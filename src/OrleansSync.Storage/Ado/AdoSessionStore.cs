@@ -279,13 +279,18 @@ public sealed class AdoSessionStore : ISessionStore, ISocketLocations, IRoomOutb
     public Task DeleteSessionAsync(string sessionId, long epoch) => _writer.Enqueue(new StoreWrite(StoreWriteKind.DeleteSession, sessionId, epoch));
 
     /// <inheritdoc />
-    public Task AppendEventAsync(string sessionId, long epoch, long sequence, string eventId, byte[] frame, DateTimeOffset firstSentAt) =>
+    public Task AppendEventAsync(string sessionId, long epoch, long sequence, string eventId, byte[] frame, DateTimeOffset? firstSentAt) =>
         _writer.Enqueue(new StoreWrite(StoreWriteKind.InsertEvent, sessionId, epoch, sequence, EventId: eventId, Frame: frame,
-            FirstSentAt: ToUnixMs(firstSentAt)));
+            FirstSentAt: firstSentAt is { } sent ? ToUnixMs(sent) : null));
 
     /// <inheritdoc />
-    public Task MoveInboxEventAsync(string sessionId, long epoch, long inboxId, long sequence, string eventId, byte[] frame, DateTimeOffset firstSentAt) =>
-        _writer.Enqueue(new StoreWrite(StoreWriteKind.MoveInboxEvent, sessionId, epoch, sequence, inboxId, eventId, frame, FirstSentAt: ToUnixMs(firstSentAt)));
+    public Task MoveInboxEventAsync(string sessionId, long epoch, long inboxId, long sequence, string eventId, byte[] frame, DateTimeOffset? firstSentAt) =>
+        _writer.Enqueue(new StoreWrite(StoreWriteKind.MoveInboxEvent, sessionId, epoch, sequence, inboxId, eventId, frame,
+            FirstSentAt: firstSentAt is { } sent ? ToUnixMs(sent) : null));
+
+    /// <inheritdoc />
+    public Task MarkFirstSentAsync(string sessionId, string eventId, DateTimeOffset firstSentAt) =>
+        _writer.Enqueue(new StoreWrite(StoreWriteKind.MarkFirstSent, sessionId, EventId: eventId, FirstSentAt: ToUnixMs(firstSentAt)));
 
     /// <inheritdoc />
     public Task DropInboxEventAsync(long inboxId) => _writer.Enqueue(new StoreWrite(StoreWriteKind.DropInboxEvent, "", InboxId: inboxId));

@@ -8,7 +8,7 @@ namespace OrleansSync.Storage.Ado;
 /// Every write of a batch but a queue insert shares one completion task, so queuing one costs a list slot, not a task.
 /// Writes are applied in the order they were queued. An event acked while its queue row still waits in the batch
 /// being filled is never written: the ack cancels the insert (a move out of the inbox becomes the drop of its inbox
-/// row) and is not queued itself. A queue insert has a completion of its own, which that ack completes at once: an
+/// row) and is not queued itself; a first-send mark for such a row goes into its insert. A queue insert has a completion of its own, which that ack completes at once: an
 /// acked event needs no durable copy (its tab has it), so a publish is not held up by a commit that writes nothing
 /// for it. With a commit delay, a batch smaller than the batch size waits up to that delay for more writes before it
 /// starts: fewer, larger transactions, and more acks arrive in time. A batch that moves inbox rows or registers a
@@ -86,6 +86,13 @@ internal sealed partial class BatchWriter : IAsyncDisposable
             if (write is { Kind: StoreWriteKind.DeleteEvent, EventId: { } acked } && _queuedRows.Remove((write.Key, acked), out var row))
             {
                 CancelLocked(row);
+                return _batchDone.Task;
+            }
+            if (write is { Kind: StoreWriteKind.MarkFirstSent, EventId: { } sent } && _queuedRows.TryGetValue((write.Key, sent), out var unsent))
+            {
+                // The row's insert has not gone yet: it carries the time itself (a mark only fills a missing time).
+                var insert = _pending[unsent.Index];
+                _pending[unsent.Index] = insert with { FirstSentAt = insert.FirstSentAt ?? write.FirstSentAt };
                 return _batchDone.Task;
             }
             _pending.Add(write);

@@ -23,7 +23,7 @@ internal sealed class PreparedWrites : IDisposable
     private readonly List<DbCommand> _all = [];
     private readonly List<(int Statement, int ExpectedRows)> _assumptions = [];
     private readonly DbCommand _updateSession, _deleteSession, _deleteOrphanQueue, _deleteOrphanInbox;
-    private readonly DbCommand _insertEvent, _insertInbox, _deleteInboxRow, _deleteEvent, _deleteQueue, _deleteInbox;
+    private readonly DbCommand _insertEvent, _insertInbox, _deleteInboxRow, _deleteEvent, _markFirstSent, _deleteQueue, _deleteInbox;
     private readonly DbCommand _upsertSocket, _updateSocketSession, _deleteSocket;
     private readonly DbCommand? _wakeInboxOwner;
     private readonly SqlDialect _dialect;
@@ -47,6 +47,7 @@ internal sealed class PreparedWrites : IDisposable
         _insertInbox = Command(dialect.InsertInbox, "session_id", "event_id", "frame", "false");
         _deleteInboxRow = Command(dialect.DeleteInboxRow, "id");
         _deleteEvent = Command(dialect.DeleteEvent, "session_id", "event_id");
+        _markFirstSent = Command(dialect.MarkFirstSent, "session_id", "event_id", "first_sent_at");
         _deleteQueue = Command(dialect.DeleteQueueFenced, "session_id", "epoch");
         _deleteInbox = Command(dialect.DeleteInboxFenced, "session_id", "epoch");
         _upsertSocket = Command(dialect.UpsertSocket, "socket_id", "node_id");
@@ -132,6 +133,9 @@ internal sealed class PreparedWrites : IDisposable
                 break;
             case StoreWriteKind.DeleteEvent:
                 await RunAsync(_deleteEvent, write.Key, write.EventId).ConfigureAwait(false);
+                break;
+            case StoreWriteKind.MarkFirstSent:
+                await RunAsync(_markFirstSent, write.Key, write.EventId, write.FirstSentAt).ConfigureAwait(false);
                 break;
             case StoreWriteKind.ClearQueue:
                 await RunAsync(_deleteQueue, write.Key, write.Epoch).ConfigureAwait(false);
@@ -220,7 +224,7 @@ internal sealed class PreparedWrites : IDisposable
         {
             return;
         }
-        var (insert, expectedRows) = _queueRun.AppendTo(pipeline, _dialect.QueueWriteArrays!, _deleteEvent, _deleteInboxRow);
+        var (insert, expectedRows) = _queueRun.AppendTo(pipeline, _dialect.QueueWriteArrays!, _deleteEvent, _deleteInboxRow, _markFirstSent);
         if (insert >= 0)
         {
             Assume(insert, expectedRows);
@@ -257,6 +261,9 @@ internal sealed class PreparedWrites : IDisposable
                 break;
             case StoreWriteKind.DeleteEvent:
                 SqlCommands.AppendToBatch(pipeline, _deleteEvent, write.Key, write.EventId);
+                break;
+            case StoreWriteKind.MarkFirstSent:
+                SqlCommands.AppendToBatch(pipeline, _markFirstSent, write.Key, write.EventId, write.FirstSentAt);
                 break;
             case StoreWriteKind.ClearQueue:
                 SqlCommands.AppendToBatch(pipeline, _deleteQueue, write.Key, write.Epoch);

@@ -12,7 +12,7 @@ public sealed record QueueWriteArraySql(string InsertEvents, string InsertInbox)
 /// <summary>
 /// Consecutive queue and inbox writes of a pipelined batch, with the inserts sent as one array statement per table
 /// instead of one statement per write: under load a batch holds hundreds of them, and each statement costs the
-/// database a parse, bind and executor start and the node a command with its parameters. Deletes stay one keyed
+/// database a parse, bind and executor start and the node a command with its parameters. Deletes (and first-send marks) stay one keyed
 /// statement per row: as array statements PostgreSQL planned them as scans of the whole queue table (its generic
 /// plan, made while the table was small, outlived the table's growth between vacuums).
 /// </summary>
@@ -25,12 +25,14 @@ public sealed record QueueWriteArraySql(string InsertEvents, string InsertInbox)
 internal sealed class QueueWriteRun
 {
     private readonly List<string> _insertSessions = [], _insertEventIds = [];
-    private readonly List<long> _insertEpochs = [], _insertSequences = [], _insertFirstSentAts = [];
+    private readonly List<long> _insertEpochs = [], _insertSequences = [];
+    private readonly List<long?> _insertFirstSentAts = [];
     private readonly List<byte[]> _insertFrames = [];
     private readonly List<string> _inboxSessions = [], _inboxEventIds = [];
     private readonly List<byte[]> _inboxFrames = [];
     private readonly List<string> _deleteSessions = [], _deleteEventIds = [];
     private readonly List<long> _dropInboxIds = [];
+    private readonly List<StoreWrite> _marks = [];
     private readonly HashSet<(string Session, string EventId)> _events = [];
 
     public bool IsEmpty => _events.Count == 0 && _dropInboxIds.Count == 0;
@@ -64,6 +66,9 @@ internal sealed class QueueWriteRun
             case StoreWriteKind.DropInboxEvent:
                 _dropInboxIds.Add(write.InboxId);
                 return true;
+            case StoreWriteKind.MarkFirstSent when _events.Add((write.Key, write.EventId!)):
+                _marks.Add(write);
+                return true;
             case StoreWriteKind.None:
                 return true; // nothing to write (an insert and its ack that cancelled out), so nothing to keep in order
             default:
@@ -76,7 +81,8 @@ internal sealed class QueueWriteRun
     /// the run. Returns the index of the insert statement and how many rows it must insert (every epoch current), or
     /// (-1, 0) when there is none.
     /// </summary>
-    public (int Statement, int ExpectedRows) AppendTo(DbBatch pipeline, QueueWriteArraySql sql, DbCommand deleteEvent, DbCommand deleteInboxRow)
+    public (int Statement, int ExpectedRows) AppendTo(DbBatch pipeline, QueueWriteArraySql sql, DbCommand deleteEvent, DbCommand deleteInboxRow,
+        DbCommand markFirstSent)
     {
         var insert = (-1, 0);
         if (_insertSessions.Count > 0)
@@ -99,6 +105,10 @@ internal sealed class QueueWriteRun
         {
             SqlCommands.AppendToBatch(pipeline, deleteInboxRow, id);
         }
+        foreach (var mark in _marks)
+        {
+            SqlCommands.AppendToBatch(pipeline, markFirstSent, mark.Key, mark.EventId, mark.FirstSentAt);
+        }
         Clear();
         return insert;
     }
@@ -117,6 +127,7 @@ internal sealed class QueueWriteRun
         _deleteSessions.Clear();
         _deleteEventIds.Clear();
         _dropInboxIds.Clear();
+        _marks.Clear();
         _events.Clear();
     }
 }

@@ -168,6 +168,13 @@ public abstract partial class SqlDialect
         "INSERT INTO session_events (session_id, seq, event_id, frame, first_sent_at) SELECT @session_id, @seq, @event_id, @frame, @first_sent_at " +
         "WHERE EXISTS (SELECT 1 FROM sessions WHERE session_id = @session_id AND epoch = @epoch)";
 
+    /// <summary>
+    /// @session_id, @event_id, @first_sent_at: fills the first send of a row that has none. Not fenced by the epoch:
+    /// whichever node sent the event, it was sent then, and a time already there is never replaced.
+    /// </summary>
+    public virtual string MarkFirstSent =>
+        "UPDATE session_events SET first_sent_at = @first_sent_at WHERE session_id = @session_id AND event_id = @event_id AND first_sent_at IS NULL";
+
     /// <summary>@session_id, @event_id.</summary>
     public virtual string DeleteEvent => "DELETE FROM session_events WHERE session_id = @session_id AND event_id = @event_id";
 

@@ -1,3 +1,5 @@
+using System.Text;
+using System.Text.Json;
 using OrleansSync.Delivery;
 using OrleansSync.Storage;
 using OrleansSync.Tests.Infrastructure;
@@ -301,6 +303,155 @@ public sealed class SessionGrainTests
         var marker = await harness.PublishAsync("u1", """{"type":"marker"}""");
         Assert.Contains(marker.EventId, (await tab.FramesAsync(3))[2]);
     }
+
+    [Fact]
+    public async Task A_replay_sends_one_window_and_each_ack_lets_the_next_event_out_in_order()
+    {
+        await using var harness = await GrainHarness.StartAsync(new DeliveryOptions { SendWindow = 3 });
+        var tab = harness.Gateway.Tab();
+        var sessionId = await harness.OpenAsync("u1", null, tab);
+        var published = new List<string>();
+        for (var i = 0; i < 5; i++) // attached: three go out, two wait queued
+        {
+            published.Add((await harness.PublishAsync("u1", $$"""{"type":"e","n":{{i}}}""")).EventId);
+        }
+        Assert.Equal(5, harness.Store.QueuedCount(sessionId));
+        Assert.Equal(3, harness.Store.FirstSentTimes(sessionId).Count(t => t is not null));
+        await harness.DetachAsync(sessionId, tab);
+        for (var i = 5; i < 10; i++) // detached: they wait in the inbox
+        {
+            published.Add((await harness.PublishAsync("u1", $$"""{"type":"e","n":{{i}}}""")).EventId);
+        }
+
+        var back = harness.Gateway.Tab("socket-2");
+        await harness.OpenAsync("u1", sessionId, back);
+        Assert.False((await back.OpenedAsync()).NeedFullSync);
+        Assert.Equal(published[..3], (await back.FramesAsync(3)).Select(EventIdOf));
+        // Only the window went out (its rows carry their first sends); the rest waits, the inbox moved into the queue.
+        Assert.Equal(10, harness.Store.QueuedCount(sessionId));
+        Assert.Equal(0, harness.Store.InboxCount(sessionId));
+        Assert.Equal(3, harness.Store.FirstSentTimes(sessionId).Count(t => t is not null));
+
+        // A re-send tick re-sends what is in flight, and nothing that waits.
+        harness.Time.Advance(TimeSpan.FromSeconds(3));
+        Assert.Equal(published[..3], (await back.FramesAsync(6)).Skip(3).Select(EventIdOf));
+        Assert.Equal(3, harness.Store.FirstSentTimes(sessionId).Count(t => t is not null));
+
+        // Every ack lets exactly the next one out, in queue order, until all ten went once (plus the three re-sends).
+        for (var acked = 0; acked < 10; acked++)
+        {
+            Assert.True(await harness.Sessions.Grain(sessionId).AckAsync(published[acked]));
+        }
+        var frames = await back.FramesAsync(13);
+        Assert.Equal(published[3..], frames.Skip(6).Select(EventIdOf));
+        Assert.Equal(0, harness.Store.QueuedCount(sessionId));
+        harness.Time.Advance(TimeSpan.FromSeconds(3)); // nothing in flight: no re-send
+        var marker = await harness.PublishAsync("u1", """{"type":"marker"}""");
+        Assert.Equal(marker.EventId, EventIdOf((await back.FramesAsync(14))[13]));
+    }
+
+    [Fact]
+    public async Task An_inbox_drain_fills_the_window_and_an_ack_of_a_waiting_event_takes_it_out_unsent()
+    {
+        await using var harness = await GrainHarness.StartAsync(new DeliveryOptions { SendWindow = 2 });
+        var tab = harness.Gateway.Tab();
+        var sessionId = await harness.OpenAsync("u1", null, tab);
+        var ids = Enumerable.Range(0, 4).Select(i => $"inbox-{i}").ToList();
+        foreach (var id in ids)
+        {
+            await harness.Store.AppendInboxAsync(sessionId, id, Encoding.UTF8.GetBytes($$"""{"type":"x","event_id":"{{id}}"}"""));
+        }
+        Assert.Equal(4, await DrainAsync(harness, sessionId));
+        Assert.Equal(ids[..2], (await tab.FramesAsync(2)).Select(EventIdOf));
+        Assert.Equal([true, true, false, false], harness.Store.FirstSentTimes(sessionId).Select(t => t is not null));
+
+        // The tab had inbox-2 already (say, from an earlier socket): acked while waiting, it is never sent.
+        Assert.True(await harness.Sessions.Grain(sessionId).AckAsync(ids[2]));
+        Assert.True(await harness.Sessions.Grain(sessionId).AckAsync(ids[0]));
+        Assert.Equal(ids[3], EventIdOf((await tab.FramesAsync(3))[2]));
+        var marker = await harness.PublishAsync("u1", """{"type":"marker"}"""); // the window is full (inbox-1, inbox-3): it waits
+        Assert.True(await harness.Sessions.Grain(sessionId).AckAsync(ids[1]));
+        Assert.Equal(marker.EventId, EventIdOf((await tab.FramesAsync(4))[3]));
+        Assert.DoesNotContain(tab.Frames, frame => EventIdOf(frame) == ids[2]);
+    }
+
+    [Fact]
+    public async Task An_event_that_waited_for_the_window_gets_its_whole_attempt_budget_from_its_first_send_even_across_a_resume()
+    {
+        // Window of one, five re-sends of 3 s: e1 goes at t0 (budget to t0+18 s), e2 waits. The tab leaves at t0+3 s and
+        // resumes at t0+12 s, acks e1, and only then does e2 go out: its budget runs from there (to t0+30 s), as if it had
+        // been published then, though its row was written at t0.
+        await using var harness = await GrainHarness.StartAsync(new DeliveryOptions { SendWindow = 1, MaxAttempts = 5 });
+        var t0 = harness.Time.GetUtcNow();
+        var tab = harness.Gateway.Tab();
+        var sessionId = await harness.OpenAsync("u1", null, tab);
+        var e1 = (await harness.PublishAsync("u1", """{"type":"a"}""")).EventId;
+        var e2 = (await harness.PublishAsync("u1", """{"type":"b"}""")).EventId;
+        Assert.Equal(e1, EventIdOf((await tab.FramesAsync(1)).Single()));
+        harness.Time.Advance(TimeSpan.FromSeconds(3));
+        Assert.Equal(e1, EventIdOf((await tab.FramesAsync(2))[1])); // the re-send of e1, not e2
+        await harness.DetachAsync(sessionId, tab);
+        Assert.Equal([Millis(t0), null], harness.Store.FirstSentTimes(sessionId));
+
+        harness.Time.Advance(TimeSpan.FromSeconds(9)); // t0+12 s
+        var back = harness.Gateway.Tab("socket-2");
+        await harness.OpenAsync("u1", sessionId, back);
+        Assert.Equal(e1, EventIdOf((await back.FramesAsync(1)).Single()));
+        Assert.True(await harness.Sessions.Grain(sessionId).AckAsync(e1));
+        Assert.Equal(e2, EventIdOf((await back.FramesAsync(2))[1]));
+        Assert.Equal([Millis(t0 + TimeSpan.FromSeconds(12))], harness.Store.FirstSentTimes(sessionId)); // marked at its first send
+
+        for (var resend = 1; resend <= 5; resend++) // t0+15 s … t0+27 s: past e1's deadline, e2 keeps its five re-sends
+        {
+            harness.Time.Advance(TimeSpan.FromSeconds(3));
+            Assert.Equal(e2, EventIdOf((await back.FramesAsync(2 + resend))[1 + resend]));
+        }
+        Assert.Empty(back.Closes);
+        harness.Time.Advance(TimeSpan.FromSeconds(3)); // t0+30 s
+        Assert.Equal([SessionCloseReason.MaxAttemptsReached], await back.ClosesAsync());
+        Assert.Equal(7, back.Frames.Count);
+    }
+
+    [Fact]
+    public async Task An_ack_that_reaches_the_session_after_its_socket_detached_still_removes_the_event_from_the_replay()
+    {
+        await using var harness = await GrainHarness.StartAsync();
+        var tab = harness.Gateway.Tab();
+        var sessionId = await harness.OpenAsync("u1", null, tab);
+        var applied = (await harness.PublishAsync("u1", """{"type":"a"}""")).EventId;
+        var missed = (await harness.PublishAsync("u1", """{"type":"b"}""")).EventId;
+        await tab.FramesAsync(2);
+        await harness.DetachAsync(sessionId, tab); // the gateway closed the socket; the tab's ack was read after that
+
+        Assert.False(await harness.Sessions.Grain(sessionId).AckAsync(applied));
+        Assert.Equal(1, harness.Store.QueuedCount(sessionId));
+        var back = harness.Gateway.Tab("socket-2");
+        await harness.OpenAsync("u1", sessionId, back);
+        Assert.False((await back.OpenedAsync()).NeedFullSync);
+        Assert.Equal(missed, EventIdOf((await back.FramesAsync(1)).Single()));
+    }
+
+    [Fact]
+    public async Task Concurrent_publishes_to_a_session_whose_socket_just_left_all_land_in_its_inbox()
+    {
+        // The node's copy of the user's list still names this node, so every publish calls the session's grain, which
+        // leaves memory after each call: calls that queue up meanwhile are forwarded, and a call forwarded too often is
+        // rejected by Orleans without running. Each publish must still be durable (in the inbox), never an error.
+        await using var harness = await GrainHarness.StartAsync(sessionListLifetime: TimeSpan.FromHours(1));
+        var tab = harness.Gateway.Tab();
+        var sessionId = await harness.OpenAsync("u1", null, tab);
+        await harness.PublishAsync("u1", """{"type":"warm"}"""); // the list copy (owner: this node) is made here
+        await harness.DetachAsync(sessionId, tab);
+
+        var published = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => harness.PublishAsync("u1", $$"""{"type":"e","n":{{i}}}""")));
+
+        Assert.All(published, result => Assert.Equal(1, result.Sessions));
+        Assert.Equal(200, harness.Store.InboxCount(sessionId));
+    }
+
+    private static string? EventIdOf(string frame) => JsonDocument.Parse(frame).RootElement.GetProperty("event_id").GetString();
+
+    private static DateTimeOffset? Millis(DateTimeOffset at) => DateTimeOffset.FromUnixTimeMilliseconds(at.ToUnixTimeMilliseconds());
 
     /// <summary>What a node's drain does: read its owned inboxes in one query, hand each session its events.</summary>
     private static async Task<int> DrainAsync(GrainHarness harness, string sessionId)

@@ -36,6 +36,25 @@ public static class NodeEndpointExtensions
         return (json.RootElement.GetProperty("event_id").GetString()!, json.RootElement.GetProperty("sessions").GetInt32());
     }
 
+    /// <summary>Publishes <paramref name="count"/> copies of <paramref name="evt"/>, eight at a time (asserting 202 each); returns their ids.</summary>
+    public static async Task<List<string>> PublishManyAsync(this INodeEndpoint node, string userId, int count, object evt)
+    {
+        var ids = new List<string>(count);
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+        {
+            while (Interlocked.Increment(ref next) < count)
+            {
+                var (eventId, _) = await node.PublishOkAsync(userId, evt);
+                lock (ids)
+                {
+                    ids.Add(eventId);
+                }
+            }
+        }));
+        return ids;
+    }
+
     public static Task<WsClient> ConnectAsync(this INodeEndpoint node) => WsClient.ConnectAsync(node.WebSocketAddress);
 
     /// <summary>The node's /metrics, parsed.</summary>

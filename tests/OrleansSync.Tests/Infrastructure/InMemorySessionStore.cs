@@ -179,7 +179,7 @@ public sealed class InMemorySessionStore : ISessionStore
         return Task.CompletedTask;
     }
 
-    public Task AppendEventAsync(string sessionId, long epoch, long sequence, string eventId, byte[] frame, DateTimeOffset firstSentAt)
+    public Task AppendEventAsync(string sessionId, long epoch, long sequence, string eventId, byte[] frame, DateTimeOffset? firstSentAt)
     {
         lock (_gate)
         {
@@ -191,7 +191,7 @@ public sealed class InMemorySessionStore : ISessionStore
         return Task.CompletedTask;
     }
 
-    public Task MoveInboxEventAsync(string sessionId, long epoch, long inboxId, long sequence, string eventId, byte[] frame, DateTimeOffset firstSentAt)
+    public Task MoveInboxEventAsync(string sessionId, long epoch, long inboxId, long sequence, string eventId, byte[] frame, DateTimeOffset? firstSentAt)
     {
         lock (_gate)
         {
@@ -205,6 +205,31 @@ public sealed class InMemorySessionStore : ISessionStore
         }
         return Task.CompletedTask;
     }
+
+    public Task MarkFirstSentAsync(string sessionId, string eventId, DateTimeOffset firstSentAt)
+    {
+        lock (_gate)
+        {
+            if (_queues.TryGetValue(sessionId, out var queue))
+            {
+                foreach (var (sequence, stored) in queue.Where(e => e.Value.EventId == eventId && e.Value.FirstSentAt is null).ToList())
+                {
+                    queue[sequence] = stored with { FirstSentAt = Milliseconds(firstSentAt) };
+                }
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The first send times of a session's queue rows, in queue order (null: not sent yet).</summary>
+    public IReadOnlyList<DateTimeOffset?> FirstSentTimes(string sessionId)
+    {
+        lock (_gate) return _queues.TryGetValue(sessionId, out var q) ? q.Values.Select(e => e.FirstSentAt).ToList() : [];
+    }
+
+    /// <summary>Millisecond precision, as the SQL stores keep it.</summary>
+    private static DateTimeOffset? Milliseconds(DateTimeOffset? at) =>
+        at is { } value ? DateTimeOffset.FromUnixTimeMilliseconds(value.ToUnixTimeMilliseconds()) : null;
 
     public Task DropInboxEventAsync(long inboxId)
     {
@@ -262,7 +287,7 @@ public sealed class InMemorySessionStore : ISessionStore
 
     private bool Current(string sessionId, long epoch) => _sessions.TryGetValue(sessionId, out var s) && s.Epoch == epoch;
 
-    private bool TryInsert(string sessionId, long epoch, long sequence, string eventId, byte[] frame, DateTimeOffset firstSentAt)
+    private bool TryInsert(string sessionId, long epoch, long sequence, string eventId, byte[] frame, DateTimeOffset? firstSentAt)
     {
         if (!Current(sessionId, epoch))
         {
@@ -272,8 +297,7 @@ public sealed class InMemorySessionStore : ISessionStore
         {
             _queues[sessionId] = queue = new SortedDictionary<long, StoredEvent>();
         }
-        // Millisecond precision, as the SQL stores keep it.
-        queue[sequence] = new StoredEvent(sequence, eventId, frame, DateTimeOffset.FromUnixTimeMilliseconds(firstSentAt.ToUnixTimeMilliseconds()));
+        queue[sequence] = new StoredEvent(sequence, eventId, frame, Milliseconds(firstSentAt));
         return true;
     }
 

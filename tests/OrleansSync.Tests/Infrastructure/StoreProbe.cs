@@ -12,14 +12,40 @@ public static class StoreProbe
 {
     public static async Task<long> ScalarAsync(StoreKind store, string connectionString, string sql, params (string Name, object Value)[] parameters)
     {
-        await using DbConnection connection = store switch
+        await using var connection = await OpenAsync(store, connectionString);
+        await using var command = Command(connection, sql, parameters);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The first column of every row, as strings, in the order the query returns them.</summary>
+    public static async Task<List<string>> StringsAsync(StoreKind store, string connectionString, string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = await OpenAsync(store, connectionString);
+        await using var command = Command(connection, sql, parameters);
+        await using var reader = await command.ExecuteReaderAsync();
+        var values = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            values.Add(reader.GetString(0));
+        }
+        return values;
+    }
+
+    private static async Task<DbConnection> OpenAsync(StoreKind store, string connectionString)
+    {
+        DbConnection connection = store switch
         {
             StoreKind.Sqlite => new SqliteConnection(new SqliteConnectionStringBuilder(connectionString) { Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString()),
             StoreKind.Postgres => new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ToString()),
             _ => throw new ArgumentOutOfRangeException(nameof(store)),
         };
         await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
+        return connection;
+    }
+
+    private static DbCommand Command(DbConnection connection, string sql, (string Name, object Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
         command.CommandText = sql;
         foreach (var (name, value) in parameters)
         {
@@ -28,6 +54,6 @@ public static class StoreProbe
             parameter.Value = value;
             command.Parameters.Add(parameter);
         }
-        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+        return command;
     }
 }

@@ -67,6 +67,10 @@ public sealed class TestNode : INodeEndpoint, IAsyncDisposable
     public Task<long> QueryScalarAsync(string sql, params (string Name, object Value)[] parameters) =>
         StoreProbe.ScalarAsync(Store, StoreConnectionString, sql, parameters);
 
+    /// <summary>Runs a query on the node's database through a connection of the test's own; the first column of each row.</summary>
+    public Task<List<string>> QueryStringsAsync(string sql, params (string Name, object Value)[] parameters) =>
+        StoreProbe.StringsAsync(Store, StoreConnectionString, sql, parameters);
+
     /// <summary>Stops the process-level host (all in-memory state is lost) and starts a new one on the same database.</summary>
     public async Task RestartAsync()
     {

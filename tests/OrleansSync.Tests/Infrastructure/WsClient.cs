@@ -116,6 +116,9 @@ public sealed class WsClient : IAsyncDisposable
     public async Task<(WebSocketCloseStatus? Code, string? Reason)> WaitClosedAsync(TimeSpan? timeout = null) =>
         await _closed.Task.WaitAsync(timeout ?? DefaultTimeout);
 
+    /// <summary>Sends our close frame (after the server's, this completes the handshake); frames sent before it still reach the server.</summary>
+    public Task CloseOutputAsync() => _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+
     /// <summary>Drops the TCP connection without a close handshake (a tab that vanished).</summary>
     public void Abort() => _socket.Abort();
 

@@ -6,8 +6,9 @@ namespace OrleansSync.Tests.Storage;
 
 /// <summary>
 /// A queue row keeps the time its event was first sent (the attempt budget runs from it, across restarts): the time
-/// written by an append or an inbox move comes back with the claim, on every write path of each store, and a store of
-/// the previous version gains the column with its old rows reading back as "not known".
+/// written by an append or an inbox move (or marked later, for a row written before its event was sent) comes back with
+/// the claim, on every write path of each store, and a store of the previous version gains the column with its old rows
+/// reading back as "not known".
 /// </summary>
 public abstract class FirstSentAtTests : IDisposable
 {
@@ -57,6 +58,35 @@ public abstract class FirstSentAtTests : IDisposable
         Assert.Empty(final.Inbox);
         Assert.Equal(["e0", "e1", "e2", "i1", "e5", "i2"], final.Queue.Select(e => e.EventId));
         Assert.Equal([At(0), At(1), At(2), At(3), At(5), At(4)], final.Queue.Select(e => e.FirstSentAt));
+    }
+
+    [Fact]
+    public async Task A_row_written_before_its_first_send_gets_the_time_marked_once_in_its_waiting_insert_or_by_an_update()
+    {
+        await using var store = await Stores.OpenAsync(commitDelay: TimeSpan.FromMinutes(10), commitBatchSize: 3);
+        await store.CreateSessionAsync(new SessionRecord("s1", "u1", NeedFullSync: false, RetentionDeadline: null));
+        var epoch = (await store.ClaimSessionAsync("s1", "u1", "node-1"))!.Session.Epoch;
+
+        // Marks while the inserts still wait in the batch go into the inserts (two writes: the batch is not full yet);
+        // a row that has its time keeps it.
+        var waiting = Task.WhenAll(store.AppendEventAsync("s1", epoch, 0, "e0", [0], null),
+            store.AppendEventAsync("s1", epoch, 1, "e1", [1], At(1)),
+            store.MarkFirstSentAsync("s1", "e0", At(2)),
+            store.MarkFirstSentAsync("s1", "e1", At(3)));
+        epoch = (await store.ClaimSessionAsync("s1", "u1", "node-1"))!.Session.Epoch; // flushes them
+        await waiting.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Marks of committed rows are updates (one batch of three: PostgreSQL pipelines them after the array insert's run).
+        await Task.WhenAll(store.AppendEventAsync("s1", epoch, 2, "e2", [2], null),
+            store.AppendEventAsync("s1", epoch, 3, "e3", [3], null),
+            store.AppendEventAsync("s1", epoch, 4, "e4", [4], null)).WaitAsync(TimeSpan.FromSeconds(30));
+        await Task.WhenAll(store.MarkFirstSentAsync("s1", "e2", At(5)),
+            store.MarkFirstSentAsync("s1", "e3", At(6)),
+            store.MarkFirstSentAsync("s1", "e0", At(9))).WaitAsync(TimeSpan.FromSeconds(30));
+
+        var claimed = (await store.ClaimSessionAsync("s1", "u1", "node-1"))!;
+        Assert.Equal(["e0", "e1", "e2", "e3", "e4"], claimed.Queue.Select(e => e.EventId));
+        Assert.Equal([At(2), At(1), At(5), At(6), null], claimed.Queue.Select(e => e.FirstSentAt));
     }
 
     [Fact]
