@@ -7,10 +7,16 @@ namespace OrleansSync.Storage.Ado;
 
 /// <summary>
 /// <see cref="IConversationStore"/> over ADO.NET. Room traffic (joins, posts) is far lighter than event
-/// delivery, so these writes commit directly; multi-row writes commit in one transaction (all or none).
+/// delivery, so these writes commit directly, each in one transaction (all or none). A write the store cannot take
+/// now (read-only, full, unreachable) throws <see cref="StoreUnavailableException"/> and counts in the store's health,
+/// like the session store's (<see cref="StoreFaults"/>): the caller answers 503, not 500.
 /// </summary>
-public sealed class AdoConversationStore(SqlDialect dialect) : IConversationStore, IRoomStats
+/// <param name="dialect">The database.</param>
+/// <param name="health">The store's health (<c>/readyz</c>); null in tests and tools.</param>
+public sealed class AdoConversationStore(SqlDialect dialect, StoreHealth? health = null) : IConversationStore, IRoomStats
 {
+    private readonly StoreFaults _faults = new(dialect, health);
+
     /// <inheritdoc />
     public async Task<IReadOnlyList<RoomViewers>> BusiestRoomsAsync(int max, CancellationToken cancellationToken = default)
     {
@@ -121,17 +127,21 @@ public sealed class AdoConversationStore(SqlDialect dialect) : IConversationStor
     /// <inheritdoc />
     public async Task<int> DeleteConnectionsAsync(string churchId, string conversationId, string socketId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        return await ExecuteAsync(connection, null, dialect.DeleteConnections, cancellationToken,
-            ("church_id", churchId), ("conversation_id", conversationId), ("socket_id", socketId)).ConfigureAwait(false);
+        var deleted = 0;
+        await InTransactionAsync(async (connection, transaction) => deleted = await ExecuteAsync(connection, transaction, dialect.DeleteConnections,
+            cancellationToken, ("church_id", churchId), ("conversation_id", conversationId), ("socket_id", socketId)).ConfigureAwait(false),
+            cancellationToken).ConfigureAwait(false);
+        return deleted;
     }
 
     /// <inheritdoc />
     public async Task<int> RenameConnectionsAsync(string churchId, string conversationId, string socketId, string displayName, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        return await ExecuteAsync(connection, null, dialect.RenameConnections, cancellationToken,
-            ("church_id", churchId), ("conversation_id", conversationId), ("socket_id", socketId), ("display_name", displayName)).ConfigureAwait(false);
+        var renamed = 0;
+        await InTransactionAsync(async (connection, transaction) => renamed = await ExecuteAsync(connection, transaction, dialect.RenameConnections,
+            cancellationToken, ("church_id", churchId), ("conversation_id", conversationId), ("socket_id", socketId), ("display_name", displayName))
+            .ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        return renamed;
     }
 
     /// <inheritdoc />
@@ -163,13 +173,10 @@ public sealed class AdoConversationStore(SqlDialect dialect) : IConversationStor
     }
 
     /// <inheritdoc />
-    public async Task SavePrivateMessageAsync(PrivateMessage m, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(connection, null, dialect.InsertPrivateMessage, cancellationToken,
+    public Task SavePrivateMessageAsync(PrivateMessage m, CancellationToken cancellationToken = default) =>
+        InTransactionAsync((connection, transaction) => ExecuteAsync(connection, transaction, dialect.InsertPrivateMessage, cancellationToken,
             ("id", m.Id), ("church_id", m.ChurchId), ("from_person_id", m.FromPersonId), ("from_display_name", m.FromDisplayName),
-            ("to_person_id", m.ToPersonId), ("content", m.Content), ("time_sent", ToUnixMs(m.TimeSent))).ConfigureAwait(false);
-    }
+            ("to_person_id", m.ToPersonId), ("content", m.Content), ("time_sent", ToUnixMs(m.TimeSent))), cancellationToken);
 
     /// <inheritdoc />
     public async Task<NotificationCounts> AddToCountsAsync(string churchId, string personId, int notifications, int privateMessages, CancellationToken cancellationToken = default)
@@ -191,11 +198,20 @@ public sealed class AdoConversationStore(SqlDialect dialect) : IConversationStor
     private static ChatMessage ReadMessage(DbDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), NullableString(r, 3),
         r.GetString(4), FromUnixMs(r.GetInt64(5)), r.GetString(6), r.GetString(7), r.IsDBNull(8) ? null : FromUnixMs(r.GetInt64(8)));
 
+    /// <summary>Every write of this store: one transaction, and the store's rule for faults.</summary>
     private async Task InTransactionAsync(Func<DbConnection, DbTransaction, Task> work, CancellationToken cancellationToken)
     {
-        await using var connection = await dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await work(connection, transaction).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var connection = await dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await work(connection, transaction).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (_faults.Describe(exception) is { } reason)
+        {
+            throw _faults.Unavailable(reason, exception, StoreWritePath.Direct);
+        }
+        _faults.Succeeded(StoreWritePath.Direct);
     }
 }

@@ -66,7 +66,8 @@ public sealed class StoreFaultTests
         // still take a small one: SQLite reuses its WAL file's space), so that is all that is certain here; the read-only
         // tests show the refusals and readiness of a store that takes no write at all.
         Assert.Contains(node.Service<RecentLogBuffer>().Newest(RecentLogBuffer.Capacity),
-            entry => entry.Level == LogLevel.Error && entry.Message.Contains("Store writes fail (GroupCommit: full: SQLite Error 13"));
+            entry => entry.Level == LogLevel.Error && entry.Message.StartsWith("Store writes fail (", StringComparison.Ordinal)
+                && entry.Message.Contains(": full: SQLite Error 13", StringComparison.Ordinal)); // whichever write found the disk full first
 
         disk.Resize(megabytes: 64);
         await AssertRecoveredAsync(node, "alice", sessionId, "before");
@@ -114,6 +115,12 @@ public sealed class StoreFaultTests
             using var response = await node.PublishAsync(user, new { type = "refused", id = $"r{i}" });
             await AssertStoreUnavailableAsync(response);
         }
+
+        // Room writes too (a conversation, over /messaging).
+        var (status, body) = await new MessagingClient(node, TestTokens.For(user, "church-1", user, user)).SendAsync(HttpMethod.Post, "/conversations",
+            new[] { new { contentType = "streamingLive", contentId = "s1", title = "Room", allowAnonymousPosts = false } });
+        Assert.True(status == HttpStatusCode.ServiceUnavailable, $"room write answered {(int)status}: {body}");
+        Assert.Equal("store_unavailable", body.GetProperty("error").GetString());
 
         await using (var tab = await node.ConnectAsync())
         {
