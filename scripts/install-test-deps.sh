@@ -7,6 +7,9 @@ need=()
 command -v python3 >/dev/null || need+=(python3)
 command -v chromium >/dev/null || need+=(chromium)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql)
+# The store-fault tests make files immutable (chattr, e2fsprogs) and mount a small tmpfs (mount, util-linux).
+command -v chattr >/dev/null || need+=(e2fsprogs)
+command -v mount >/dev/null || need+=(mount)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
