@@ -66,7 +66,8 @@ public interface ISessionStore
 
     /// <summary>
     /// Deletes the stored bodies of events no queue or inbox row refers to any more (an event's bytes are stored once,
-    /// however many sessions wait for it), set-based. Returns how many.
+    /// however many sessions wait for it), set-based, looking at a bounded window of the stored bodies per call (the
+    /// next call takes the next window, wrapping around). Returns how many.
     /// </summary>
     Task<int> DeleteUnreferencedEventBodiesAsync(CancellationToken cancellationToken = default);
 

@@ -292,26 +292,30 @@ public sealed partial class AdoSessionStore : ISessionStore, ISocketLocations, I
         return deleted;
     }
 
-    /// <summary>Bodies deleted per statement: each is a transaction of its own, so SQLite's write lock is held briefly.</summary>
-    private const int BodySweepChunk = 1000;
+    /// <summary>
+    /// Bodies one call looks at (the next ones by event id after the previous call's, from the start again after the
+    /// last): each costs two index lookups, so a sweep stays cheap however many events are queued, and a body is
+    /// deleted within (bodies stored / this) sweeps of its last row going.
+    /// </summary>
+    private const int BodySweepWindow = 10_000;
+
+    private string _bodySweepAfter = ""; // the sweeper's own (one sweep at a time)
 
     /// <inheritdoc />
     public async Task<int> DeleteUnreferencedEventBodiesAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await _dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        if ((await ReadAsync(connection, _dialect.AnyUnreferencedBody, static r => true, cancellationToken).ConfigureAwait(false)).Count == 0)
+        var after = _bodySweepAfter;
+        var (last, size) = (await ReadAsync(connection, _dialect.BodyWindowEnd, static r => (NullableString(r, 0), r.GetInt64(1)), cancellationToken,
+            ("after", after), ("scan", BodySweepWindow)).ConfigureAwait(false))[0];
+        _bodySweepAfter = size < BodySweepWindow ? "" : last!;
+        if (size == 0 || (await ReadAsync(connection, _dialect.AnyUnreferencedBody, static r => true, cancellationToken,
+                ("after", after), ("scan", BodySweepWindow)).ConfigureAwait(false)).Count == 0)
         {
             return 0;
         }
-        var total = 0;
-        int deleted;
-        do
-        {
-            deleted = await ExecuteAsync(connection, null, _dialect.DeleteUnreferencedBodies, cancellationToken, ("limit", BodySweepChunk)).ConfigureAwait(false);
-            total += deleted;
-        }
-        while (deleted == BodySweepChunk);
-        return total;
+        return await ExecuteAsync(connection, null, _dialect.DeleteUnreferencedBodies, cancellationToken, ("after", after), ("scan", BodySweepWindow))
+            .ConfigureAwait(false);
     }
 
     /// <inheritdoc />

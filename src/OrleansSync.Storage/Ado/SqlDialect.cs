@@ -200,16 +200,25 @@ public abstract partial class SqlDialect
     public virtual string UpsertEventBody =>
         "INSERT INTO event_bodies (event_id, frame) VALUES (@event_id, @frame) ON CONFLICT (event_id) DO UPDATE SET touch = event_bodies.touch + 1";
 
-    /// <summary>Bodies no queue or inbox row refers to (used inside the sweep's statements).</summary>
-    private const string UnreferencedBodies =
-        "SELECT b.event_id FROM event_bodies b WHERE NOT EXISTS (SELECT 1 FROM session_events e WHERE e.event_id = b.event_id) " +
+    /// <summary>
+    /// @after, @scan: the window of bodies one sweep looks at, the @scan next by event id after @after (event_id, touch).
+    /// A window, so a sweep's cost stays bounded however many events are queued; the next sweep takes the next one.
+    /// </summary>
+    protected const string BodyWindow = "SELECT event_id, touch FROM event_bodies WHERE event_id > @after ORDER BY event_id LIMIT @scan";
+
+    /// <summary>The bodies of the window that no queue or inbox row refers to (used inside the sweep's statements).</summary>
+    protected const string UnreferencedInWindow =
+        $"SELECT b.event_id, b.touch FROM ({BodyWindow}) b WHERE NOT EXISTS (SELECT 1 FROM session_events e WHERE e.event_id = b.event_id) " +
         "AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.event_id = b.event_id)";
 
-    /// <summary>1 if any body is unreferenced (a read, so an idle sweep takes no write lock).</summary>
-    public virtual string AnyUnreferencedBody => $"{UnreferencedBodies} LIMIT 1";
+    /// <summary>@after, @scan → the window's last event id and size (null and 0 past the last body).</summary>
+    public virtual string BodyWindowEnd => $"SELECT MAX(w.event_id), COUNT(*) FROM ({BodyWindow}) w";
 
-    /// <summary>@limit: deletes up to @limit unreferenced bodies; rows affected = bodies deleted.</summary>
-    public virtual string DeleteUnreferencedBodies => $"DELETE FROM event_bodies WHERE event_id IN ({UnreferencedBodies} LIMIT @limit)";
+    /// <summary>@after, @scan → 1 if a body of the window is unreferenced (a read, so an idle sweep takes no write lock).</summary>
+    public virtual string AnyUnreferencedBody => $"SELECT 1 FROM ({UnreferencedInWindow}) u LIMIT 1";
+
+    /// <summary>@after, @scan: deletes the window's unreferenced bodies; rows affected = bodies deleted.</summary>
+    public virtual string DeleteUnreferencedBodies => $"DELETE FROM event_bodies WHERE event_id IN (SELECT u.event_id FROM ({UnreferencedInWindow}) u)";
 
     /// <summary>@session_id, @epoch, @seq, @event_id, @first_sent_at: inserts only if the epoch is current (the body is stored apart).</summary>
     public virtual string InsertEventFenced =>

@@ -132,9 +132,7 @@ public sealed class PostgresDialect : SqlDialect, IAsyncDisposable, IDisposable
     /// sweep's delete commits. The sweep never waits on a batch, so the two cannot deadlock.
     /// </remarks>
     public override string DeleteUnreferencedBodies =>
-        "WITH candidate AS (SELECT b.event_id, b.touch FROM event_bodies b " +
-        "WHERE NOT EXISTS (SELECT 1 FROM session_events e WHERE e.event_id = b.event_id) " +
-        "AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.event_id = b.event_id) LIMIT @limit), " +
+        $"WITH candidate AS ({UnreferencedInWindow}), " +
         "taken AS (SELECT b.event_id FROM event_bodies b JOIN candidate c ON c.event_id = b.event_id AND c.touch = b.touch FOR UPDATE OF b SKIP LOCKED) " +
         "DELETE FROM event_bodies WHERE event_id IN (SELECT event_id FROM taken)";
 
