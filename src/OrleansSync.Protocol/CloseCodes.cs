@@ -38,7 +38,10 @@ public static class CloseCodes
     /// <summary>Terminal for this token: <c>auth</c> refused a bad, expired or unsigned token; retry only with a new one (4001).</summary>
     public const WebSocketCloseStatus AuthFailed = (WebSocketCloseStatus)4001;
 
-    /// <summary>Reconnect with a new session: another socket resumed this session, and the newer socket keeps it (4002).</summary>
+    /// <summary>
+    /// Reconnect with a new session: another socket resumed this session, and the newer socket keeps it, or the session
+    /// was deleted as its user's oldest over the per-user bound (4002).
+    /// </summary>
     public const WebSocketCloseStatus SessionReplaced = (WebSocketCloseStatus)4002;
 
     /// <summary>Reconnect: an event stayed unacked through every re-send and the session was deleted, so the next <c>auth_ok</c> says <c>need_full_sync</c> (4003).</summary>

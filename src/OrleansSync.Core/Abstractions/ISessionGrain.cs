@@ -9,8 +9,12 @@ namespace OrleansSync.Delivery;
 /// </summary>
 public interface ISessionGrain : IGrainWithStringKey
 {
-    /// <summary>Creates this session for <paramref name="userId"/>, detached and flagged <c>need_full_sync</c>.</summary>
-    Task CreateAsync(string userId);
+    /// <summary>
+    /// Creates this session for <paramref name="userId"/>, detached and flagged <c>need_full_sync</c>. Returns the user's
+    /// oldest sessions it deleted to stay within <see cref="DeliveryOptions.MaxSessionsPerUser"/>; the caller closes the
+    /// sockets of attached ones (a session grain calls no grain).
+    /// </summary>
+    Task<IReadOnlyList<RemovedSession>> CreateAsync(string userId);
 
     /// <summary>
     /// Attaches <paramref name="socket"/>: claims the session and replays what is queued, after <c>auth_ok</c>.

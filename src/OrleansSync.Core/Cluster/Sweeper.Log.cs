@@ -14,5 +14,11 @@ public sealed partial class Sweeper
 
         [LoggerMessage(3, LogLevel.Information, "Node {NodeId}: released {Sessions} sessions and removed its viewers from {Rooms} rooms.")]
         public static partial void NodeForgotten(ILogger logger, string nodeId, int sessions, int rooms);
+
+        [LoggerMessage(4, LogLevel.Information, "Deleted {Count} sessions detached longer than Delivery:SessionLifetime ({Lifetime}).")]
+        public static partial void SessionsEnded(ILogger logger, int count, TimeSpan lifetime);
+
+        [LoggerMessage(5, LogLevel.Debug, "Gave {Bytes} bytes of free store file space back to the file system.")]
+        public static partial void SpaceReclaimed(ILogger logger, long bytes);
     }
 }

@@ -9,9 +9,9 @@ namespace OrleansSync.Cluster;
 
 /// <summary>
 /// The durable obligations no single session grain is active for, met in set-based statements (one per kind, whatever
-/// the number of sessions): retention windows that passed, queues over their bound, and what dead nodes left behind
-/// (their viewers leave, their sessions' retention clocks start). Run by <see cref="SweeperGrain"/>, which a reminder
-/// keeps alive.
+/// the number of sessions): retention windows that passed, queues over their bound, sessions detached longer than their
+/// lifetime, event bodies no session waits for any more, free file space, and what dead nodes left behind (their viewers
+/// leave, their sessions' retention clocks start). Run by <see cref="SweeperGrain"/>, which a reminder keeps alive.
 /// </summary>
 public sealed partial class Sweeper(ISessionStore sessions, INodeStore nodes, IRoomOutbox outbox, IConversationStore rooms,
     IGrainFactory grains, IOptionsMonitor<NodeClusterOptions> cluster, IOptionsMonitor<DeliveryOptions> delivery, IOptions<NodeOptions> node,
@@ -37,6 +37,19 @@ public sealed partial class Sweeper(ISessionStore sessions, INodeStore nodes, IR
         {
             metrics.FullSyncFlagged(FullSyncReason.QueueOverflow);
         }
+        var lifetime = delivery.CurrentValue.SessionLifetime;
+        var ended = await sessions.DeleteEndedSessionsAsync(now - lifetime, cancellationToken).ConfigureAwait(false);
+        if (ended > 0)
+        {
+            metrics.SessionsDeleted(ended, SessionDeletionReason.Lifetime);
+            Log.SessionsEnded(logger, ended, lifetime);
+        }
+        await sessions.DeleteUnreferencedEventBodiesAsync(cancellationToken).ConfigureAwait(false);
+        var released = await sessions.ReclaimSpaceAsync(cancellationToken).ConfigureAwait(false);
+        if (released > 0)
+        {
+            Log.SpaceReclaimed(logger, released);
+        }
         foreach (var dead in await nodes.FindDeadNodesAsync(node.Value.Id!, now - cluster.CurrentValue.NodeTimeout, cancellationToken).ConfigureAwait(false))
         {
             Log.NodeDead(logger, dead);
@@ -48,7 +61,8 @@ public sealed partial class Sweeper(ISessionStore sessions, INodeStore nodes, IR
     /// <summary>A node's sockets are gone: its viewers leave (rooms hear attendance) and its sessions are released.</summary>
     public async Task ForgetNodeAsync(string nodeId, CancellationToken cancellationToken)
     {
-        var released = await sessions.ReleaseSessionsOfNodeAsync(nodeId, time.GetUtcNow() + delivery.CurrentValue.RetentionWindow, cancellationToken)
+        var now = time.GetUtcNow();
+        var released = await sessions.ReleaseSessionsOfNodeAsync(nodeId, now, now + delivery.CurrentValue.RetentionWindow, cancellationToken)
             .ConfigureAwait(false);
         await outbox.ForgetNodeSocketsAsync(nodeId, cancellationToken).ConfigureAwait(false);
         var touched = await rooms.DeleteConnectionsOfNodeAsync(nodeId, cancellationToken).ConfigureAwait(false);

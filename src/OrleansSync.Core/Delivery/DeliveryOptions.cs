@@ -30,6 +30,19 @@ public sealed class DeliveryOptions
     /// </summary>
     public int SendWindow { get; set; } = 64;
 
+    /// <summary>
+    /// Sessions one user may have. Creating one more deletes the user's oldest first: detached sessions by the time they
+    /// detached, then attached ones by creation (their sockets are closed as sessions taken over, 4002). Default 100.
+    /// </summary>
+    public int MaxSessionsPerUser { get; set; } = 100;
+
+    /// <summary>
+    /// How long a detached session's row is kept after it detached (its id can still be resumed, with
+    /// <c>need_full_sync</c> once the retention window has passed); then the session is deleted, and a resume with its
+    /// id gets a new session. Must exceed <see cref="RetentionWindow"/>. Default 7 days.
+    /// </summary>
+    public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>Throws if a value cannot work.</summary>
     public void Validate()
     {
@@ -38,5 +51,11 @@ public sealed class DeliveryOptions
         if (RetentionWindow < TimeSpan.Zero) throw new InvalidOperationException("Delivery:RetentionWindow must not be negative.");
         if (MaxQueuedPerSession < 1) throw new InvalidOperationException("Delivery:MaxQueuedPerSession must be at least 1.");
         if (SendWindow < 1) throw new InvalidOperationException("Delivery:SendWindow must be at least 1.");
+        if (MaxSessionsPerUser < 1) throw new InvalidOperationException("Delivery:MaxSessionsPerUser must be at least 1.");
+        if (SessionLifetime <= RetentionWindow)
+        {
+            throw new InvalidOperationException(
+                $"Delivery:SessionLifetime ({SessionLifetime}) must be longer than Delivery:RetentionWindow ({RetentionWindow}): a session is kept at least until its queue expires.");
+        }
     }
 }

@@ -24,5 +24,9 @@ public sealed partial class SessionGrain
 
         [LoggerMessage(7, LogLevel.Information, "Session {SessionId} is owned by another node now; closing its socket here.")]
         public static partial void OwnershipLost(ILogger logger, string sessionId);
+
+        [LoggerMessage(8, LogLevel.Information,
+            "User {UserId} went over Delivery:MaxSessionsPerUser ({Limit}): deleted {Count} of the user's oldest sessions ({Attached} attached, their sockets are closed).")]
+        public static partial void SessionsOverLimitRemoved(ILogger logger, string userId, int count, int attached, int limit);
     }
 }

@@ -101,9 +101,17 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     }
 
     /// <inheritdoc />
-    public async Task CreateAsync(string userId)
+    public async Task<IReadOnlyList<RemovedSession>> CreateAsync(string userId)
     {
-        await store.CreateSessionAsync(new SessionRecord(Key, userId, NeedFullSync: true, RetentionDeadline: null)).ConfigureAwait(true);
+        var limit = Options.MaxSessionsPerUser;
+        var removed = await store.CreateSessionAsync(new SessionRecord(Key, userId, NeedFullSync: true, RetentionDeadline: null,
+            DetachedAt: time.GetUtcNow()), limit).ConfigureAwait(true);
+        if (removed.Count > 0)
+        {
+            Log.SessionsOverLimitRemoved(logger, userId, removed.Count, removed.Count(r => r.OwnerNode is not null), limit);
+            metrics.SessionsDeleted(removed.Count, SessionDeletionReason.UserLimit);
+        }
+        return removed;
     }
 
     /// <inheritdoc />
@@ -372,7 +380,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     {
         var record = _record!;
         var socket = _socket!;
-        _record = record with { NeedFullSync = false, RetentionDeadline = null, OwnerNode = _nodeId };
+        _record = record with { NeedFullSync = false, RetentionDeadline = null, OwnerNode = _nodeId, DetachedAt = null };
         _ = store.SaveSessionAsync(_record);
         _ = socket.Gateway.SessionOpened(socket.SocketId, new SessionOpened(Key, record.UserId, record.NeedFullSync));
         Log.SessionAttached(logger, Key, record.UserId, Ids.LogTag(socket.SocketId), record.NeedFullSync, _queue.Count);
@@ -388,6 +396,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         {
             OwnerNode = null,
             RetentionDeadline = record.NeedFullSync ? null : time.GetUtcNow() + Options.RetentionWindow,
+            DetachedAt = time.GetUtcNow(),
         };
         _ = store.SaveSessionAsync(_record);
         ClearQueue(); // the durable queue is the truth from here on; the next attach reads it back

@@ -3,7 +3,7 @@ using OrleansSync.Storage;
 namespace OrleansSync.Delivery;
 
 /// <summary>What the gateway asks of sessions: open (new or resumed), ack, detach.</summary>
-public sealed class SessionService(SessionRouter router)
+public sealed class SessionService(SessionRouter router, IClusterSignals signals)
 {
     /// <summary>
     /// Resumes <paramref name="requestedSessionId"/> if it is a session of <paramref name="userId"/>;
@@ -20,12 +20,33 @@ public sealed class SessionService(SessionRouter router)
         while (true)
         {
             var sessionId = Ids.NewSessionId();
-            await Grain(sessionId).CreateAsync(userId).WaitAsync(cancellationToken).ConfigureAwait(false);
+            var removed = await Grain(sessionId).CreateAsync(userId).WaitAsync(cancellationToken).ConfigureAwait(false);
+            await CloseRemovedAsync(removed).ConfigureAwait(false);
             // Created before attaching: anything published from here on is either queued or covered by the
             // full sync the tab runs after auth_ok.
             if (await Grain(sessionId).ResumeAsync(userId, socket).WaitAsync(cancellationToken).ConfigureAwait(false))
             {
                 return sessionId;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sessions deleted to keep the user within <see cref="DeliveryOptions.MaxSessionsPerUser"/> whose socket was
+    /// attached: the owner closes it as for any session it lost (4002, the tab reconnects with a new session). Here at
+    /// once; elsewhere through a wake-up, and the owner's ownership check finds it within a heartbeat if that is lost.
+    /// </summary>
+    private async Task CloseRemovedAsync(IReadOnlyList<RemovedSession> removed)
+    {
+        foreach (var session in removed)
+        {
+            if (session.OwnerNode == router.NodeId)
+            {
+                await LoseOwnershipAsync(session.SessionId).ConfigureAwait(false);
+            }
+            else if (session.OwnerNode is { } owner)
+            {
+                signals.SessionClaimed(owner, session.SessionId);
             }
         }
     }

@@ -42,6 +42,8 @@ public sealed class SyncMetrics : IDisposable
         public const string SessionsExpired = "orleanssync.sessions.expired";
         /// <summary>Counter: sessions closed and deleted after <see cref="DeliveryOptions.MaxAttempts"/> re-sends.</summary>
         public const string SessionsMaxAttempts = "orleanssync.sessions.max_attempts";
+        /// <summary>Counter: sessions deleted by the store's bounds, by <c>reason</c> (see <see cref="SessionDeletionReason"/>).</summary>
+        public const string SessionsDeleted = "orleanssync.sessions.deleted";
         /// <summary>Counter: <c>need_full_sync</c> flags set on existing sessions, by <c>reason</c>.</summary>
         public const string FullSyncFlagged = "orleanssync.sessions.full_sync_flagged";
         /// <summary>Counter: inbound frames rejected by the gateway, by <c>reason</c>.</summary>
@@ -73,11 +75,14 @@ public sealed class SyncMetrics : IDisposable
     private readonly KeyValuePair<string, object?> _node;
     private readonly KeyValuePair<string, object?> _retentionReason;
     private readonly KeyValuePair<string, object?> _overflowReason;
+    private readonly KeyValuePair<string, object?> _lifetimeReason;
+    private readonly KeyValuePair<string, object?> _userLimitReason;
     private readonly Counter<long>? _sent;
     private readonly Counter<long>? _resent;
     private readonly Counter<long>? _acked;
     private readonly Counter<long>? _expired;
     private readonly Counter<long>? _maxAttempts;
+    private readonly Counter<long>? _deleted;
     private readonly Counter<long>? _fullSync;
     private readonly Counter<long>? _framesRejected;
     private readonly Counter<long>? _peerCopies;
@@ -107,6 +112,8 @@ public sealed class SyncMetrics : IDisposable
         _node = new("node", nodeId);
         _retentionReason = new("reason", "retention");
         _overflowReason = new("reason", "queue_overflow");
+        _lifetimeReason = new("reason", "lifetime");
+        _userLimitReason = new("reason", "user_limit");
         if (!enabled)
         {
             return;
@@ -133,6 +140,8 @@ public sealed class SyncMetrics : IDisposable
         _acked = meter.CreateCounter<long>(Names.EventsAcked, "{event}", "Acks that removed a pending event (duplicates and unknown ids are not counted).");
         _expired = meter.CreateCounter<long>(Names.SessionsExpired, "{session}", "Detached sessions whose retention window passed; their queue was dropped.");
         _maxAttempts = meter.CreateCounter<long>(Names.SessionsMaxAttempts, "{session}", "Sessions closed and deleted after Delivery:MaxAttempts re-sends without an ack.");
+        _deleted = meter.CreateCounter<long>(Names.SessionsDeleted, "{session}",
+            "Sessions deleted by the store's bounds, by reason: lifetime (detached past Delivery:SessionLifetime) or user_limit (over Delivery:MaxSessionsPerUser).");
         _fullSync = meter.CreateCounter<long>(Names.FullSyncFlagged, "{session}", "need_full_sync flags set on existing sessions, by reason.");
         _framesRejected = meter.CreateCounter<long>(Names.FramesRejected, "{frame}", "Inbound frames rejected by the gateway, by reason.");
         _peerCopies = meter.CreateCounter<long>(Names.PeerCopies, "{event}",
@@ -153,6 +162,8 @@ public sealed class SyncMetrics : IDisposable
         }
         _fullSync.Add(0, _node, _retentionReason);
         _fullSync.Add(0, _node, _overflowReason);
+        _deleted.Add(0, _node, _lifetimeReason);
+        _deleted.Add(0, _node, _userLimitReason);
     }
 
     /// <summary>The node id every measurement is tagged with (<c>node</c>).</summary>
@@ -207,6 +218,12 @@ public sealed class SyncMetrics : IDisposable
     public void MaxAttemptsReached()
     {
         if (_enabled) _maxAttempts!.Add(1, _node);
+    }
+
+    /// <summary>Sessions were deleted for <paramref name="reason"/>.</summary>
+    public void SessionsDeleted(int count, SessionDeletionReason reason)
+    {
+        if (_enabled && count > 0) _deleted!.Add(count, _node, reason == SessionDeletionReason.Lifetime ? _lifetimeReason : _userLimitReason);
     }
 
     /// <summary>An existing session fell back to a full sync.</summary>
@@ -348,6 +365,16 @@ public enum FullSyncReason
 
     /// <summary>Its queue outgrew <see cref="DeliveryOptions.MaxQueuedPerSession"/>.</summary>
     QueueOverflow,
+}
+
+/// <summary>Why the store deleted sessions (the <c>reason</c> of <see cref="SyncMetrics.Names.SessionsDeleted"/>).</summary>
+public enum SessionDeletionReason
+{
+    /// <summary>Detached longer than <see cref="DeliveryOptions.SessionLifetime"/>.</summary>
+    Lifetime,
+
+    /// <summary>The oldest of a user over <see cref="DeliveryOptions.MaxSessionsPerUser"/>.</summary>
+    UserLimit,
 }
 
 /// <summary>The gauges of a node at one moment.</summary>

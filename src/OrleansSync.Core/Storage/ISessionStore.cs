@@ -8,8 +8,14 @@ namespace OrleansSync.Storage;
 /// </summary>
 public interface ISessionStore
 {
-    /// <summary>Inserts a new session (detached, flagged <c>need_full_sync</c>). Durable when it returns.</summary>
-    Task CreateSessionAsync(SessionRecord session, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Inserts a new session (detached since <see cref="SessionRecord.DetachedAt"/>, flagged <c>need_full_sync</c>). If its
+    /// user then has more than <paramref name="maxSessionsPerUser"/> sessions, the oldest others are deleted with their
+    /// queues and inboxes in the same transaction: detached ones first, by the time they detached, then attached ones,
+    /// by creation. Returns those, so the sockets of attached ones can be closed. Durable when it returns.
+    /// </summary>
+    Task<IReadOnlyList<RemovedSession>> CreateSessionAsync(SessionRecord session, int maxSessionsPerUser = int.MaxValue,
+        CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Makes <paramref name="nodeId"/> the owner of the session if it belongs to <paramref name="userId"/>, bumping
@@ -47,10 +53,30 @@ public interface ISessionStore
     Task<int> FlagOverflowingSessionsAsync(int maxQueued, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// The node's sockets are gone (it restarted or died): its sessions become detached with their retention
-    /// clock ending at <paramref name="deadline"/>, and their epoch is bumped. Returns how many sessions.
+    /// The node's sockets are gone (it restarted or died): its sessions become detached at <paramref name="detachedAt"/>
+    /// with their retention clock ending at <paramref name="deadline"/>, and their epoch is bumped. Returns how many sessions.
     /// </summary>
-    Task<int> ReleaseSessionsOfNodeAsync(string nodeId, DateTimeOffset deadline, CancellationToken cancellationToken = default);
+    Task<int> ReleaseSessionsOfNodeAsync(string nodeId, DateTimeOffset detachedAt, DateTimeOffset deadline, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes every session detached at or before <paramref name="detachedBefore"/> (its lifetime is over), with whatever
+    /// its queue and inbox still hold, in one statement set. Returns how many sessions.
+    /// </summary>
+    Task<int> DeleteEndedSessionsAsync(DateTimeOffset detachedBefore, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes the stored bodies of events no queue or inbox row refers to any more (an event's bytes are stored once,
+    /// however many sessions wait for it), set-based, looking at a bounded window of the stored bodies per call (the
+    /// next call takes the next window, wrapping around). Returns how many.
+    /// </summary>
+    Task<int> DeleteUnreferencedEventBodiesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Gives free space back to the file system where the store must do it itself (SQLite: part of the file's free pages
+    /// per call, once they are a good share of it); nothing where the database does (PostgreSQL's autovacuum). Returns
+    /// the bytes released.
+    /// </summary>
+    Task<long> ReclaimSpaceAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Updates flag, deadline and owner, if <see cref="SessionRecord.Epoch"/> is still current (batched).</summary>
     Task SaveSessionAsync(SessionRecord session);

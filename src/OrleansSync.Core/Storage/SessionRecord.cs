@@ -10,5 +10,10 @@ namespace OrleansSync.Storage;
 /// </param>
 /// <param name="OwnerNode">The node whose socket is attached to the session; null while detached.</param>
 /// <param name="Epoch">Bumped by every claim; writes of an older epoch are refused (fencing).</param>
+/// <param name="DetachedAt">
+/// When the session last lost its socket (or was created, before its first claim); null while attached. The session is
+/// deleted <see cref="Delivery.DeliveryOptions.SessionLifetime"/> after it, and the user's oldest detached sessions go
+/// first when the user has too many.
+/// </param>
 public sealed record SessionRecord(string SessionId, string UserId, bool NeedFullSync, DateTimeOffset? RetentionDeadline,
-    string? OwnerNode = null, long Epoch = 0);
+    string? OwnerNode = null, long Epoch = 0, DateTimeOffset? DetachedAt = null);

@@ -5,7 +5,9 @@ namespace OrleansSync.Storage.Ado;
 /// <summary>
 /// The write statements, created once per connection and reused by every batch. Writes that depend on the
 /// session's epoch are fenced in SQL; their follow-ups (reroute to the inbox, drop the moved inbox row, drop the
-/// deleted session's queue) run in the same transaction.
+/// deleted session's queue) run in the same transaction. A batch first stores the body of each event it writes queue or
+/// inbox rows for, once per event (<see cref="SqlDialect.UpsertEventBody"/>), sorted by event id; a move out of the
+/// inbox needs none, as the inbox row it replaces keeps the body in the same transaction.
 /// </summary>
 /// <remarks>
 /// Where the dialect asks for it (<see cref="SqlDialect.PipelinesStatements"/>: PostgreSQL, a server a round trip
@@ -24,7 +26,9 @@ internal sealed class PreparedWrites : IDisposable
     private readonly List<(int Statement, int ExpectedRows)> _assumptions = [];
     private readonly DbCommand _updateSession, _deleteSession, _deleteOrphanQueue, _deleteOrphanInbox;
     private readonly DbCommand _insertEvent, _insertInbox, _deleteInboxRow, _deleteEvent, _markFirstSent, _deleteQueue, _deleteInbox;
-    private readonly DbCommand _upsertSocket, _updateSocketSession, _deleteSocket;
+    private readonly DbCommand _upsertSocket, _updateSocketSession, _deleteSocket, _upsertBody;
+    private readonly Dictionary<string, byte[]> _bodies = new(StringComparer.Ordinal);
+    private readonly List<string> _bodyIds = [];
     private readonly DbCommand? _wakeInboxOwner;
     private readonly SqlDialect _dialect;
     private readonly HashSet<string> _wakeNodes = new(StringComparer.Ordinal);
@@ -39,12 +43,13 @@ internal sealed class PreparedWrites : IDisposable
         _queueRun = _pipelined && dialect.QueueWriteArrays is not null ? new QueueWriteRun() : null;
         _dialect = dialect;
         _wakeInboxOwner = dialect.WakeInboxOwner is { } wake ? Command(wake, "payload") : null;
-        _updateSession = Command(dialect.UpdateSession, "session_id", "epoch", "need_full_sync", "retention_deadline", "owner_node");
+        _updateSession = Command(dialect.UpdateSession, "session_id", "epoch", "need_full_sync", "retention_deadline", "owner_node", "detached_at");
         _deleteSession = Command(dialect.DeleteSession, "session_id", "epoch");
         _deleteOrphanQueue = Command(dialect.DeleteOrphanQueue, "session_id");
         _deleteOrphanInbox = Command(dialect.DeleteOrphanInbox, "session_id");
-        _insertEvent = Command(dialect.InsertEventFenced, "session_id", "epoch", "seq", "event_id", "frame", "first_sent_at");
-        _insertInbox = Command(dialect.InsertInbox, "session_id", "event_id", "frame", "false");
+        _insertEvent = Command(dialect.InsertEventFenced, "session_id", "epoch", "seq", "event_id", "first_sent_at");
+        _insertInbox = Command(dialect.InsertInbox, "session_id", "event_id", "false");
+        _upsertBody = Command(dialect.UpsertEventBody, "event_id", "frame");
         _deleteInboxRow = Command(dialect.DeleteInboxRow, "id");
         _deleteEvent = Command(dialect.DeleteEvent, "session_id", "event_id");
         _markFirstSent = Command(dialect.MarkFirstSent, "session_id", "event_id", "first_sent_at");
@@ -83,6 +88,10 @@ internal sealed class PreparedWrites : IDisposable
         }
         await using var transaction = await _connection.BeginTransactionAsync().ConfigureAwait(false);
         _transaction = transaction;
+        foreach (var eventId in BodiesOf(batch))
+        {
+            await RunAsync(_upsertBody, eventId, _bodies[eventId]).ConfigureAwait(false);
+        }
         foreach (var write in batch)
         {
             await ApplyAsync(write).ConfigureAwait(false);
@@ -102,7 +111,8 @@ internal sealed class PreparedWrites : IDisposable
             case StoreWriteKind.UpdateSession:
                 var session = write.Session!;
                 await RunAsync(_updateSession, session.SessionId, session.Epoch, session.NeedFullSync,
-                    session.RetentionDeadline is { } deadline ? deadline.ToUnixTimeMilliseconds() : null, session.OwnerNode).ConfigureAwait(false);
+                    session.RetentionDeadline is { } deadline ? deadline.ToUnixTimeMilliseconds() : null, session.OwnerNode,
+                    session.DetachedAt?.ToUnixTimeMilliseconds()).ConfigureAwait(false);
                 break;
             case StoreWriteKind.DeleteSession:
                 if (await RunAsync(_deleteSession, write.Key, write.Epoch).ConfigureAwait(false) > 0)
@@ -112,15 +122,15 @@ internal sealed class PreparedWrites : IDisposable
                 }
                 break;
             case StoreWriteKind.InsertEvent:
-                if (await RunAsync(_insertEvent, write.Key, write.Epoch, write.Sequence, write.EventId, write.Frame, write.FirstSentAt).ConfigureAwait(false) == 0)
+                if (await RunAsync(_insertEvent, write.Key, write.Epoch, write.Sequence, write.EventId, write.FirstSentAt).ConfigureAwait(false) == 0)
                 {
                     // Fenced out: another node owns the session now. The event is not lost: it waits in the inbox for the owner.
-                    await RunAsync(_insertInbox, write.Key, write.EventId, write.Frame, false).ConfigureAwait(false);
+                    await RunAsync(_insertInbox, write.Key, write.EventId, false).ConfigureAwait(false);
                     Rerouted.Add((write.Key, write.EventId!));
                 }
                 break;
             case StoreWriteKind.MoveInboxEvent:
-                if (await RunAsync(_insertEvent, write.Key, write.Epoch, write.Sequence, write.EventId, write.Frame, write.FirstSentAt).ConfigureAwait(false) > 0)
+                if (await RunAsync(_insertEvent, write.Key, write.Epoch, write.Sequence, write.EventId, write.FirstSentAt).ConfigureAwait(false) > 0)
                 {
                     await RunAsync(_deleteInboxRow, write.InboxId).ConfigureAwait(false);
                 }
@@ -129,7 +139,7 @@ internal sealed class PreparedWrites : IDisposable
                 await RunAsync(_deleteInboxRow, write.InboxId).ConfigureAwait(false);
                 break;
             case StoreWriteKind.InsertInbox:
-                await RunAsync(_insertInbox, write.Key, write.EventId, write.Frame, false).ConfigureAwait(false);
+                await RunAsync(_insertInbox, write.Key, write.EventId, false).ConfigureAwait(false);
                 break;
             case StoreWriteKind.DeleteEvent:
                 await RunAsync(_deleteEvent, write.Key, write.EventId).ConfigureAwait(false);
@@ -169,6 +179,7 @@ internal sealed class PreparedWrites : IDisposable
         pipeline.Transaction = transaction;
         _assumptions.Clear();
         _queueRun?.Clear();
+        AppendBodies(pipeline, BodiesOf(batch));
         foreach (var write in batch)
         {
             if (_queueRun is not null && _queueRun.TryAdd(write))
@@ -239,7 +250,8 @@ internal sealed class PreparedWrites : IDisposable
             case StoreWriteKind.UpdateSession:
                 var session = write.Session!;
                 SqlCommands.AppendToBatch(pipeline, _updateSession, session.SessionId, session.Epoch, session.NeedFullSync,
-                    session.RetentionDeadline is { } deadline ? deadline.ToUnixTimeMilliseconds() : null, session.OwnerNode);
+                    session.RetentionDeadline is { } deadline ? deadline.ToUnixTimeMilliseconds() : null, session.OwnerNode,
+                    session.DetachedAt?.ToUnixTimeMilliseconds());
                 break;
             case StoreWriteKind.DeleteSession:
                 Assume(SqlCommands.AppendToBatch(pipeline, _deleteSession, write.Key, write.Epoch), 1);
@@ -247,17 +259,17 @@ internal sealed class PreparedWrites : IDisposable
                 SqlCommands.AppendToBatch(pipeline, _deleteOrphanInbox, write.Key);
                 break;
             case StoreWriteKind.InsertEvent:
-                Assume(SqlCommands.AppendToBatch(pipeline, _insertEvent, write.Key, write.Epoch, write.Sequence, write.EventId, write.Frame, write.FirstSentAt), 1);
+                Assume(SqlCommands.AppendToBatch(pipeline, _insertEvent, write.Key, write.Epoch, write.Sequence, write.EventId, write.FirstSentAt), 1);
                 break;
             case StoreWriteKind.MoveInboxEvent:
-                Assume(SqlCommands.AppendToBatch(pipeline, _insertEvent, write.Key, write.Epoch, write.Sequence, write.EventId, write.Frame, write.FirstSentAt), 1);
+                Assume(SqlCommands.AppendToBatch(pipeline, _insertEvent, write.Key, write.Epoch, write.Sequence, write.EventId, write.FirstSentAt), 1);
                 SqlCommands.AppendToBatch(pipeline, _deleteInboxRow, write.InboxId);
                 break;
             case StoreWriteKind.DropInboxEvent:
                 SqlCommands.AppendToBatch(pipeline, _deleteInboxRow, write.InboxId);
                 break;
             case StoreWriteKind.InsertInbox:
-                SqlCommands.AppendToBatch(pipeline, _insertInbox, write.Key, write.EventId, write.Frame, false);
+                SqlCommands.AppendToBatch(pipeline, _insertInbox, write.Key, write.EventId, false);
                 break;
             case StoreWriteKind.DeleteEvent:
                 SqlCommands.AppendToBatch(pipeline, _deleteEvent, write.Key, write.EventId);
@@ -283,6 +295,48 @@ internal sealed class PreparedWrites : IDisposable
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(write), write.Kind, "Unknown store write.");
+        }
+    }
+
+    /// <summary>
+    /// The events whose bodies this batch stores (those it writes queue or inbox rows for), each once, sorted by id (a
+    /// lock order, see <c>PostgresDialect.QueueWriteArrays</c>); their bytes are in <see cref="_bodies"/>.
+    /// </summary>
+    private List<string> BodiesOf(List<StoreWrite> batch)
+    {
+        _bodies.Clear();
+        _bodyIds.Clear();
+        foreach (var write in batch)
+        {
+            if (write is { Kind: StoreWriteKind.InsertEvent or StoreWriteKind.InsertInbox, EventId: { } eventId, Frame: { } frame }
+                && _bodies.TryAdd(eventId, frame))
+            {
+                _bodyIds.Add(eventId);
+            }
+        }
+        _bodyIds.Sort(StringComparer.Ordinal);
+        return _bodyIds;
+    }
+
+    private void AppendBodies(DbBatch pipeline, List<string> eventIds)
+    {
+        if (eventIds.Count == 0)
+        {
+            return;
+        }
+        if (_dialect.QueueWriteArrays is { } arrays)
+        {
+            var frames = new byte[eventIds.Count][];
+            for (var i = 0; i < frames.Length; i++)
+            {
+                frames[i] = _bodies[eventIds[i]];
+            }
+            SqlCommands.AppendToBatch(pipeline, arrays.UpsertBodies, ["body_event_ids", "body_frames"], eventIds.ToArray(), frames);
+            return;
+        }
+        foreach (var eventId in eventIds)
+        {
+            SqlCommands.AppendToBatch(pipeline, _upsertBody, eventId, _bodies[eventId]);
         }
     }
 

@@ -3,11 +3,13 @@ using System.Data.Common;
 namespace OrleansSync.Storage.Ado;
 
 /// <summary>
-/// The SQL of <see cref="QueueWriteRun"/>'s inserts, each taking parallel arrays (PostgreSQL's <c>unnest</c>).
+/// The SQL of <see cref="QueueWriteRun"/>'s inserts and of a batch's event bodies, each taking parallel arrays
+/// (PostgreSQL's <c>unnest</c>).
 /// </summary>
-/// <param name="InsertEvents">@session_ids, @epochs, @seqs, @event_ids, @frames, @first_sent_ats: inserts each row whose session epoch is current.</param>
-/// <param name="InsertInbox">@session_ids, @event_ids, @frames: inbox rows in array order, skipping sessions that need a full sync.</param>
-public sealed record QueueWriteArraySql(string InsertEvents, string InsertInbox);
+/// <param name="InsertEvents">@session_ids, @epochs, @seqs, @event_ids, @first_sent_ats: inserts each row whose session epoch is current.</param>
+/// <param name="InsertInbox">@session_ids, @event_ids: inbox rows in array order, skipping sessions that need a full sync.</param>
+/// <param name="UpsertBodies">@body_event_ids, @body_frames: <see cref="SqlDialect.UpsertEventBody"/> for each, in array order.</param>
+public sealed record QueueWriteArraySql(string InsertEvents, string InsertInbox, string UpsertBodies);
 
 /// <summary>
 /// Consecutive queue and inbox writes of a pipelined batch, with the inserts sent as one array statement per table
@@ -27,9 +29,7 @@ internal sealed class QueueWriteRun
     private readonly List<string> _insertSessions = [], _insertEventIds = [];
     private readonly List<long> _insertEpochs = [], _insertSequences = [];
     private readonly List<long?> _insertFirstSentAts = [];
-    private readonly List<byte[]> _insertFrames = [];
     private readonly List<string> _inboxSessions = [], _inboxEventIds = [];
-    private readonly List<byte[]> _inboxFrames = [];
     private readonly List<string> _deleteSessions = [], _deleteEventIds = [];
     private readonly List<long> _dropInboxIds = [];
     private readonly List<StoreWrite> _marks = [];
@@ -47,7 +47,6 @@ internal sealed class QueueWriteRun
                 _insertEpochs.Add(write.Epoch);
                 _insertSequences.Add(write.Sequence);
                 _insertEventIds.Add(write.EventId!);
-                _insertFrames.Add(write.Frame!);
                 _insertFirstSentAts.Add(write.FirstSentAt);
                 if (write.Kind == StoreWriteKind.MoveInboxEvent)
                 {
@@ -57,7 +56,6 @@ internal sealed class QueueWriteRun
             case StoreWriteKind.InsertInbox when _events.Add((write.Key, write.EventId!)):
                 _inboxSessions.Add(write.Key);
                 _inboxEventIds.Add(write.EventId!);
-                _inboxFrames.Add(write.Frame!);
                 return true;
             case StoreWriteKind.DeleteEvent when _events.Add((write.Key, write.EventId!)):
                 _deleteSessions.Add(write.Key);
@@ -87,15 +85,15 @@ internal sealed class QueueWriteRun
         var insert = (-1, 0);
         if (_insertSessions.Count > 0)
         {
-            insert = (SqlCommands.AppendToBatch(pipeline, sql.InsertEvents, ["session_ids", "epochs", "seqs", "event_ids", "frames", "first_sent_ats"],
-                _insertSessions.ToArray(), _insertEpochs.ToArray(), _insertSequences.ToArray(), _insertEventIds.ToArray(), _insertFrames.ToArray(),
+            insert = (SqlCommands.AppendToBatch(pipeline, sql.InsertEvents, ["session_ids", "epochs", "seqs", "event_ids", "first_sent_ats"],
+                _insertSessions.ToArray(), _insertEpochs.ToArray(), _insertSequences.ToArray(), _insertEventIds.ToArray(),
                 _insertFirstSentAts.ToArray()),
                 _insertSessions.Count);
         }
         if (_inboxSessions.Count > 0)
         {
-            SqlCommands.AppendToBatch(pipeline, sql.InsertInbox, ["session_ids", "event_ids", "frames"],
-                _inboxSessions.ToArray(), _inboxEventIds.ToArray(), _inboxFrames.ToArray());
+            SqlCommands.AppendToBatch(pipeline, sql.InsertInbox, ["session_ids", "event_ids"],
+                _inboxSessions.ToArray(), _inboxEventIds.ToArray());
         }
         for (var i = 0; i < _deleteSessions.Count; i++)
         {
@@ -119,11 +117,9 @@ internal sealed class QueueWriteRun
         _insertEpochs.Clear();
         _insertSequences.Clear();
         _insertEventIds.Clear();
-        _insertFrames.Clear();
         _insertFirstSentAts.Clear();
         _inboxSessions.Clear();
         _inboxEventIds.Clear();
-        _inboxFrames.Clear();
         _deleteSessions.Clear();
         _deleteEventIds.Clear();
         _dropInboxIds.Clear();

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Microsoft.Extensions.Logging;
 
 namespace OrleansSync.Storage.Ado;
 
@@ -12,8 +13,15 @@ public abstract partial class SqlDialect
     /// <summary>Opens a new connection, configured for this dialect.</summary>
     public abstract Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken);
 
-    /// <summary>Creates or upgrades the schema; safe to run on every start, and by several nodes at once.</summary>
-    public abstract Task MigrateAsync(DbConnection connection, CancellationToken cancellationToken);
+    /// <summary>Creates or upgrades the schema; safe to run on every start, and by several nodes at once. Long steps are logged.</summary>
+    public abstract Task MigrateAsync(DbConnection connection, ILogger logger, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Gives free file space back to the file system where the database leaves that to its user (see
+    /// <c>ISessionStore.ReclaimSpaceAsync</c>); returns the bytes released. None by default: a database server's own
+    /// vacuum does it (PostgreSQL's autovacuum makes the space of deleted rows reusable; the files do not shrink).
+    /// </summary>
+    public virtual Task<long> ReclaimSpaceAsync(DbConnection connection, CancellationToken cancellationToken) => Task.FromResult(0L);
 
     /// <summary>Runs <paramref name="work"/> unless another node runs work of the same name (see <c>INodeStore.TryRunExclusiveAsync</c>).</summary>
     public abstract Task<bool> TryRunExclusiveAsync(string name, Func<CancellationToken, Task> work, CancellationToken cancellationToken);
@@ -71,26 +79,46 @@ public abstract partial class SqlDialect
 
     // ---- sessions ----
 
-    /// <summary>@session_id, @user_id, @need_full_sync, @retention_deadline.</summary>
+    /// <summary>@session_id, @user_id, @need_full_sync, @retention_deadline, @created_at (also its detach time: a new session is detached).</summary>
     public virtual string InsertSession =>
-        "INSERT INTO sessions (session_id, user_id, need_full_sync, retention_deadline, owner_node, epoch) " +
-        "VALUES (@session_id, @user_id, @need_full_sync, @retention_deadline, NULL, 0)";
+        "INSERT INTO sessions (session_id, user_id, need_full_sync, retention_deadline, owner_node, epoch, created_at, detached_at) " +
+        "VALUES (@session_id, @user_id, @need_full_sync, @retention_deadline, NULL, 0, @created_at, @created_at)";
+
+    /// <summary>
+    /// @user_id: taken before a new session of the user is inserted, so two creations for one user never both miss the
+    /// other's row when they count (null where the transaction's write lock already serialises them: SQLite).
+    /// </summary>
+    public virtual string? LockUserSessions => null;
+
+    /// <summary>@user_id → how many sessions the user has.</summary>
+    public virtual string CountUserSessions => "SELECT COUNT(*) FROM sessions WHERE user_id = @user_id";
+
+    /// <summary>
+    /// @user_id, @session_id, @limit → session_id, owner_node of the user's @limit oldest sessions other than @session_id:
+    /// detached ones first, longest detached first, then attached ones, oldest first.
+    /// </summary>
+    public virtual string SelectOldestSessionsOfUser =>
+        "SELECT session_id, owner_node FROM sessions WHERE user_id = @user_id AND session_id <> @session_id " +
+        "ORDER BY CASE WHEN owner_node IS NULL THEN 0 ELSE 1 END, detached_at, created_at, session_id LIMIT @limit";
+
+    /// <summary>@session_id: unfenced (the per-user bound deletes attached sessions too; their owner's later writes match no row).</summary>
+    public virtual string DeleteSessionRow => "DELETE FROM sessions WHERE session_id = @session_id";
 
     /// <summary>@session_id, @user_id → owner_node (locked for the claim).</summary>
     public virtual string SelectOwnerForClaim => "SELECT owner_node FROM sessions WHERE session_id = @session_id AND user_id = @user_id" + LockRows;
 
     /// <summary>@session_id, @user_id, @node_id.</summary>
     public virtual string ClaimSession =>
-        "UPDATE sessions SET owner_node = @node_id, epoch = epoch + 1 WHERE session_id = @session_id AND user_id = @user_id";
+        "UPDATE sessions SET owner_node = @node_id, epoch = epoch + 1, detached_at = NULL WHERE session_id = @session_id AND user_id = @user_id";
 
-    /// <summary>@session_id → user_id, need_full_sync, retention_deadline, owner_node, epoch.</summary>
+    /// <summary>@session_id → user_id, need_full_sync, retention_deadline, owner_node, epoch, detached_at.</summary>
     public virtual string SelectSession =>
-        "SELECT user_id, need_full_sync, retention_deadline, owner_node, epoch FROM sessions WHERE session_id = @session_id";
+        "SELECT user_id, need_full_sync, retention_deadline, owner_node, epoch, detached_at FROM sessions WHERE session_id = @session_id";
 
-    /// <summary>@session_id, @epoch, @need_full_sync, @retention_deadline, @owner_node: fenced update.</summary>
+    /// <summary>@session_id, @epoch, @need_full_sync, @retention_deadline, @owner_node, @detached_at: fenced update.</summary>
     public virtual string UpdateSession =>
-        "UPDATE sessions SET need_full_sync = @need_full_sync, retention_deadline = @retention_deadline, owner_node = @owner_node " +
-        "WHERE session_id = @session_id AND epoch = @epoch";
+        "UPDATE sessions SET need_full_sync = @need_full_sync, retention_deadline = @retention_deadline, owner_node = @owner_node, " +
+        "detached_at = @detached_at WHERE session_id = @session_id AND epoch = @epoch";
 
     /// <summary>@session_id, @epoch: fenced delete.</summary>
     public virtual string DeleteSession => "DELETE FROM sessions WHERE session_id = @session_id AND epoch = @epoch";
@@ -98,12 +126,15 @@ public abstract partial class SqlDialect
     /// <summary>
     /// @user_id, @node_id → session_id, owner_node, and inbox rows (id, event_id, frame; nulls if none): all of them for
     /// the sessions @node_id owns, the oldest one for the others; one row per inbox row, or one per session without
-    /// any, in no particular order (the store groups and orders them, so the database need not sort).
+    /// any, in no particular order (the store groups and orders them, so the database need not sort). Inbox rows whose
+    /// body is missing are left out: they cannot be delivered (see <c>AdoSessionStore.ClaimSessionAsync</c>).
     /// </summary>
     public virtual string SelectUserSessions =>
-        "SELECT s.session_id, s.owner_node, i.id, i.event_id, i.frame FROM sessions s " +
+        "SELECT s.session_id, s.owner_node, i.id, i.event_id, b.frame FROM sessions s " +
         "LEFT JOIN inbox i ON i.session_id = s.session_id " +
         "AND (s.owner_node = @node_id OR i.id = (SELECT MIN(oldest.id) FROM inbox oldest WHERE oldest.session_id = s.session_id)) " +
+        "AND EXISTS (SELECT 1 FROM event_bodies body WHERE body.event_id = i.event_id) " +
+        "LEFT JOIN event_bodies b ON b.event_id = i.event_id " +
         "WHERE s.user_id = @user_id";
 
     /// <summary>@node_id, @after, @limit → session_id, id, event_id, frame of the inbox rows above @after of sessions the node owns, oldest first.</summary>
@@ -113,7 +144,7 @@ public abstract partial class SqlDialect
     /// node owns on each drain (measured on PostgreSQL: 0.66 ms a drain, a fifth of its CPU under load).
     /// </remarks>
     public virtual string SelectOwnedInbox =>
-        "SELECT i.session_id, i.id, i.event_id, i.frame FROM inbox i " +
+        "SELECT i.session_id, i.id, i.event_id, b.frame FROM inbox i JOIN event_bodies b ON b.event_id = i.event_id " +
         "WHERE i.id > @after AND (SELECT s.owner_node FROM sessions s WHERE s.session_id = i.session_id) = @node_id ORDER BY i.id LIMIT @limit";
 
     /// <summary>@node_id and an id list → those the node owns.</summary>
@@ -153,19 +184,68 @@ public abstract partial class SqlDialect
     /// <summary>@session_id.</summary>
     public virtual string DeleteInboxOf => "DELETE FROM inbox WHERE session_id = @session_id";
 
-    /// <summary>@node_id, @deadline.</summary>
+    /// <summary>Sessions detached at or before @before (used inside the statements that delete them).</summary>
+    private const string EndedSessions = "SELECT session_id FROM sessions WHERE detached_at IS NOT NULL AND detached_at <= @before AND owner_node IS NULL";
+
+    /// <summary>@before → 1 if any session's lifetime is over (a read, so an idle sweep takes no write lock).</summary>
+    public virtual string AnyEndedSession => $"SELECT 1 FROM ({EndedSessions}) ended LIMIT 1";
+
+    /// <summary>@before.</summary>
+    public virtual string DeleteEndedQueues => $"DELETE FROM session_events WHERE session_id IN ({EndedSessions})";
+
+    /// <summary>@before.</summary>
+    public virtual string DeleteEndedInboxes => $"DELETE FROM inbox WHERE session_id IN ({EndedSessions})";
+
+    /// <summary>@before: rows affected = sessions deleted.</summary>
+    public virtual string DeleteEndedSessions =>
+        "DELETE FROM sessions WHERE detached_at IS NOT NULL AND detached_at <= @before AND owner_node IS NULL";
+
+    /// <summary>@node_id, @detached_at, @deadline.</summary>
     public virtual string ReleaseSessionsOfNode =>
-        "UPDATE sessions SET owner_node = NULL, epoch = epoch + 1, " +
+        "UPDATE sessions SET owner_node = NULL, epoch = epoch + 1, detached_at = @detached_at, " +
         "retention_deadline = CASE WHEN need_full_sync THEN NULL ELSE @deadline END WHERE owner_node = @node_id";
 
     // ---- queue and inbox ----
 
-    /// <summary>@session_id → seq, event_id, frame, first_sent_at (null in rows older than the column) in seq order.</summary>
-    public virtual string SelectQueue => "SELECT seq, event_id, frame, first_sent_at FROM session_events WHERE session_id = @session_id ORDER BY seq";
+    /// <summary>
+    /// @session_id → seq, event_id, frame (null if its body is missing), first_sent_at (null in rows older than the column)
+    /// in seq order.
+    /// </summary>
+    public virtual string SelectQueue =>
+        "SELECT e.seq, e.event_id, b.frame, e.first_sent_at FROM session_events e LEFT JOIN event_bodies b ON b.event_id = e.event_id " +
+        "WHERE e.session_id = @session_id ORDER BY e.seq";
 
-    /// <summary>@session_id, @epoch, @seq, @event_id, @frame, @first_sent_at: inserts only if the epoch is current.</summary>
+    /// <summary>
+    /// @event_id, @frame: stores an event's bytes once, whatever the number of queue and inbox rows that refer to it. Every
+    /// batch that writes such a row stores its body in the same transaction; finding it there already bumps touch, which
+    /// tells a concurrent body sweep that the body is in use again (see <c>PostgresDialect.DeleteUnreferencedBodies</c>).
+    /// </summary>
+    public virtual string UpsertEventBody =>
+        "INSERT INTO event_bodies (event_id, frame) VALUES (@event_id, @frame) ON CONFLICT (event_id) DO UPDATE SET touch = event_bodies.touch + 1";
+
+    /// <summary>
+    /// @after, @scan: the window of bodies one sweep looks at, the @scan next by event id after @after (event_id, touch).
+    /// A window, so a sweep's cost stays bounded however many events are queued; the next sweep takes the next one.
+    /// </summary>
+    protected const string BodyWindow = "SELECT event_id, touch FROM event_bodies WHERE event_id > @after ORDER BY event_id LIMIT @scan";
+
+    /// <summary>The bodies of the window that no queue or inbox row refers to (used inside the sweep's statements).</summary>
+    protected const string UnreferencedInWindow =
+        $"SELECT b.event_id, b.touch FROM ({BodyWindow}) b WHERE NOT EXISTS (SELECT 1 FROM session_events e WHERE e.event_id = b.event_id) " +
+        "AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.event_id = b.event_id)";
+
+    /// <summary>@after, @scan → the window's last event id and size (null and 0 past the last body).</summary>
+    public virtual string BodyWindowEnd => $"SELECT MAX(w.event_id), COUNT(*) FROM ({BodyWindow}) w";
+
+    /// <summary>@after, @scan → 1 if a body of the window is unreferenced (a read, so an idle sweep takes no write lock).</summary>
+    public virtual string AnyUnreferencedBody => $"SELECT 1 FROM ({UnreferencedInWindow}) u LIMIT 1";
+
+    /// <summary>@after, @scan: deletes the window's unreferenced bodies; rows affected = bodies deleted.</summary>
+    public virtual string DeleteUnreferencedBodies => $"DELETE FROM event_bodies WHERE event_id IN (SELECT u.event_id FROM ({UnreferencedInWindow}) u)";
+
+    /// <summary>@session_id, @epoch, @seq, @event_id, @first_sent_at: inserts only if the epoch is current (the body is stored apart).</summary>
     public virtual string InsertEventFenced =>
-        "INSERT INTO session_events (session_id, seq, event_id, frame, first_sent_at) SELECT @session_id, @seq, @event_id, @frame, @first_sent_at " +
+        "INSERT INTO session_events (session_id, seq, event_id, first_sent_at) SELECT @session_id, @seq, @event_id, @first_sent_at " +
         "WHERE EXISTS (SELECT 1 FROM sessions WHERE session_id = @session_id AND epoch = @epoch)";
 
     /// <summary>
@@ -192,12 +272,13 @@ public abstract partial class SqlDialect
     /// <summary>@session_id: after the session row is gone.</summary>
     public virtual string DeleteOrphanInbox => "DELETE FROM inbox WHERE session_id = @session_id AND NOT EXISTS (SELECT 1 FROM sessions WHERE session_id = @session_id)";
 
-    /// <summary>@session_id → id, event_id, frame in arrival order.</summary>
-    public virtual string SelectInbox => "SELECT id, event_id, frame FROM inbox WHERE session_id = @session_id ORDER BY id";
+    /// <summary>@session_id → id, event_id, frame (null if its body is missing) in arrival order.</summary>
+    public virtual string SelectInbox =>
+        "SELECT i.id, i.event_id, b.frame FROM inbox i LEFT JOIN event_bodies b ON b.event_id = i.event_id WHERE i.session_id = @session_id ORDER BY i.id";
 
-    /// <summary>@session_id, @event_id, @frame, @false: nothing for a session that needs a full sync anyway.</summary>
+    /// <summary>@session_id, @event_id, @false: nothing for a session that needs a full sync anyway (the body is stored apart).</summary>
     public virtual string InsertInbox =>
-        "INSERT INTO inbox (session_id, event_id, frame) SELECT session_id, @event_id, @frame FROM sessions " +
+        "INSERT INTO inbox (session_id, event_id) SELECT session_id, @event_id FROM sessions " +
         "WHERE session_id = @session_id AND need_full_sync = @false";
 
     /// <summary>@id.</summary>

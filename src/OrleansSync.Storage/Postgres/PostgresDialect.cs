@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using OrleansSync.Storage.Ado;
 
@@ -26,7 +27,7 @@ public sealed class PostgresDialect : SqlDialect, IAsyncDisposable, IDisposable
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         // The hot statements are few and fixed: let Npgsql prepare them once per connection unless the connection
-        // string says otherwise (measured: +59 % deliveries/s on one node). Migrations only add columns and tables,
+        // string says otherwise (measured: +59 % deliveries/s on one node). A node migrates before it prepares anything,
         // and every statement names its columns, so a prepared statement's result type never changes under it.
         if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
         {
@@ -69,9 +70,10 @@ public sealed class PostgresDialect : SqlDialect, IAsyncDisposable, IDisposable
     /// <remarks>
     /// One transaction: take the advisory lock, read the recorded version, apply the missing steps and record
     /// them. A second node waits on the lock and then finds nothing left to do. A database already at a newer
-    /// version (a newer node migrated it) is left as it is: migrations only ever add.
+    /// version (a newer node migrated it) is left as it is; up to version 4 migrations only added, so such a node still
+    /// ran, but version 5 moved the frames out of the queue and inbox tables, which nodes of earlier versions write.
     /// </remarks>
-    public override async Task MigrateAsync(DbConnection connection, CancellationToken cancellationToken)
+    public override async Task MigrateAsync(DbConnection connection, ILogger logger, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, transaction, $"SELECT pg_advisory_xact_lock({MigrationLockKey})", cancellationToken).ConfigureAwait(false);
@@ -104,9 +106,35 @@ public sealed class PostgresDialect : SqlDialect, IAsyncDisposable, IDisposable
     /// </remarks>
     public override string SelectUserSessions =>
         "SELECT s.session_id, s.owner_node, i.id, i.event_id, i.frame FROM sessions s " +
-        "LEFT JOIN LATERAL (SELECT id, event_id, frame FROM inbox WHERE session_id = s.session_id ORDER BY id " +
+        "LEFT JOIN LATERAL (SELECT inbox.id, inbox.event_id, b.frame FROM inbox JOIN event_bodies b ON b.event_id = inbox.event_id " +
+        "WHERE inbox.session_id = s.session_id ORDER BY inbox.id " +
         "LIMIT CASE WHEN s.owner_node = @node_id THEN NULL ELSE 1 END OFFSET 0) i ON TRUE " +
         "WHERE s.user_id = @user_id";
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// A transaction-scoped advisory lock per user (the two-key form, whose key space is apart from the one-key locks of
+    /// migrations and exclusive work): under read committed, two creations that each counted before the other committed
+    /// would both keep one session too many.
+    /// </remarks>
+    public override string? LockUserSessions => $"SELECT pg_advisory_xact_lock({UserSessionsLockClass}, hashtext(@user_id))";
+
+    /// <summary>The first key of <see cref="LockUserSessions"/> ("OSUS" in ASCII).</summary>
+    private const int UserSessionsLockClass = 0x4F_53_55_53;
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Under read committed a batch can store a row for an event whose body this sweep saw unreferenced: the batch found the
+    /// body stored and kept it (its upsert bumps touch), while the sweep's snapshot does not show the batch's rows. So the
+    /// sweep only takes bodies whose touch is still what it read: FOR UPDATE re-reads a body changed since (a committed
+    /// upsert) and drops it when touch differs, and SKIP LOCKED passes over bodies an upsert still holds; the rows it
+    /// locked, it deletes without waiting. A batch that wants a body the sweep holds waits, and stores it again once the
+    /// sweep's delete commits. The sweep never waits on a batch, so the two cannot deadlock.
+    /// </remarks>
+    public override string DeleteUnreferencedBodies =>
+        $"WITH candidate AS ({UnreferencedInWindow}), " +
+        "taken AS (SELECT b.event_id FROM event_bodies b JOIN candidate c ON c.event_id = b.event_id AND c.touch = b.touch FOR UPDATE OF b SKIP LOCKED) " +
+        "DELETE FROM event_bodies WHERE event_id IN (SELECT event_id FROM taken)";
 
     /// <inheritdoc />
     /// <remarks>Each statement would otherwise cost a round trip to the server while the batch's transaction is open.</remarks>
@@ -125,17 +153,23 @@ public sealed class PostgresDialect : SqlDialect, IAsyncDisposable, IDisposable
     /// Each row's session is checked by key, one index lookup per array element (correlated subqueries): written as
     /// joins, PostgreSQL may hash the whole sessions table per batch. The fencing of each insert is the one of
     /// <see cref="SqlDialect.InsertEventFenced"/>; the inbox keeps array order (its ids are drawn in the ORDER BY's order).
+    /// Bodies are stored in array order, which the writer sorts by event id: two batches that find the same bodies stored
+    /// lock them in the same order, so they cannot deadlock.
     /// </remarks>
     public override QueueWriteArraySql? QueueWriteArrays { get; } = new(
         InsertEvents:
-            "INSERT INTO session_events (session_id, seq, event_id, frame, first_sent_at) SELECT u.session_id, u.seq, u.event_id, u.frame, u.first_sent_at " +
-            "FROM unnest(@session_ids::text[], @epochs::bigint[], @seqs::bigint[], @event_ids::text[], @frames::bytea[], @first_sent_ats::bigint[]) " +
-            "AS u(session_id, epoch, seq, event_id, frame, first_sent_at) " +
+            "INSERT INTO session_events (session_id, seq, event_id, first_sent_at) SELECT u.session_id, u.seq, u.event_id, u.first_sent_at " +
+            "FROM unnest(@session_ids::text[], @epochs::bigint[], @seqs::bigint[], @event_ids::text[], @first_sent_ats::bigint[]) " +
+            "AS u(session_id, epoch, seq, event_id, first_sent_at) " +
             "WHERE (SELECT s.epoch FROM sessions s WHERE s.session_id = u.session_id) = u.epoch",
         InsertInbox:
-            "INSERT INTO inbox (session_id, event_id, frame) SELECT u.session_id, u.event_id, u.frame " +
-            "FROM unnest(@session_ids::text[], @event_ids::text[], @frames::bytea[]) WITH ORDINALITY AS u(session_id, event_id, frame, ord) " +
-            "WHERE (SELECT NOT s.need_full_sync FROM sessions s WHERE s.session_id = u.session_id) ORDER BY u.ord");
+            "INSERT INTO inbox (session_id, event_id) SELECT u.session_id, u.event_id " +
+            "FROM unnest(@session_ids::text[], @event_ids::text[]) WITH ORDINALITY AS u(session_id, event_id, ord) " +
+            "WHERE (SELECT NOT s.need_full_sync FROM sessions s WHERE s.session_id = u.session_id) ORDER BY u.ord",
+        UpsertBodies:
+            "INSERT INTO event_bodies (event_id, frame) SELECT u.event_id, u.frame " +
+            "FROM unnest(@body_event_ids::text[], @body_frames::bytea[]) WITH ORDINALITY AS u(event_id, frame, ord) ORDER BY u.ord " +
+            "ON CONFLICT (event_id) DO UPDATE SET touch = event_bodies.touch + 1");
 
     /// <inheritdoc />
     /// <remarks>NOTIFY is transactional: delivered on commit, dropped on rollback, and repeats in one transaction fold.</remarks>

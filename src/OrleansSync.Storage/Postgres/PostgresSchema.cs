@@ -2,7 +2,7 @@ namespace OrleansSync.Storage.Postgres;
 
 /// <summary>
 /// The PostgreSQL schema as an ordered list of migrations; <c>schema_version</c> records which ones a
-/// database has. Append new steps, never edit applied ones. Same tables and indexes as the SQLite schema,
+/// database has. Append new steps, never edit applied ones; each is idempotent. Same tables and indexes as the SQLite schema,
 /// with PostgreSQL types: times are unix milliseconds in BIGINT, flags are BOOLEAN, frames are BYTEA.
 /// </summary>
 internal static class PostgresSchema
@@ -142,5 +142,37 @@ internal static class PostgresSchema
         // Version 5: what Orleans' ADO.NET providers need (membership, grain state, reminders and their named queries),
         // written by this project: see OrleansSchema.
         OrleansSchema.Version5,
+        // Version 6: an event's bytes are stored once (event_bodies), however many queue and inbox rows wait for it; the
+        // rows move there and the frame columns go (nodes of earlier versions cannot write to a database at this version:
+        // stop them before the first node of this version starts). Sessions record when they were created and when they
+        // detached (existing detached sessions count from the migration), for the session lifetime and the per-user bound.
+        // touch changes whenever a write finds the body already stored (see PostgresDialect.DeleteUnreferencedBodies).
+        """
+        CREATE TABLE IF NOT EXISTS event_bodies (
+            event_id TEXT NOT NULL PRIMARY KEY,
+            frame BYTEA NOT NULL,
+            touch BIGINT NOT NULL DEFAULT 0
+        );
+        DO $$
+        BEGIN
+            IF EXISTS (SELECT 1 FROM information_schema.columns
+                       WHERE table_schema = current_schema() AND table_name = 'session_events' AND column_name = 'frame') THEN
+                INSERT INTO event_bodies (event_id, frame) SELECT event_id, frame FROM session_events ON CONFLICT (event_id) DO NOTHING;
+                ALTER TABLE session_events DROP COLUMN frame;
+            END IF;
+            IF EXISTS (SELECT 1 FROM information_schema.columns
+                       WHERE table_schema = current_schema() AND table_name = 'inbox' AND column_name = 'frame') THEN
+                INSERT INTO event_bodies (event_id, frame) SELECT event_id, frame FROM inbox ON CONFLICT (event_id) DO NOTHING;
+                ALTER TABLE inbox DROP COLUMN frame;
+            END IF;
+        END $$;
+        DROP INDEX IF EXISTS ix_session_events_event;
+        CREATE INDEX IF NOT EXISTS ix_session_events_event_id ON session_events (event_id, session_id);
+        CREATE INDEX IF NOT EXISTS ix_inbox_event ON inbox (event_id);
+        ALTER TABLE sessions ADD COLUMN IF NOT EXISTS created_at BIGINT NOT NULL DEFAULT 0;
+        ALTER TABLE sessions ADD COLUMN IF NOT EXISTS detached_at BIGINT NULL;
+        UPDATE sessions SET detached_at = (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT WHERE owner_node IS NULL AND detached_at IS NULL;
+        CREATE INDEX IF NOT EXISTS ix_sessions_detached ON sessions (detached_at) WHERE detached_at IS NOT NULL;
+        """,
     ];
 }

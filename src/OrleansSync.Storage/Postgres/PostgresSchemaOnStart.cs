@@ -19,6 +19,6 @@ internal sealed class PostgresSchemaOnStart(string connectionString) : ILifecycl
     {
         await using var dialect = new PostgresDialect(connectionString);
         await using var connection = await dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await dialect.MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
+        await dialect.MigrateAsync(connection, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -1,12 +1,13 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
+using Microsoft.Extensions.Logging;
 using OrleansSync.Storage.Ado;
 
 namespace OrleansSync.Storage.Sqlite;
 
 /// <summary>SQLite: one file in WAL mode (readers never block the single writer), created on first run.</summary>
-public sealed class SqliteDialect : SqlDialect
+public sealed partial class SqliteDialect : SqlDialect
 {
     private readonly string _connectionString;
 
@@ -90,155 +91,112 @@ public sealed class SqliteDialect : SqlDialect
         }
     }
 
+    /// <summary>The schema version this build migrates to (<c>PRAGMA user_version</c>).</summary>
+    public static int SchemaVersion => SqliteSchema.Migrations.Length;
+
+    // The grain storage and reminder providers migrate the same file on start too: one migration at a time per process.
+    private static readonly SemaphoreSlim Migrating = new(1, 1);
+
     /// <inheritdoc />
-    public override async Task MigrateAsync(DbConnection connection, CancellationToken cancellationToken)
+    /// <remarks>
+    /// A new file is made with incremental auto-vacuum, so the sweeper can give free pages back (<see cref="ReclaimSpaceAsync"/>);
+    /// the setting must come before the first table and before WAL mode. The missing steps of <see cref="SqliteSchema"/> run
+    /// in one immediate transaction each (whoever migrates the file at once waits, then finds nothing left to do). A file
+    /// made without it gets it once, through a VACUUM: it rewrites the whole file (its live data: a few seconds for a few
+    /// hundred megabytes) and needs that much free disk meanwhile; the node logs it.
+    /// </remarks>
+    public override async Task MigrateAsync(DbConnection connection, ILogger logger, CancellationToken cancellationToken)
     {
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
-            PRAGMA journal_mode = WAL;
-            CREATE TABLE IF NOT EXISTS sessions (
-                session_id TEXT NOT NULL PRIMARY KEY,
-                user_id TEXT NOT NULL,
-                need_full_sync INTEGER NOT NULL,
-                retention_deadline INTEGER NULL,
-                owner_node TEXT NULL,
-                epoch INTEGER NOT NULL DEFAULT 0
-            );
-            CREATE INDEX IF NOT EXISTS ix_sessions_user ON sessions (user_id);
-            CREATE INDEX IF NOT EXISTS ix_sessions_deadline ON sessions (retention_deadline) WHERE retention_deadline IS NOT NULL;
-            CREATE INDEX IF NOT EXISTS ix_sessions_owner ON sessions (owner_node) WHERE owner_node IS NOT NULL;
-            CREATE TABLE IF NOT EXISTS session_events (
-                session_id TEXT NOT NULL,
-                seq INTEGER NOT NULL,
-                event_id TEXT NOT NULL,
-                frame BLOB NOT NULL,
-                first_sent_at INTEGER NULL,
-                PRIMARY KEY (session_id, seq)
-            ) WITHOUT ROWID;
-            CREATE INDEX IF NOT EXISTS ix_session_events_event ON session_events (session_id, event_id);
-            CREATE TABLE IF NOT EXISTS inbox (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                session_id TEXT NOT NULL,
-                event_id TEXT NOT NULL,
-                frame BLOB NOT NULL
-            );
-            CREATE INDEX IF NOT EXISTS ix_inbox_session ON inbox (session_id, id);
-            CREATE TABLE IF NOT EXISTS sockets (
-                socket_id TEXT NOT NULL PRIMARY KEY,
-                node_id TEXT NOT NULL,
-                session_id TEXT NULL,
-                church_id TEXT NULL,
-                person_id TEXT NULL,
-                display_name TEXT NULL
-            );
-            CREATE INDEX IF NOT EXISTS ix_sockets_node ON sockets (node_id);
-            CREATE TABLE IF NOT EXISTS outbox (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                node_id TEXT NOT NULL,
-                socket_id TEXT NOT NULL,
-                church_id TEXT NOT NULL,
-                conversation_id TEXT NOT NULL,
-                frame BLOB NOT NULL
-            );
-            CREATE INDEX IF NOT EXISTS ix_outbox_node ON outbox (node_id, id);
-            CREATE TABLE IF NOT EXISTS nodes (
-                node_id TEXT NOT NULL PRIMARY KEY,
-                roles TEXT NOT NULL,
-                started_at INTEGER NOT NULL,
-                heartbeat_at INTEGER NOT NULL,
-                address TEXT NULL
-            );
-            CREATE TABLE IF NOT EXISTS conversations (
-                id TEXT NOT NULL PRIMARY KEY,
-                church_id TEXT NOT NULL,
-                content_type TEXT NOT NULL,
-                content_id TEXT NOT NULL,
-                title TEXT NOT NULL,
-                allow_anonymous_posts INTEGER NOT NULL,
-                date_created INTEGER NOT NULL
-            );
-            CREATE TABLE IF NOT EXISTS messages (
-                seq INTEGER PRIMARY KEY AUTOINCREMENT,
-                id TEXT NOT NULL UNIQUE,
-                church_id TEXT NOT NULL,
-                conversation_id TEXT NOT NULL,
-                person_id TEXT NULL,
-                display_name TEXT NOT NULL,
-                time_sent INTEGER NOT NULL,
-                message_type TEXT NOT NULL,
-                content TEXT NOT NULL,
-                time_updated INTEGER NULL
-            );
-            CREATE INDEX IF NOT EXISTS ix_messages_room ON messages (church_id, conversation_id, seq);
-            CREATE TABLE IF NOT EXISTS reactions (
-                message_id TEXT NOT NULL,
-                person_id TEXT NOT NULL,
-                emoji TEXT NOT NULL,
-                PRIMARY KEY (message_id, person_id, emoji)
-            ) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS connections (
-                id TEXT NOT NULL PRIMARY KEY,
-                church_id TEXT NOT NULL,
-                conversation_id TEXT NOT NULL,
-                person_id TEXT NULL,
-                display_name TEXT NOT NULL,
-                socket_id TEXT NOT NULL,
-                time_joined INTEGER NOT NULL,
-                node_id TEXT NOT NULL,
-                session_id TEXT NULL
-            );
-            CREATE INDEX IF NOT EXISTS ix_connections_room ON connections (church_id, conversation_id);
-            CREATE INDEX IF NOT EXISTS ix_connections_socket ON connections (socket_id);
-            CREATE INDEX IF NOT EXISTS ix_connections_node ON connections (node_id);
-            CREATE TABLE IF NOT EXISTS private_messages (
-                id TEXT NOT NULL PRIMARY KEY,
-                church_id TEXT NOT NULL,
-                from_person_id TEXT NOT NULL,
-                from_display_name TEXT NOT NULL,
-                to_person_id TEXT NOT NULL,
-                content TEXT NOT NULL,
-                time_sent INTEGER NOT NULL
-            );
-            CREATE TABLE IF NOT EXISTS notification_counts (
-                church_id TEXT NOT NULL,
-                person_id TEXT NOT NULL,
-                notification_count INTEGER NOT NULL,
-                pm_count INTEGER NOT NULL,
-                PRIMARY KEY (church_id, person_id)
-            ) WITHOUT ROWID;
-            -- Orleans' own grain state and reminders, in the node's file (SqliteGrainStorage.cs, SqliteReminderTable.cs).
-            CREATE TABLE IF NOT EXISTS orleans_grain_state (
-                provider TEXT NOT NULL,
-                grain_id TEXT NOT NULL,
-                state_name TEXT NOT NULL,
-                etag TEXT NOT NULL,
-                payload BLOB NOT NULL,
-                PRIMARY KEY (provider, grain_id, state_name)
-            ) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS orleans_reminders (
-                grain_id TEXT NOT NULL,
-                reminder_name TEXT NOT NULL,
-                grain_hash INTEGER NOT NULL,
-                start_at INTEGER NOT NULL,
-                period INTEGER NOT NULL,
-                etag TEXT NOT NULL,
-                PRIMARY KEY (grain_id, reminder_name)
-            ) WITHOUT ROWID;
-            CREATE INDEX IF NOT EXISTS ix_orleans_reminders_hash ON orleans_reminders (grain_hash);
-            """;
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        // Files made before these columns existed (CREATE TABLE IF NOT EXISTS leaves an existing table as it was).
-        await AddColumnIfMissingAsync(command, "nodes", "address", "TEXT NULL", cancellationToken).ConfigureAwait(false);
-        await AddColumnIfMissingAsync(command, "session_events", "first_sent_at", "INTEGER NULL", cancellationToken).ConfigureAwait(false);
+        await Migrating.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var command = connection.CreateCommand();
+            if (await ScalarAsync(command, "SELECT COUNT(*) FROM sqlite_master", cancellationToken).ConfigureAwait(false) == 0)
+            {
+                command.CommandText = "PRAGMA auto_vacuum = INCREMENTAL";
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            command.CommandText = "PRAGMA journal_mode = WAL";
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            for (var version = 1; version <= SqliteSchema.Migrations.Length; version++)
+            {
+                await using var transaction = ((SqliteConnection)connection).BeginTransaction(deferred: false);
+                command.Transaction = transaction;
+                if (await ScalarAsync(command, "PRAGMA user_version", cancellationToken).ConfigureAwait(false) < version)
+                {
+                    await SqliteSchema.Migrations[version - 1](command, cancellationToken).ConfigureAwait(false);
+                    command.CommandText = $"PRAGMA user_version = {version}";
+                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                command.Transaction = null;
+            }
+            if (await ScalarAsync(command, "PRAGMA auto_vacuum", cancellationToken).ConfigureAwait(false) != IncrementalAutoVacuum)
+            {
+                await SwitchToIncrementalVacuumAsync(command, logger, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            Migrating.Release();
+        }
     }
 
-    private static async Task AddColumnIfMissingAsync(DbCommand command, string table, string column, string definition, CancellationToken cancellationToken)
+    private const long IncrementalAutoVacuum = 2;
+
+    private static async Task SwitchToIncrementalVacuumAsync(DbCommand command, ILogger logger, CancellationToken cancellationToken)
     {
-        command.CommandText = $"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = '{column}'";
-        if (Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) == 0)
+        var before = await FileBytesAsync(command, cancellationToken).ConfigureAwait(false);
+        Log.VacuumStarting(logger, before / (1024 * 1024));
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        // The VACUUM goes through the WAL; the checkpoint writes it into the file and truncates the WAL again.
+        command.CommandText = "PRAGMA auto_vacuum = INCREMENTAL; VACUUM; PRAGMA wal_checkpoint(TRUNCATE);";
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        Log.VacuumDone(logger, System.Diagnostics.Stopwatch.GetElapsedTime(started), await FileBytesAsync(command, cancellationToken).ConfigureAwait(false) / (1024 * 1024));
+    }
+
+    /// <summary>
+    /// Free pages are given back once they make up at least an eighth of the file and <see cref="ReclaimMinimumPages"/>:
+    /// pages freed and soon reused (the queue's steady churn) are not worth moving. Up to <see cref="ReclaimChunkPages"/>
+    /// per call, so the write lock is held briefly; the sweeper calls again each round until the rest is below the mark.
+    /// </summary>
+    public override async Task<long> ReclaimSpaceAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        var free = await ScalarAsync(command, "PRAGMA freelist_count", cancellationToken).ConfigureAwait(false);
+        if (free < ReclaimMinimumPages || free * 8 < await ScalarAsync(command, "PRAGMA page_count", cancellationToken).ConfigureAwait(false))
         {
-            command.CommandText = $"ALTER TABLE {table} ADD COLUMN {column} {definition}";
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return 0;
         }
+        command.CommandText = $"PRAGMA incremental_vacuum({ReclaimChunkPages})";
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        var released = free - await ScalarAsync(command, "PRAGMA freelist_count", cancellationToken).ConfigureAwait(false);
+        return released * await ScalarAsync(command, "PRAGMA page_size", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>1,024 pages (4 MiB at SQLite's default page size).</summary>
+    public const int ReclaimMinimumPages = 1024;
+
+    /// <summary>16,384 pages (64 MiB at SQLite's default page size).</summary>
+    public const int ReclaimChunkPages = 16384;
+
+    private static async Task<long> FileBytesAsync(DbCommand command, CancellationToken cancellationToken) =>
+        await ScalarAsync(command, "PRAGMA page_count", cancellationToken).ConfigureAwait(false)
+        * await ScalarAsync(command, "PRAGMA page_size", cancellationToken).ConfigureAwait(false);
+
+    private static async Task<long> ScalarAsync(DbCommand command, string sql, CancellationToken cancellationToken)
+    {
+        command.CommandText = sql;
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning,
+            "The store file ({Megabytes} MiB) was made without incremental auto-vacuum: rewriting it once (VACUUM) so the sweeper can give free space back. This takes a while for a big file and needs as much free disk.")]
+        public static partial void VacuumStarting(ILogger logger, long megabytes);
+
+        [LoggerMessage(2, LogLevel.Information, "The store file was rewritten in {Elapsed}; it now holds {Megabytes} MiB.")]
+        public static partial void VacuumDone(ILogger logger, TimeSpan elapsed, long megabytes);
     }
 }

@@ -57,7 +57,8 @@ public sealed class SqliteGrainStorage : IGrainStorage, ILifecycleParticipant<IS
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         await using var connection = await _dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await _dialect.MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
+        // Logs nothing: a node's store migrates the file first (and logs its long steps); this finds it done.
+        await _dialect.MigrateAsync(connection, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

@@ -190,8 +190,9 @@ public sealed class ClusterTests(ITestOutputHelper output)
         }, because: "A hands copies to B directly once it knows B's address");
 
         // An earlier publish's copy, still waiting in B's inbox (written as a lost wake-up would leave it).
-        await cluster.QueryScalarAsync("INSERT INTO inbox (session_id, event_id, frame) SELECT session_id, 'early', " +
-            "convert_to('{\"type\":\"added\",\"id\":\"early\",\"event_id\":\"early\"}', 'UTF8') FROM sessions WHERE user_id = 'gina' RETURNING 0");
+        await cluster.QueryScalarAsync("WITH body AS (INSERT INTO event_bodies (event_id, frame) " +
+            "VALUES ('early', convert_to('{\"type\":\"added\",\"id\":\"early\",\"event_id\":\"early\"}', 'UTF8'))) " +
+            "INSERT INTO inbox (session_id, event_id) SELECT session_id, 'early' FROM sessions WHERE user_id = 'gina' RETURNING 0");
         var (later, _) = await a.PublishOkAsync("gina", new { type = "added", id = "later" });
 
         Assert.Equal("early", (await onB.NextAsync()).GetProperty("event_id").GetString());

@@ -339,12 +339,13 @@ public sealed class SessionProtocolTestsOnPostgres : SessionProtocolTests
 
         await using var transaction = await racing.BeginTransactionAsync();
         await using (var insert = new NpgsqlCommand(
-            "INSERT INTO inbox (session_id, event_id, frame) SELECT session_id, 'stale', @frame FROM sessions WHERE session_id = @id AND NOT need_full_sync",
+            "INSERT INTO event_bodies (event_id, frame) VALUES ('stale', @frame); " +
+            "INSERT INTO inbox (session_id, event_id) SELECT session_id, 'stale' FROM sessions WHERE session_id = @id AND NOT need_full_sync",
             racing, transaction))
         {
             insert.Parameters.AddWithValue("id", sessionId);
             insert.Parameters.AddWithValue("frame", "{\"type\":\"added\",\"event_id\":\"stale\"}"u8.ToArray());
-            Assert.Equal(1, await insert.ExecuteNonQueryAsync());
+            Assert.Equal(2, await insert.ExecuteNonQueryAsync()); // the body and the inbox row
         }
         await Eventually.TrueAsync(async () => await node.QueryScalarAsync(
             "SELECT COUNT(*) FROM sessions WHERE session_id = @id AND need_full_sync", ("id", sessionId)) == 1);

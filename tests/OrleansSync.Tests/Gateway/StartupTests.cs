@@ -28,6 +28,16 @@ public sealed class StartupTests
         Assert.Contains(key, error.Message);
     }
 
+    [Theory]
+    [InlineData("Delivery:MaxSessionsPerUser", "0", "Delivery:MaxSessionsPerUser")]
+    [InlineData("Delivery:SessionLifetime", "00:02:00", "Delivery:RetentionWindow")] // not longer than the 2 minute window
+    public async Task A_session_bound_out_of_range_stops_the_start_with_its_name(string key, string value, string alsoNamed)
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => TestNode.StartAsync((key, value)));
+        Assert.Contains(key, error.Message);
+        Assert.Contains(alsoNamed, error.Message);
+    }
+
     [Fact]
     public async Task Inline_io_on_a_sqlite_node_stops_the_start_with_its_name_and_why()
     {

@@ -60,10 +60,23 @@ public sealed class InMemorySessionStore : ISessionStore
         lock (_gate) return _sessions.GetValueOrDefault(sessionId);
     }
 
-    public Task CreateSessionAsync(SessionRecord session, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<RemovedSession>> CreateSessionAsync(SessionRecord session, int maxSessionsPerUser = int.MaxValue,
+        CancellationToken cancellationToken = default)
     {
-        lock (_gate) _sessions.Add(session.SessionId, session);
-        return Task.CompletedTask;
+        lock (_gate)
+        {
+            _sessions.Add(session.SessionId, session);
+            var others = _sessions.Values.Where(s => s.UserId == session.UserId && s.SessionId != session.SessionId)
+                .OrderBy(s => s.OwnerNode is null ? 0 : 1).ThenBy(s => s.DetachedAt).ToList();
+            var removed = others.Take(Math.Max(0, others.Count + 1 - maxSessionsPerUser)).Select(s => new RemovedSession(s.SessionId, s.OwnerNode)).ToList();
+            foreach (var old in removed)
+            {
+                _sessions.Remove(old.SessionId);
+                _queues.Remove(old.SessionId);
+                _inbox.RemoveAll(i => i.SessionId == old.SessionId);
+            }
+            return Task.FromResult<IReadOnlyList<RemovedSession>>(removed);
+        }
     }
 
     public Task<ClaimedSession?> ClaimSessionAsync(string sessionId, string userId, string nodeId, CancellationToken cancellationToken = default)
@@ -74,7 +87,7 @@ public sealed class InMemorySessionStore : ISessionStore
             {
                 return Task.FromResult<ClaimedSession?>(null);
             }
-            var claimed = session with { OwnerNode = nodeId, Epoch = session.Epoch + 1 };
+            var claimed = session with { OwnerNode = nodeId, Epoch = session.Epoch + 1, DetachedAt = null };
             _sessions[sessionId] = claimed;
             var queue = _queues.TryGetValue(sessionId, out var q) ? q.Values.ToList() : [];
             var inbox = _inbox.Where(i => i.SessionId == sessionId).Select(i => i.Event).ToList();
@@ -140,18 +153,41 @@ public sealed class InMemorySessionStore : ISessionStore
         }
     }
 
-    public Task<int> ReleaseSessionsOfNodeAsync(string nodeId, DateTimeOffset deadline, CancellationToken cancellationToken = default)
+    public Task<int> ReleaseSessionsOfNodeAsync(string nodeId, DateTimeOffset detachedAt, DateTimeOffset deadline, CancellationToken cancellationToken = default)
     {
         lock (_gate)
         {
             var owned = _sessions.Values.Where(s => s.OwnerNode == nodeId).ToList();
             foreach (var s in owned)
             {
-                _sessions[s.SessionId] = s with { OwnerNode = null, Epoch = s.Epoch + 1, RetentionDeadline = s.NeedFullSync ? null : deadline };
+                _sessions[s.SessionId] = s with
+                {
+                    OwnerNode = null, Epoch = s.Epoch + 1, RetentionDeadline = s.NeedFullSync ? null : deadline, DetachedAt = detachedAt,
+                };
             }
             return Task.FromResult(owned.Count);
         }
     }
+
+    public Task<int> DeleteEndedSessionsAsync(DateTimeOffset detachedBefore, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var ended = _sessions.Values.Where(s => s.OwnerNode is null && s.DetachedAt <= detachedBefore).ToList();
+            foreach (var s in ended)
+            {
+                _sessions.Remove(s.SessionId);
+                _queues.Remove(s.SessionId);
+                _inbox.RemoveAll(i => i.SessionId == s.SessionId);
+            }
+            return Task.FromResult(ended.Count);
+        }
+    }
+
+    /// <summary>Frames are kept per row here; the SQL stores' single copy of each event's bytes is tested against them.</summary>
+    public Task<int> DeleteUnreferencedEventBodiesAsync(CancellationToken cancellationToken = default) => Task.FromResult(0);
+
+    public Task<long> ReclaimSpaceAsync(CancellationToken cancellationToken = default) => Task.FromResult(0L);
 
     public Task SaveSessionAsync(SessionRecord session)
     {

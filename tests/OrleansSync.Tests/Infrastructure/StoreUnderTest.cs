@@ -44,6 +44,10 @@ public sealed class StoreUnderTest(StoreKind kind, string folder)
         }
     }
 
+    /// <summary>A scalar query on the store's file or database, on a connection of the test's own (<see cref="StoreProbe"/>).</summary>
+    public async Task<long> ScalarAsync(string sql, params (string Name, object Value)[] parameters) =>
+        await StoreProbe.ScalarAsync(kind, (await OptionsAsync()).ConnectionString!, sql, parameters);
+
     private async Task<StoreOptions> OptionsAsync() => kind switch
     {
         StoreKind.Sqlite => new StoreOptions

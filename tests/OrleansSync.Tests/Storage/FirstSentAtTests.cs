@@ -113,7 +113,8 @@ public sealed class FirstSentAtTestsOnSqlite : FirstSentAtTests
 {
     protected override StoreKind Store => StoreKind.Sqlite;
 
-    protected override string DropTheColumn => "ALTER TABLE session_events DROP COLUMN first_sent_at";
+    // user_version 0: the steps run again (each is idempotent), as for a file of a build before versions were recorded.
+    protected override string DropTheColumn => "ALTER TABLE session_events DROP COLUMN first_sent_at; PRAGMA user_version = 0";
 }
 
 [Collection(nameof(PostgresServer))]

@@ -79,18 +79,18 @@ public sealed class PostgresDialectTests
             await Task.WhenAll(dialects.Select(async dialect =>
             {
                 await using var connection = await dialect.OpenConnectionAsync(CancellationToken.None);
-                await dialect.MigrateAsync(connection, CancellationToken.None);
+                await dialect.MigrateAsync(connection, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, CancellationToken.None);
             }));
             // A later start finds nothing to do.
             await using (var connection = await dialects[0].OpenConnectionAsync(CancellationToken.None))
             {
-                await dialects[0].MigrateAsync(connection, CancellationToken.None);
+                await dialects[0].MigrateAsync(connection, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, CancellationToken.None);
             }
 
             Assert.Equal(PostgresDialect.SchemaVersion, await StoreProbe.ScalarAsync(StoreKind.Postgres, connectionString, "SELECT COUNT(*) FROM schema_version"));
             Assert.Equal(PostgresDialect.SchemaVersion, await StoreProbe.ScalarAsync(StoreKind.Postgres, connectionString, "SELECT MAX(version) FROM schema_version"));
-            Assert.Equal(17, // sessions, session_events, inbox, sockets, outbox, nodes, conversations, messages, reactions, connections, private_messages,
-                             // notification_counts; Orleans': orleansquery, orleans_grain_state, orleans_reminders, orleans_membership(_version)
+            Assert.Equal(18, // sessions, session_events, inbox, event_bodies, sockets, outbox, nodes, conversations, messages, reactions, connections,
+                             // private_messages, notification_counts; Orleans': orleansquery, orleans_grain_state, orleans_reminders, orleans_membership(_version)
                 await StoreProbe.ScalarAsync(StoreKind.Postgres, connectionString,
                 "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'schema_version'"));
         }

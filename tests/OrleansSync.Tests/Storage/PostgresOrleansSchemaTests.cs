@@ -48,7 +48,7 @@ public sealed class PostgresOrleansSchemaTests
             await Task.WhenAll(dialects.Select(async dialect =>
             {
                 await using var connection = await dialect.OpenConnectionAsync(CancellationToken.None);
-                await dialect.MigrateAsync(connection, CancellationToken.None);
+                await dialect.MigrateAsync(connection, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, CancellationToken.None);
             }));
             Assert.Equal(PostgresDialect.SchemaVersion, await ScalarAsync(connectionString, "SELECT COUNT(*) FROM schema_version"));
             Assert.Equal(PostgresDialect.SchemaVersion, await ScalarAsync(connectionString, "SELECT COUNT(DISTINCT version) FROM schema_version"));
@@ -62,7 +62,7 @@ public sealed class PostgresOrleansSchemaTests
             var before = await SnapshotAsync(connectionString);
             await using (var connection = await dialects[0].OpenConnectionAsync(CancellationToken.None))
             {
-                await dialects[0].MigrateAsync(connection, CancellationToken.None);
+                await dialects[0].MigrateAsync(connection, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, CancellationToken.None);
             }
             Assert.Equal(before, await SnapshotAsync(connectionString));
             Assert.Equal(PostgresDialect.SchemaVersion, await ScalarAsync(connectionString, "SELECT COUNT(*) FROM schema_version"));
@@ -88,7 +88,7 @@ public sealed class PostgresOrleansSchemaTests
             await using (var dialect = new PostgresDialect(connectionString))
             await using (var connection = await dialect.OpenConnectionAsync(CancellationToken.None))
             {
-                await dialect.MigrateAsync(connection, CancellationToken.None);
+                await dialect.MigrateAsync(connection, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, CancellationToken.None);
             }
 
             Assert.Equal(7, await ScalarAsync(connectionString,
