@@ -180,14 +180,14 @@ public sealed class SessionBoundsTestsOnSqlite : SessionBoundsTests
                 tabs.Add(await node.ConnectAsync());
                 await tabs[^1].AuthAsync(TestTokens.For($"big-{user}"));
             }
-            for (var i = 0; i < 10; i++)
+            for (var i = 0; i < 20; i++)
             {
                 await node.PublishOkAsync($"big-{user}", new { type = "added", id = $"b{i}", pad }); // never acked
             }
         }
         var full = await node.QueryScalarAsync("PRAGMA page_count");
-        Assert.Equal(100, await node.QueryScalarAsync("SELECT COUNT(*) FROM event_bodies"));
-        Assert.True(full > 100 * 60_000 / 4096, $"{full} pages hold the bodies");
+        Assert.Equal(200, await node.QueryScalarAsync("SELECT COUNT(*) FROM event_bodies"));
+        Assert.True(full > 200 * 60_000 / 4096, $"{full} pages hold the bodies");
 
         foreach (var tab in tabs)
         {
@@ -197,9 +197,14 @@ public sealed class SessionBoundsTestsOnSqlite : SessionBoundsTests
         // Retention passes (queues dropped), lifetime passes (sessions deleted), bodies go, free pages go back.
         await Eventually.TrueAsync(async () => await node.QueryScalarAsync("SELECT COUNT(*) FROM sessions") == 0, TimeSpan.FromSeconds(30),
             because: "every session's lifetime ends");
-        await Eventually.TrueAsync(async () => await node.QueryScalarAsync("PRAGMA page_count") < full / 4, TimeSpan.FromSeconds(30),
+        // Sessions end over several sweeps on a busy machine, and free pages go back only once they pass the mark: what is
+        // certain is that at most the mark's worth stays free, so with 12 MB of bodies the file ends below half its size.
+        await Eventually.TrueAsync(async () => await node.QueryScalarAsync("SELECT COUNT(*) FROM event_bodies") == 0, TimeSpan.FromSeconds(30),
+            because: "no session waits for the bodies any more");
+        await Eventually.TrueAsync(async () => await node.QueryScalarAsync("PRAGMA page_count") < full / 2, TimeSpan.FromSeconds(30),
             because: "the file gives the freed pages back");
-        Assert.True(await node.QueryScalarAsync("PRAGMA freelist_count") < OrleansSync.Storage.Sqlite.SqliteDialect.ReclaimMinimumPages);
+        await Eventually.TrueAsync(async () => await node.QueryScalarAsync("PRAGMA freelist_count") < OrleansSync.Storage.Sqlite.SqliteDialect.ReclaimMinimumPages,
+            TimeSpan.FromSeconds(30), because: "free pages past the mark go back at the next sweep");
     }
 }
 
