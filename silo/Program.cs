@@ -6,12 +6,12 @@ try
 {
     string? inlineIo = null;
     // Node:InlineIo's process-wide part goes in before the host exists: the runtime reads it at the first socket.
-    var app = await SiloApp.BuildAsync(args, builder => inlineIo = InlineIo.ApplyToProcess(builder.Configuration));
+    await using var app = await SiloApp.StartAsync(args, builder => inlineIo = InlineIo.ApplyToProcess(builder.Configuration));
     if (inlineIo is not null)
     {
         app.Logger.LogInformation("Inline I/O ({Setting}): {Applied}.", InlineIo.Setting, inlineIo);
     }
-    await app.RunAsync();
+    await app.WaitForShutdownAsync();
     return 0;
 }
 catch (InvalidOperationException exception) when (exception.Message.StartsWith("Refusing to start", StringComparison.Ordinal)

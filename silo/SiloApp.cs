@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
 using OrleansSync.Demos;
 using OrleansSync.Gateway.Auth;
 using OrleansSync.Gateway.Hosting;
@@ -35,6 +36,45 @@ public static class SiloApp
         await app.UseOrleansSyncAsync();
         app.MapOrleansSyncDemos();
         return app;
+    }
+
+    /// <summary>
+    /// Builds and starts the node. A silo port picked at start (<c>Orleans:SiloPort</c> 0, the default) is free when picked
+    /// but can be taken by another process before the silo binds it; the node is then built again on another free port,
+    /// up to <see cref="StartAttempts"/> times. A port set in configuration is not retried.
+    /// </summary>
+    public static async Task<WebApplication> StartAsync(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var app = await BuildAsync(args, configure);
+            try
+            {
+                await app.StartAsync();
+                return app;
+            }
+            catch (Exception exception) when (attempt < StartAttempts && SiloPortTaken(app, exception))
+            {
+                Console.Error.WriteLine($"The silo port picked at start was taken meanwhile; starting again on another (attempt {attempt + 1}).");
+                await app.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>How often <see cref="StartAsync"/> tries when the picked silo port is taken.</summary>
+    public const int StartAttempts = 5;
+
+    private static bool SiloPortTaken(WebApplication app, Exception exception)
+    {
+        var pinned = app.Configuration.GetValue($"{SiloOptions.SectionName}:{nameof(SiloOptions.SiloPort)}", 0) > 0;
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is Microsoft.AspNetCore.Connections.AddressInUseException or System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse })
+            {
+                return !pinned;
+            }
+        }
+        return false;
     }
 
     /// <summary>

@@ -105,8 +105,7 @@ public sealed class TestNode : INodeEndpoint, IAsyncDisposable
     {
         var args = new List<string> { "--urls=http://127.0.0.1:0", "--environment=Testing" };
         args.AddRange(_settings.Select(s => $"--{s.Key}={s.Value}"));
-        _app = await SiloApp.BuildAsync(args.ToArray());
-        await _app.StartAsync();
+        _app = await SiloApp.StartAsync(args.ToArray());
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address);
         Http?.Dispose();
