@@ -36,7 +36,7 @@ public sealed partial class SocketConnection
         [LoggerMessage(7, LogLevel.Warning, "Socket {SocketId} reads too slowly (outbound buffer full); closing it, session {SessionId} keeps its queue for replay.")]
         public static partial void SlowConsumer(ILogger logger, string socketId, string? sessionId);
 
-        [LoggerMessage(8, LogLevel.Warning, "Socket {SocketId}: an ack read after the close did not reach session {SessionId}; the event stays queued.")]
+        [LoggerMessage(11, LogLevel.Warning, "Socket {SocketId}: an ack read after the close did not reach session {SessionId}; the event stays queued.")]
         public static partial void LateAckFailed(ILogger logger, string socketId, string sessionId, Exception exception);
     }
 }

@@ -54,6 +54,10 @@ public sealed class DashboardAccess
     /// <summary>How long a sign-in lasts (<c>Admin:SignInLifetime</c>).</summary>
     public TimeSpan SignInLifetime => _lifetime;
 
+    /// <summary>The answer to a data request without access (401, the ops error body), for every dashboard's routes.</summary>
+    public static IResult Refused() => Results.Json(new ReadinessBody("unauthorized", $"missing or wrong {HeaderName}: sign in at /dashboard"),
+        OpsJsonContext.Default.ReadinessBody, statusCode: StatusCodes.Status401Unauthorized);
+
     /// <summary>True if the request may see the dashboard.</summary>
     public bool IsAllowed(HttpContext context)
     {

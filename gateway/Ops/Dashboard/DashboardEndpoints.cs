@@ -41,8 +41,7 @@ public static class DashboardEndpoints
         {
             if (!access.IsAllowed(context))
             {
-                return Results.Json(new ReadinessBody("unauthorized", $"missing or wrong {DashboardAccess.HeaderName}"),
-                    OpsJsonContext.Default.ReadinessBody, statusCode: StatusCodes.Status401Unauthorized);
+                return DashboardAccess.Refused();
             }
             context.Response.Headers.CacheControl = "no-store";
             return Results.Json(await stats.BuildAsync(context.RequestAborted), OpsJsonContext.Default.DashboardStats);

@@ -31,20 +31,18 @@ public static class OrleansDashboard
     {
         // Wrong keys sent here count against the same sign-in limit as on /dashboard.
         endpoints.MapOrleansDashboard(Path).RequireRateLimiting(DashboardKeyAttempts.PolicyName).AddEndpointFilter(async (context, next) =>
-            access.IsAllowed(context.HttpContext) ? await next(context) : Unauthorized());
+            access.IsAllowed(context.HttpContext) ? await next(context) : DashboardAccess.Refused());
         endpoints.MapGet(FramePath, (HttpContext context) =>
         {
             if (!access.IsAllowed(context))
             {
-                return Unauthorized();
+                return DashboardAccess.Refused();
             }
             context.Response.Headers.ContentSecurityPolicy = "default-src 'self'; frame-src 'self'; frame-ancestors 'none'";
             return Results.Content(FramePage, "text/html; charset=utf-8");
         }).RequireRateLimiting(DashboardKeyAttempts.PolicyName);
     }
 
-    private static IResult Unauthorized() => Results.Json(new ReadinessBody("unauthorized",
-        $"sign in at /dashboard, or send {DashboardAccess.HeaderName}"), OpsJsonContext.Default.ReadinessBody, statusCode: StatusCodes.Status401Unauthorized);
 
     private const string FramePage = $"""
         <!doctype html>
