@@ -83,7 +83,7 @@ public sealed class SessionRouter(IGrainFactory grains, ISessionStore store, IOp
         {
             return Task.FromResult(false); // an attached session always has its grain here; never activate one for a peer's copy
         }
-        var queued = Session(sessionId).EnqueueAsync(eventId, new Immutable<byte[]>(frame));
+        var queued = EnqueueHereAsync(sessionId, eventId, frame); // a rejected call is "not taken": the peer uses the inbox
         return TakenAsync(queued);
 
         static async Task<bool> TakenAsync(Task<EnqueueOutcome> queued) => await queued != EnqueueOutcome.NotAttached;
