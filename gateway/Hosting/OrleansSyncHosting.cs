@@ -9,7 +9,6 @@ using OrleansSync.Conversations;
 using OrleansSync.Delivery;
 using OrleansSync.Gateway.Messaging;
 using OrleansSync.Gateway.Auth;
-using OrleansSync.Gateway.Cluster;
 using OrleansSync.Gateway.Http;
 using OrleansSync.Gateway.Client;
 using OrleansSync.Gateway.Ops;
@@ -42,7 +41,6 @@ public static class OrleansSyncHosting
         services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.SectionName));
         services.AddOptions<RoomLimits>().Bind(configuration.GetSection(RoomLimits.SectionName));
         services.AddOptions<NodeClusterOptions>().Bind(configuration.GetSection(NodeClusterOptions.SectionName))
-            .Validate(o => o.PeerTimeout > TimeSpan.Zero && o.PeerTimeout <= TimeSpan.FromMinutes(10), "Cluster:PeerTimeout must be above zero and at most 10 minutes.")
             .Validate(o => o.SessionListLifetime >= TimeSpan.Zero && o.SessionListLifetime <= TimeSpan.FromMinutes(1),
                 "Cluster:SessionListLifetime must be between 0 (off) and 1 minute.")
             .ValidateOnStart();
@@ -58,15 +56,6 @@ public static class OrleansSyncHosting
         services.AddSingleton<IConversationStore, AdoConversationStore>();
         services.AddSingleton<INodeStore, AdoNodeStore>();
         var postgres = StoreFactory.IsPostgres(configuration[$"{StoreOptions.SectionName}:{nameof(StoreOptions.Provider)}"]);
-        // Copies of users' session lists stay usable for half the node timeout after each heartbeat (see UserSessionCache).
-        // A cluster node without an address could not be asked to drop them: it keeps none (and its peers do not ask it).
-        services.AddSingleton(sp =>
-        {
-            var cluster = sp.GetRequiredService<IOptions<NodeClusterOptions>>().Value;
-            var unreachable = postgres && string.IsNullOrEmpty(sp.GetRequiredService<IOptions<NodeOptions>>().Value.Address);
-            return new UserSessionCache(sp.GetRequiredService<TimeProvider>(), unreachable ? TimeSpan.Zero : cluster.SessionListLifetime,
-                cluster.NodeTimeout / 2);
-        });
         InlineIo.ConfigureKestrel(builder, postgres);
         if (postgres)
         {
@@ -76,18 +65,12 @@ public static class OrleansSyncHosting
             services.AddSingleton<PostgresSignals>();
             services.AddSingleton<IClusterSignals>(sp => sp.GetRequiredService<PostgresSignals>());
             services.AddHostedService(sp => sp.GetRequiredService<PostgresSignals>());
-            services.AddSingleton<ISessionListInvalidation, PeerSessionListInvalidation>();
-            if (configuration.GetValue($"{NodeClusterOptions.SectionName}:{nameof(NodeClusterOptions.DirectCopies)}", true))
-            {
-                // Copies for sessions of other nodes go to the owner directly; the inbox stays the fallback.
-                services.AddSingleton<IPeerDelivery, PeerCopyClient>();
-            }
         }
         else
         {
             services.AddSingleton<IClusterSignals, NoClusterSignals>();
-            services.AddSingleton<ISessionListInvalidation, LocalSessionListInvalidation>();
         }
+        services.AddSingleton<ISessionListInvalidation, UserGrainSessionLists>();
         builder.AddOrleansSilo();
         services.AddSingleton<AttachedSessions>();
         services.AddSingleton<SessionRouter>();
@@ -138,13 +121,11 @@ public static class OrleansSyncHosting
 
         app.UseErrorAnswers();
         app.MapOrleansSyncOps();
-        app.MapSessionListForget();
         if (roles.Gateway)
         {
             app.UseWebSockets();
             app.MapSyncWebSocket();
             app.MapClientLibrary();
-            app.MapPeerCopies();
         }
         if (roles.Silo)
         {

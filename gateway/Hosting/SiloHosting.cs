@@ -15,10 +15,9 @@ using OrleansSync.Storage.Sqlite;
 namespace OrleansSync.Gateway.Hosting;
 
 /// <summary>
-/// The Orleans silo co-hosted with the gateway in this process. By default each node is a cluster of one silo (localhost
-/// clustering): the nodes of a PostgreSQL deployment still find each other through the store's own cluster layer.
-/// <c>Orleans:Membership=AdoNet</c> (experimental) puts Orleans membership in the PostgreSQL database instead, so the nodes
-/// on it form one Orleans cluster.
+/// The Orleans silo co-hosted with the gateway in this process. Membership follows the store: on SQLite the node is a
+/// cluster of one silo (localhost clustering); on PostgreSQL Orleans membership lives in the store's database, so every
+/// node on it joins one Orleans cluster, and a grain runs once in the whole cluster wherever it is called from.
 /// </summary>
 public static class SiloHosting
 {
@@ -35,12 +34,7 @@ public static class SiloHosting
         var silo = configuration.GetSection(SiloOptions.SectionName).Get<SiloOptions>() ?? new SiloOptions();
         var grains = configuration.GetSection(GrainOptions.SectionName).Get<GrainOptions>() ?? new GrainOptions();
         var store = configuration.GetSection(StoreOptions.SectionName).Get<StoreOptions>() ?? new StoreOptions();
-        var adoNetMembership = silo.UsesAdoNetMembership();
-        if (adoNetMembership && !StoreFactory.IsPostgres(store.Provider))
-        {
-            throw new InvalidOperationException(
-                $"Orleans:Membership={SiloOptions.AdoNetMembership} keeps Orleans membership in PostgreSQL: it needs Store:Provider=Postgres (was '{store.Provider}').");
-        }
+        var adoNetMembership = StoreFactory.IsPostgres(store.Provider);
         var siloPort = silo.SiloPort > 0 ? silo.SiloPort : FreeLoopbackPort();
         builder.UseOrleans(orleans =>
         {
@@ -77,9 +71,8 @@ public static class SiloHosting
             }
             else if (StoreFactory.IsPostgres(store.Provider))
             {
-                // Orleans' own ADO.NET providers, on the tables and queries of the store's schema (OrleansSchema). While each
-                // node is a cluster of its own (localhost membership) every node owns the whole reminder ring, so each fires
-                // every reminder of the service: right for the sweeper's keep-alive, which every silo node registers.
+                // Orleans' own ADO.NET providers, on the tables and queries of the store's schema (OrleansSchema). The
+                // reminder ring is shared by the cluster's silos: each reminder fires on one of them.
                 var database = StoreFactory.PostgresConnectionString(store);
                 orleans.AddPostgresGrainStorageAsDefault(database);
                 orleans.AddPostgresGrainStorage(GrainStorageNames.Sessions, database);

@@ -24,26 +24,4 @@ public sealed class SiloOptions
     /// watches it (and a minute after); off, the silo registers nothing of it.
     /// </summary>
     public bool Dashboard { get; set; } = true;
-
-    /// <summary>
-    /// Where Orleans membership lives, i.e. how silos find each other: <c>Localhost</c> (default; each node is a cluster of
-    /// its own, the nodes of a PostgreSQL deployment still meet through the store's own cluster layer) or <c>AdoNet</c>
-    /// (experimental, PostgreSQL only: membership in the store's database, so every node on it joins one Orleans cluster).
-    /// Case-insensitive. Not <c>Orleans:Clustering</c>: Orleans reads that key itself, as a provider section.
-    /// </summary>
-    public string Membership { get; set; } = LocalhostMembership;
-
-    /// <summary>The default <see cref="Membership"/>.</summary>
-    public const string LocalhostMembership = "Localhost";
-
-    /// <summary>Orleans membership in the store's PostgreSQL database (Orleans' ADO.NET clustering).</summary>
-    public const string AdoNetMembership = "AdoNet";
-
-    /// <summary>Whether <see cref="Membership"/> asks for <see cref="AdoNetMembership"/>; throws a clear error for an unknown value.</summary>
-    public bool UsesAdoNetMembership() => Membership.ToLowerInvariant() switch
-    {
-        "localhost" => false,
-        "adonet" => true,
-        _ => throw new InvalidOperationException($"Orleans:Membership '{Membership}' is unknown; use {LocalhostMembership} or {AdoNetMembership}."),
-    };
 }

@@ -12,5 +12,4 @@ public sealed record PublishResponse(string EventId, int Sessions);
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(ErrorBody))]
 [JsonSerializable(typeof(PublishResponse))]
-[JsonSerializable(typeof(Cluster.ForgetSessionListsRequest))]
 public sealed partial class GatewayJsonContext : JsonSerializerContext;

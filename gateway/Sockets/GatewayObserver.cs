@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
+using OrleansSync.Cluster;
 using OrleansSync.Delivery;
 
 namespace OrleansSync.Gateway.Sockets;
@@ -9,13 +11,14 @@ namespace OrleansSync.Gateway.Sockets;
 /// rooms and sessions name a socket the same way (gateway + socket id). Orleans holds local observers weakly; this
 /// singleton keeps the object alive for the life of the process.
 /// </summary>
-public sealed class GatewayObserver(SocketRegistry sockets, IGrainFactory grains) : IGatewayObserver
+public sealed class GatewayObserver(SocketRegistry sockets, IGrainFactory grains, IOptions<NodeOptions> node) : IGatewayObserver
 {
+    private readonly string _nodeId = node.Value.Id ?? throw new InvalidOperationException("Node:Id is not set.");
     private IGatewayObserver? _reference;
 
     /// <summary>How a session grain reaches the socket <paramref name="socketId"/> of this gateway.</summary>
     public SocketLink LinkFor(string socketId) =>
-        new(_reference ??= grains.CreateObjectReference<IGatewayObserver>(this), socketId); // a race creates two equal references: harmless
+        new(_reference ??= grains.CreateObjectReference<IGatewayObserver>(this), socketId, _nodeId); // a race creates two equal references: harmless
 
     /// <inheritdoc />
     public Task SessionOpened(string socketId, SessionOpened opened)

@@ -26,6 +26,10 @@ public interface IGatewayObserver : IGrainObserver
     Task Close(string socketId, SessionCloseReason reason);
 }
 
-/// <summary>Where a session's socket is: its gateway's observer and the socket's id there.</summary>
+/// <summary>
+/// Where a session's socket is: its gateway's observer, the socket's id there, and the node that holds it. The node
+/// is what the store records as the session's owner (whose death starts the session's retention clock), wherever in
+/// the cluster the session's grain runs.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("OrleansSync.SocketLink")]
-public sealed record SocketLink([property: Id(0)] IGatewayObserver Gateway, [property: Id(1)] string SocketId);
+public sealed record SocketLink([property: Id(0)] IGatewayObserver Gateway, [property: Id(1)] string SocketId, [property: Id(2)] string NodeId);

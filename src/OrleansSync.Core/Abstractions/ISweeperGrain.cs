@@ -9,4 +9,10 @@ public interface ISweeperGrain : IGrainWithStringKey
 {
     /// <summary>Registers the reminder that keeps the sweeper alive (idempotent; one write) and activates it.</summary>
     Task StartAsync();
+
+    /// <summary>
+    /// Nothing but the call: activates the sweeper where its activation is gone. Every silo node makes it each heartbeat,
+    /// so a sweeper whose silo died sweeps again as soon as membership has moved it, long before its reminder is due.
+    /// </summary>
+    Task WakeAsync();
 }

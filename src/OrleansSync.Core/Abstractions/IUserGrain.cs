@@ -12,6 +12,13 @@ public interface IUserGrain : IGrainWithStringKey
     /// </summary>
     Task<int> FanOutAsync(string eventId, Immutable<byte[]> frame);
 
+    /// <summary>
+    /// Drops the session list this grain keeps, and keeps none read before this call: the next publish reads the list
+    /// from the store. Interleaves, so a session's resume never waits for a publish in progress.
+    /// </summary>
+    [AlwaysInterleave]
+    Task ForgetSessionListAsync();
+
     /// <summary>Completes when every copy of <paramref name="eventId"/> routed by <see cref="FanOutAsync"/> is durable (or acked).</summary>
     [AlwaysInterleave]
     Task WhenDurableAsync(string eventId);

@@ -16,18 +16,9 @@ public sealed class NodeClusterOptions
     public TimeSpan NodeTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Hand copies for sessions of other nodes to the owner directly over HTTP (<c>POST /internal/copies</c> with the
-    /// <c>Api:Key</c>) instead of through the store's inbox; the inbox stays the fallback. Default true (cluster store only).
-    /// </summary>
-    public bool DirectCopies { get; set; } = true;
-
-    /// <summary>How long a node waits for another to take direct copies before it writes them to the inbox instead. Default 2 s.</summary>
-    public TimeSpan PeerTimeout { get; set; } = TimeSpan.FromSeconds(2);
-
-    /// <summary>
-    /// How long a node may route a user's publishes by its copy of the user's session list instead of reading it per
-    /// publish (<see cref="Delivery.UserSessionCache"/>); also how long a change waits for a node that does not confirm
-    /// it dropped its copy. Zero turns the copies off. Default 2 s.
+    /// How long a user's grain may route the user's publishes by the session list it keeps instead of reading it per
+    /// publish (<see cref="Delivery.UserGrain"/>); also how long a change waits when it cannot ask a grain to drop its
+    /// list. Zero turns the kept lists off. Default 2 s.
     /// </summary>
     public TimeSpan SessionListLifetime { get; set; } = TimeSpan.FromSeconds(2);
 }

@@ -15,6 +15,9 @@ public sealed partial class NodeMaintenance
         [LoggerMessage(7, LogLevel.Information, "Node maintenance rounds succeed again after {Failed} failed rounds.")]
         public static partial void RoundsRecovered(ILogger logger, long failed);
 
+        [LoggerMessage(8, LogLevel.Debug, "The sweeper could not be woken (its silo is leaving the cluster?); the next heartbeat tries again: {Reason}")]
+        public static partial void SweeperNotWoken(ILogger logger, string reason);
+
         [LoggerMessage(2, LogLevel.Warning, "Handling wake-ups failed; the next poll covers them.")]
         public static partial void WakeupFailed(ILogger logger, Exception exception);
     }

@@ -13,11 +13,12 @@ namespace OrleansSync.Cluster;
 /// This node's side of the cluster, each <see cref="NodeClusterOptions.HeartbeatInterval"/>: heartbeat; drain the
 /// inboxes of sessions it owns and its room outbox (what a lost wake-up would have said); close sockets of
 /// sessions another node claimed. A single node runs the same loop against SQLite, with nobody else to hear from.
-/// The sweeper (retention windows, dead nodes) is not here: <see cref="SweeperGrain"/> runs it, kept alive by a reminder.
+/// The sweeper (retention windows, dead nodes) is not here: <see cref="SweeperGrain"/> runs it, kept alive by a reminder;
+/// silo nodes wake it each heartbeat, so it moves within a heartbeat of Orleans declaring its silo dead.
 /// </summary>
 public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore nodes, IRoomOutbox outbox, Sweeper sweeper,
     IGrainFactory grains, SessionService sessionService, ISocketDirectory sockets, IOptionsMonitor<NodeClusterOptions> cluster,
-    IOptions<NodeOptions> node, NodeRoles roles, TimeProvider time, UserSessionCache sessionLists, ILogger<NodeMaintenance> logger) : BackgroundService
+    IOptions<NodeOptions> node, NodeRoles roles, TimeProvider time, ILogger<NodeMaintenance> logger) : BackgroundService
 {
     private const int BatchLimit = 500;
     private const int OwnershipCheckEveryBeats = 5;
@@ -49,22 +50,39 @@ public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore n
     public async Task RunOnceAsync(CancellationToken cancellationToken)
     {
         await HeartbeatAsync(cancellationToken).ConfigureAwait(false);
-        sessionLists.RemoveExpired();
+        var sweeperAwake = WakeSweeperAsync(cancellationToken);
         await DrainOwnedInboxesAsync(fromStart: true, cancellationToken).ConfigureAwait(false);
         await DrainOutboxAsync(cancellationToken).ConfigureAwait(false);
         if (++_beats % OwnershipCheckEveryBeats == 0)
         {
             await CheckOwnershipAsync(cancellationToken).ConfigureAwait(false);
         }
+        await sweeperAwake.ConfigureAwait(false);
     }
 
-    /// <summary>Refreshes this node's row; the copies of session lists stay usable while it is fresh (<see cref="UserSessionCache"/>).</summary>
-    private async Task HeartbeatAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Activates the sweeper if its activation is gone (silo nodes only). Rejected while its silo is dying and not yet
+    /// declared dead: the next heartbeat tries again.
+    /// </summary>
+    private async Task WakeSweeperAsync(CancellationToken cancellationToken)
     {
-        var started = time.GetTimestamp();
-        await nodes.HeartbeatAsync(NodeId, roles.Describe(), node.Value.Address, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-        sessionLists.RenewLease(started);
+        if (!roles.Silo)
+        {
+            return;
+        }
+        try
+        {
+            await grains.GetGrain<ISweeperGrain>(SweeperGrain.Key).WakeAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is OrleansMessageRejectionException or TimeoutException)
+        {
+            Log.SweeperNotWoken(logger, exception.Message);
+        }
     }
+
+    /// <summary>Refreshes this node's row (other nodes count it dead when it goes stale).</summary>
+    private Task HeartbeatAsync(CancellationToken cancellationToken) =>
+        nodes.HeartbeatAsync(NodeId, roles.Describe(), node.Value.Address, time.GetUtcNow(), cancellationToken);
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

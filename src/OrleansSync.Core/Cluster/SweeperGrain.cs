@@ -47,6 +47,9 @@ public sealed partial class SweeperGrain(Sweeper sweeper, IOptionsMonitor<NodeCl
     }
 
     /// <inheritdoc />
+    public Task WakeAsync() => Task.CompletedTask;
+
+    /// <inheritdoc />
     public Task ReceiveReminder(string reminderName, TickStatus status) => Task.CompletedTask; // being active is the point
 
     private async Task SweepAsync(CancellationToken cancellationToken)

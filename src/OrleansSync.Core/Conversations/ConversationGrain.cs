@@ -167,7 +167,7 @@ public sealed partial class ConversationGrain(IConversationStore store, ISocketD
             if (row.SessionId is { } sessionId)
             {
                 // Started, not awaited: every session gets it in this turn's order while the commits overlap.
-                (reliable ??= []).Add(router.RouteAsync(sessionId, row.NodeId, eventId, reliableFrame));
+                (reliable ??= []).Add(router.RouteAsync(sessionId, row.NodeId, inboxWaiting: false, eventId, reliableFrame));
             }
             else if (row.NodeId != router.NodeId)
             {

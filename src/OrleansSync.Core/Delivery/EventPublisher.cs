@@ -1,11 +1,16 @@
 using System.Text.Json;
 using Orleans.Concurrency;
+using OrleansSync.Cluster;
 using OrleansSync.Protocol;
 
 namespace OrleansSync.Delivery;
 
-/// <summary>Default <see cref="IEventPublisher"/>: builds the frame once and fans it out through the user's grain.</summary>
-public sealed class EventPublisher(IGrainFactory grains) : IEventPublisher
+/// <summary>
+/// Default <see cref="IEventPublisher"/>: builds the frame once and fans it out through the user's grain. If the silo of
+/// the user's grain dies during the publish, the publish is made again, same event id, on the grain's next activation
+/// (<see cref="SiloFailover"/>): a tab that already got the first copy drops the second by its id.
+/// </summary>
+public sealed class EventPublisher(IGrainFactory grains, TimeProvider time) : IEventPublisher
 {
     /// <inheritdoc />
     public async Task<PublishResult> PublishToUserAsync(string userId, JsonElement evt, CancellationToken cancellationToken = default)
@@ -15,8 +20,12 @@ public sealed class EventPublisher(IGrainFactory grains) : IEventPublisher
         var frame = EventFrame.Build(evt, eventId);
         // Answered only once every copy is durable; a caller that stops waiting leaves the publish to finish.
         var user = grains.GetGrain<IUserGrain>(userId);
-        var sessions = await user.FanOutAsync(eventId, new Immutable<byte[]>(frame)).WaitAsync(cancellationToken).ConfigureAwait(false);
-        await user.WhenDurableAsync(eventId).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var sessions = await SiloFailover.RetryRejectedAsync(async () =>
+        {
+            var sessions = await user.FanOutAsync(eventId, new Immutable<byte[]>(frame)).WaitAsync(cancellationToken).ConfigureAwait(false);
+            await user.WhenDurableAsync(eventId).WaitAsync(cancellationToken).ConfigureAwait(false);
+            return sessions;
+        }, time, cancellationToken).ConfigureAwait(false);
         return new PublishResult(eventId, sessions);
     }
 }

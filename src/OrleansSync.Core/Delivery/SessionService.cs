@@ -1,19 +1,22 @@
+using OrleansSync.Cluster;
 using OrleansSync.Storage;
 
 namespace OrleansSync.Delivery;
 
 /// <summary>What the gateway asks of sessions: open (new or resumed), ack, detach.</summary>
-public sealed class SessionService(SessionRouter router, IClusterSignals signals)
+public sealed class SessionService(SessionRouter router, IClusterSignals signals, TimeProvider time)
 {
     /// <summary>
     /// Resumes <paramref name="requestedSessionId"/> if it is a session of <paramref name="userId"/>;
     /// otherwise creates a new session (reported with <c>need_full_sync: true</c>). Returns the session id.
-    /// The socket's gateway receives <c>auth_ok</c> and then any replayed events.
+    /// The socket's gateway receives <c>auth_ok</c> and then any replayed events. A session whose grain's silo just died
+    /// is resumed on the grain's next activation (<see cref="SiloFailover"/>).
     /// </summary>
     public async Task<string> OpenAsync(string userId, string? requestedSessionId, SocketLink socket, CancellationToken cancellationToken = default)
     {
         if (requestedSessionId is { Length: > 0 and <= Ids.MaxSessionIdLength }
-            && await Grain(requestedSessionId).ResumeAsync(userId, socket).WaitAsync(cancellationToken).ConfigureAwait(false))
+            && await SiloFailover.RetryRejectedAsync(() => Grain(requestedSessionId).ResumeAsync(userId, socket).WaitAsync(cancellationToken),
+                time, cancellationToken).ConfigureAwait(false))
         {
             return requestedSessionId;
         }

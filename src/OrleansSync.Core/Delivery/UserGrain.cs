@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+using OrleansSync.Cluster;
 using OrleansSync.Diagnostics;
 using Orleans.Concurrency;
 using OrleansSync.Storage;
@@ -5,24 +7,32 @@ using OrleansSync.Storage;
 namespace OrleansSync.Delivery;
 
 /// <summary>
-/// Fan-out point of one user on this node: takes the user's sessions (and who owns each) from this node's copy
-/// (<see cref="UserSessionCache"/>) or reads them from the store, and routes the event to every one. Being
-/// turn-based, it gives all of a user's sessions the same order for the publishes that pass through this node.
-/// Publishes through other nodes that completed before this one began wait in the inbox of this node's sessions:
-/// they are handed to those sessions first, so a publisher that publishes on node A, then on node B, is seen in
-/// that order everywhere. Copies for sessions owned by other nodes go to the owner directly (<see cref="IPeerDelivery"/>)
-/// unless something waits in that session's inbox, in which case they queue behind it there. A publish that left a
-/// copy in an inbox has every node forget its copy of the list before it is durable: the next publish, wherever it
-/// goes, reads the list again and queues behind that copy. (Two overlapping publishes may reach a session of another
-/// node in either order if one of them falls back to the inbox; the guarantee above is about publishes that do not overlap.)
+/// Fan-out point of one user, one activation in the whole cluster: takes the user's sessions (and which node holds
+/// each one's socket) from the list it keeps, or reads them from the store, and routes the event to every one. Being
+/// turn-based, it gives all of a user's sessions the same order for the user's publishes.
+/// <para>
+/// The kept list is a shortcut for a read, as right as one through three rules: it is dropped whenever a change a
+/// later publish must see has committed (a session created or claimed, before its <c>auth_ok</c>:
+/// <see cref="ForgetSessionListAsync"/>; a copy that went to an inbox, at once), and a read that began before such a
+/// drop is not kept; only lists a publish can act on without reading more are kept (every session attached, nothing
+/// waiting in an inbox); and a list is used for at most <see cref="NodeClusterOptions.SessionListLifetime"/> after its
+/// read began, which bounds what a second activation (while membership changes) or a drop that could not be
+/// delivered can cost.
+/// </para>
+/// Copies for sessions with events waiting in their inbox queue behind them there (and the node holding the socket is
+/// woken to move them), except for sessions held on this node, which take the waiting events first.
 /// </summary>
-public sealed class UserGrain(ISessionStore store, SessionRouter router, UserSessionCache cache, ISessionListInvalidation invalidation,
+public sealed class UserGrain(ISessionStore store, SessionRouter router, IOptions<NodeClusterOptions> cluster, TimeProvider time,
     SyncMetrics metrics) : Grain, IUserGrain
 {
     private string _userId = "";
 
     /// <summary>Publishes routed by this activation whose copies are not all durable yet, by event id.</summary>
     private readonly Dictionary<string, Task> _pending = new(StringComparer.Ordinal);
+
+    private IReadOnlyList<UserSession>? _kept;
+    private long _keptReadStarted; // timestamp
+    private long _drops;           // bumped by every drop: a read that began before one is not kept
 
     /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -40,54 +50,49 @@ public sealed class UserGrain(ISessionStore store, SessionRouter router, UserSes
     }
 
     /// <inheritdoc />
+    public Task ForgetSessionListAsync()
+    {
+        DropList();
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
     public async Task<int> FanOutAsync(string eventId, Immutable<byte[]> frameBytes)
     {
         var frame = frameBytes.Value;
-        var fromCopy = cache.TryGet(_userId, out var sessions);
-        if (!fromCopy)
+        var sessions = KeptList();
+        var fromCopy = sessions is not null;
+        if (sessions is null)
         {
-            var ticket = cache.BeginRead();
+            var drops = _drops;
+            var started = time.GetTimestamp();
             sessions = await store.LoadUserSessionsAsync(_userId, router.NodeId);
-            cache.Keep(_userId, ticket, sessions);
+            if (drops == _drops && IsKeepable(sessions))
+            {
+                (_kept, _keptReadStarted) = (sessions, started);
+            }
         }
         metrics.SessionListLookup(fromCopy);
         List<Task<bool>>? copies = null;
-        Dictionary<string, List<string>>? pushes = null;
         foreach (var session in sessions)
         {
-            if (session.WaitingInbox is { Count: > 0 } earlier && session.OwnerNode == router.NodeId)
+            var inboxWaiting = session.WaitingInbox is { Count: > 0 };
+            if (inboxWaiting && session.OwnerNode == router.NodeId)
             {
-                await router.CatchUpAsync(session.SessionId, earlier);
-            }
-            // A direct copy to another owner is safe only if nothing waited in the session's inbox when this publish
-            // read it: an earlier publish's copy waiting there must reach the socket first.
-            if (session.WaitingInbox is not { Count: > 0 } && router.CanPushTo(session.OwnerNode))
-            {
-                pushes ??= new Dictionary<string, List<string>>(StringComparer.Ordinal);
-                if (!pushes.TryGetValue(session.OwnerNode!, out var ids))
-                {
-                    pushes[session.OwnerNode!] = ids = [];
-                }
-                ids.Add(session.SessionId);
-                continue;
+                await router.CatchUpAsync(session.SessionId, session.WaitingInbox!);
+                inboxWaiting = false;
             }
             // Started, not awaited: each session gets the copy in this turn's order, and the commits overlap.
-            (copies ??= []).Add(router.RouteAsync(session.SessionId, session.OwnerNode, eventId, frame));
-        }
-        // One piece per other node, handed over within this turn: publishes through this node stay in order there.
-        if (pushes is not null)
-        {
-            foreach (var (ownerNode, sessionIds) in pushes)
-            {
-                (copies ??= []).Add(router.PushAsync(ownerNode, sessionIds, eventId, frame));
-            }
+            var copy = router.RouteAsync(session.SessionId, session.OwnerNode, inboxWaiting, eventId, frame);
+            (copies ??= []).Add(DropListIfInboxAsync(copy));
         }
         if (copies is not null)
         {
-            var durable = DurableAsync(eventId, copies);
+            var durable = Task.WhenAll(copies);
             if (!durable.IsCompleted)
             {
                 _pending[eventId] = durable;
+                _ = ForgetWhenDurableAsync(eventId, durable);
             }
         }
         return sessions.Count;
@@ -96,25 +101,57 @@ public sealed class UserGrain(ISessionStore store, SessionRouter router, UserSes
     /// <inheritdoc />
     public Task WhenDurableAsync(string eventId) => _pending.GetValueOrDefault(eventId) ?? Task.CompletedTask;
 
-    /// <summary>Every copy durable; if any waits in an inbox, no node's copy of the list predates it.</summary>
-    private async Task DurableAsync(string eventId, List<Task<bool>> copies)
+    /// <summary>A copy that went to an inbox: the next publish reads the list again and queues behind it.</summary>
+    private async Task<bool> DropListIfInboxAsync(Task<bool> copy)
+    {
+        var viaInbox = await copy;
+        if (viaInbox)
+        {
+            DropList();
+        }
+        return viaInbox;
+    }
+
+    private async Task ForgetWhenDurableAsync(string eventId, Task durable)
     {
         try
         {
-            var viaInbox = false;
-            foreach (var copy in copies)
-            {
-                viaInbox |= await copy;
-            }
-            if (viaInbox)
-            {
-                cache.Forget([_userId]); // this node's next publish reads again
-                await invalidation.ForgetEverywhereAsync([_userId]);
-            }
+            await durable;
+        }
+        catch
+        {
+            // the publisher sees the failure through WhenDurableAsync
         }
         finally
         {
             _pending.Remove(eventId);
         }
+    }
+
+    private IReadOnlyList<UserSession>? KeptList()
+    {
+        if (_kept is not null && time.GetElapsedTime(_keptReadStarted) >= cluster.Value.SessionListLifetime)
+        {
+            _kept = null;
+        }
+        return _kept;
+    }
+
+    private void DropList()
+    {
+        _kept = null;
+        _drops++;
+    }
+
+    private static bool IsKeepable(IReadOnlyList<UserSession> sessions)
+    {
+        foreach (var session in sessions)
+        {
+            if (session.OwnerNode is null || session.WaitingInbox is { Count: > 0 })
+            {
+                return false;
+            }
+        }
+        return true;
     }
 }

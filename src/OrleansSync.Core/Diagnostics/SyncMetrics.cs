@@ -49,7 +49,6 @@ public sealed class SyncMetrics : IDisposable
         /// <summary>Counter: inbound frames rejected by the gateway, by <c>reason</c>.</summary>
         public const string FramesRejected = "orleanssync.frames.rejected";
         /// <summary>Counter: copies for sessions of other nodes, by <c>path</c>: <c>direct</c> (taken by the owner) or <c>inbox</c> (the owner could not take it).</summary>
-        public const string PeerCopies = "orleanssync.peer.copies";
         public const string SessionListLookups = "orleanssync.session_list.lookups";
         /// <summary>Histogram: writes per store commit.</summary>
         public const string StoreBatchSize = "orleanssync.store.batch_size";
@@ -85,7 +84,6 @@ public sealed class SyncMetrics : IDisposable
     private readonly Counter<long>? _deleted;
     private readonly Counter<long>? _fullSync;
     private readonly Counter<long>? _framesRejected;
-    private readonly Counter<long>? _peerCopies;
     private readonly Counter<long>? _sessionListLookups;
     private readonly Histogram<double>? _ackLatency;
     private readonly Histogram<long>? _batchSize;
@@ -144,10 +142,8 @@ public sealed class SyncMetrics : IDisposable
             "Sessions deleted by the store's bounds, by reason: lifetime (detached past Delivery:SessionLifetime) or user_limit (over Delivery:MaxSessionsPerUser).");
         _fullSync = meter.CreateCounter<long>(Names.FullSyncFlagged, "{session}", "need_full_sync flags set on existing sessions, by reason.");
         _framesRejected = meter.CreateCounter<long>(Names.FramesRejected, "{frame}", "Inbound frames rejected by the gateway, by reason.");
-        _peerCopies = meter.CreateCounter<long>(Names.PeerCopies, "{event}",
-            "Copies for sessions owned by other nodes offered to the owner directly, by path: direct (taken) or inbox (fallback).");
         _sessionListLookups = meter.CreateCounter<long>(Names.SessionListLookups, "{publish}",
-            "How publishes found the user's sessions, by source: copy (this node's copy of the list) or store (a read).");
+            "How publishes found the user's sessions, by source: copy (the list the user's grain keeps) or store (a read).");
         _ackLatency = meter.CreateHistogram(Names.AckLatency, "s", "From the first send of an event in a session to its ack in that session.",
             tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = AckLatencyBuckets });
         _batchSize = meter.CreateHistogram(Names.StoreBatchSize, "{write}", "Writes committed together in one store transaction.",
@@ -238,13 +234,7 @@ public sealed class SyncMetrics : IDisposable
         if (_enabled) _framesRejected!.Add(1, _node, new KeyValuePair<string, object?>("reason", reason));
     }
 
-    /// <summary>A copy offered to another node went <paramref name="direct"/>ly to it, or (false) to the session's inbox.</summary>
-    public void PeerCopy(bool direct)
-    {
-        if (_enabled) _peerCopies!.Add(1, _node, new KeyValuePair<string, object?>("path", direct ? "direct" : "inbox"));
-    }
-
-    /// <summary>A publish found its user's sessions in this node's copy of the list, or read them from the store.</summary>
+    /// <summary>A publish found its user's sessions in the list its user grain keeps, or read them from the store.</summary>
     public void SessionListLookup(bool fromCopy)
     {
         if (_enabled) _sessionListLookups!.Add(1, _node, new KeyValuePair<string, object?>("source", fromCopy ? "copy" : "store"));

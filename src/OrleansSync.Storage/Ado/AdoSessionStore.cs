@@ -26,8 +26,8 @@ public sealed partial class AdoSessionStore : ISessionStore, ISocketLocations, I
     /// <param name="logger">Where batch failures go.</param>
     /// <param name="options">Commit delay and batch size.</param>
     /// <param name="sessionLists">
-    /// Told (every user) when queue writes were fenced out into an inbox, before those writes complete: a node's copy
-    /// of a session list must not let a later publish overtake such a copy (see <see cref="UserSessionCache"/>).
+    /// Told (every user) when queue writes were fenced out into an inbox, before those writes complete: a session list
+    /// kept by a user grain must not let a later publish overtake such a copy (see <see cref="Delivery.UserGrain"/>).
     /// </param>
     /// <param name="health">Hears the outcome of every write (nobody when not given).</param>
     public AdoSessionStore(SqlDialect dialect, ILogger<AdoSessionStore> logger, IOptions<StoreOptions>? options = null,

@@ -4,19 +4,18 @@ using Xunit;
 namespace OrleansSync.Tests.Delivery;
 
 /// <summary>
-/// The grains' side of the session-list copies (<see cref="OrleansSync.Delivery.UserSessionCache"/>), over the
-/// in-memory store: what uses a copy, and what is announced to the other nodes and waits for it. The cluster tests
-/// show the same on real node processes.
+/// The session list a user grain keeps (<see cref="OrleansSync.Delivery.UserGrain"/>), over the in-memory store: what
+/// uses it, what drops it, and what waits for the drop. The cluster tests show publishes across real node processes.
 /// </summary>
 public sealed class UserGrainSessionListTests
 {
     private const string Event = """{"type":"added","id":"p"}""";
 
     [Fact]
-    public async Task Publishes_use_the_nodes_copy_of_the_list_until_a_session_attaches()
+    public async Task Publishes_use_the_kept_list_until_a_session_attaches()
     {
         var announcements = new GatedSessionListInvalidation();
-        await using var harness = await GrainHarness.StartAsync(sessionListLifetime: TimeSpan.FromMinutes(1), invalidation: announcements);
+        await using var harness = await GrainHarness.StartAsync(sessionListLifetime: TimeSpan.FromMinutes(1), announcements: announcements);
         var first = harness.Gateway.Tab("socket-1");
         await harness.OpenAsync("u1", null, first);
         var readsBefore = harness.Store.UserSessionReads;
@@ -24,14 +23,13 @@ public sealed class UserGrainSessionListTests
         await harness.PublishAsync("u1", Event);
         await harness.PublishAsync("u1", Event);
         await harness.PublishAsync("u1", Event);
-        Assert.Equal(readsBefore + 1, harness.Store.UserSessionReads); // one read, then the copy
+        Assert.Equal(readsBefore + 1, harness.Store.UserSessionReads); // one read, then the kept list
 
-        // A second tab attaches: announced (the harness's invalidation stands for every node; this node's copy is
-        // dropped by the real one, here by hand), and the next publish reads again and reaches both tabs.
+        // A second tab attaches: its claim tells the user's grain to drop the list, and the next publish reads again
+        // and reaches both tabs.
         var second = harness.Gateway.Tab("socket-2");
         await harness.OpenAsync("u1", null, second);
         Assert.Equal(["u1"], announcements.Calls[^1]);
-        harness.SessionLists.Forget(announcements.Calls[^1]);
         var published = await harness.PublishAsync("u1", Event);
 
         Assert.Equal(2, published.Sessions);
@@ -41,10 +39,27 @@ public sealed class UserGrainSessionListTests
     }
 
     [Fact]
-    public async Task A_tab_hears_auth_ok_only_once_every_node_forgot_its_users_lists()
+    public async Task A_kept_list_is_used_no_longer_than_its_lifetime()
+    {
+        await using var harness = await GrainHarness.StartAsync(sessionListLifetime: TimeSpan.FromSeconds(2));
+        var tab = harness.Gateway.Tab();
+        await harness.OpenAsync("u1", null, tab);
+        await harness.PublishAsync("u1", Event);
+        var readsBefore = harness.Store.UserSessionReads;
+
+        await harness.PublishAsync("u1", Event);
+        Assert.Equal(readsBefore, harness.Store.UserSessionReads);
+        harness.Time.Advance(TimeSpan.FromSeconds(2));
+        await harness.PublishAsync("u1", Event);
+
+        Assert.Equal(readsBefore + 1, harness.Store.UserSessionReads);
+    }
+
+    [Fact]
+    public async Task A_tab_hears_auth_ok_only_once_its_users_grain_dropped_the_list()
     {
         var announcements = new GatedSessionListInvalidation(open: false);
-        await using var harness = await GrainHarness.StartAsync(invalidation: announcements);
+        await using var harness = await GrainHarness.StartAsync(announcements: announcements);
         var tab = harness.Gateway.Tab();
 
         var opening = harness.OpenAsync("u1", null, tab);
@@ -60,30 +75,29 @@ public sealed class UserGrainSessionListTests
     }
 
     [Fact]
-    public async Task A_publish_that_leaves_a_copy_in_an_inbox_is_durable_only_once_every_node_forgot_the_list()
+    public async Task A_copy_that_went_to_an_inbox_makes_the_next_publish_read_the_list_again()
     {
-        var announcements = new GatedSessionListInvalidation();
-        await using var harness = await GrainHarness.StartAsync(invalidation: announcements);
+        await using var harness = await GrainHarness.StartAsync(sessionListLifetime: TimeSpan.FromMinutes(1));
         var tab = harness.Gateway.Tab();
         var sessionId = await harness.OpenAsync("u1", null, tab);
-        await harness.DetachAsync(sessionId, tab); // the copy goes to the session's inbox now
-        announcements.Close();
-        var callsBefore = announcements.Calls.Count;
+        await harness.PublishAsync("u1", Event); // the list (attached) is kept here
+        await harness.DetachAsync(sessionId, tab);
+        var readsBefore = harness.Store.UserSessionReads;
 
-        var publishing = harness.PublishAsync("u1", Event);
+        await harness.PublishAsync("u1", Event); // by the kept list: the grain is not attached, so the inbox
+        Assert.Equal(readsBefore, harness.Store.UserSessionReads);
+        Assert.Equal(1, harness.Store.InboxCount(sessionId));
+        await harness.PublishAsync("u1", Event);
 
-        await Eventually.TrueAsync(() => announcements.Calls.Count == callsBefore + 1, because: "the inbox copy was announced");
-        Assert.Equal(["u1"], announcements.Calls[^1]);
-        Assert.False(publishing.IsCompleted);
-        announcements.Open();
-        Assert.Equal(1, (await publishing.WaitAsync(TimeSpan.FromSeconds(10))).Sessions);
+        Assert.Equal(readsBefore + 1, harness.Store.UserSessionReads);
+        Assert.Equal(2, harness.Store.InboxCount(sessionId));
     }
 
     [Fact]
-    public async Task A_publish_to_attached_sessions_of_this_node_announces_nothing()
+    public async Task A_publish_to_attached_sessions_announces_nothing()
     {
         var announcements = new GatedSessionListInvalidation();
-        await using var harness = await GrainHarness.StartAsync(invalidation: announcements);
+        await using var harness = await GrainHarness.StartAsync(announcements: announcements);
         var tab = harness.Gateway.Tab();
         await harness.OpenAsync("u1", null, tab);
         var callsBefore = announcements.Calls.Count;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using OrleansSync.Gateway.Cluster;
 using OrleansSync.Protocol;
 using OrleansSync.Tests.Infrastructure;
 using Xunit;
@@ -36,7 +35,6 @@ public sealed class RequestBodyLimitTests(RequestBodyLimitTests.Node node) : ICl
         { "/messaging/messages", Json + Bearer, "[", 256 * 1024 },
         { "/api/users/alice/events", Json + ApiKey, "{", EventFrame.MaxEventBytes },
         { "/api/notifications", Json + ApiKey, "{", 256 * 1024 },
-        { SessionListEndpoints.Route, Json + ApiKey, "{\"users\":[", SessionListEndpoints.MaxBodyBytes },
         { "/dashboard/login", "Content-Type: application/x-www-form-urlencoded\r\n", "key=", 4 * 1024 },
         { "/demo/api/photos", Json + Bearer, "{", 16 * 1024 },
     };

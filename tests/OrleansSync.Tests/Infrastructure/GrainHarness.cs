@@ -23,12 +23,10 @@ public sealed class GrainHarness : IAsyncDisposable
 
     private readonly InProcessTestCluster _cluster;
 
-    private GrainHarness(InProcessTestCluster cluster, DeliveryOptions delivery, UserSessionCache sessionLists, FakeTimeProvider time,
-        InMemorySessionStore store)
+    private GrainHarness(InProcessTestCluster cluster, DeliveryOptions delivery, FakeTimeProvider time, InMemorySessionStore store)
     {
         _cluster = cluster;
         Delivery = delivery;
-        SessionLists = sessionLists;
         Time = time;
         Store = store;
         var services = cluster.GetSiloServiceProvider();
@@ -39,17 +37,15 @@ public sealed class GrainHarness : IAsyncDisposable
     }
 
     /// <param name="delivery">Delivery options (defaults otherwise).</param>
-    /// <param name="sessionListLifetime">How long this node keeps copies of session lists (none kept otherwise; its heartbeat lease is long).</param>
-    /// <param name="invalidation">Where forgets go (this node's copies only, otherwise).</param>
+    /// <param name="sessionListLifetime">How long user grains keep session lists (none kept otherwise).</param>
+    /// <param name="announcements">Sees every forget before it goes to the user grains, and can hold it (none otherwise).</param>
     public static async Task<GrainHarness> StartAsync(DeliveryOptions? delivery = null, TimeSpan? sessionListLifetime = null,
-        ISessionListInvalidation? invalidation = null)
+        GatedSessionListInvalidation? announcements = null)
     {
         delivery ??= new DeliveryOptions();
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow) { AutoAdvanceAmount = TimeSpan.Zero };
         var store = new InMemorySessionStore();
-        var sessionLists = new UserSessionCache(time, sessionListLifetime ?? TimeSpan.Zero, leaseLength: TimeSpan.FromHours(1));
-        sessionLists.RenewLease(time.GetTimestamp());
-        invalidation ??= new LocalSessionListInvalidation(sessionLists);
+        var cluster = Options.Create(new NodeClusterOptions { SessionListLifetime = sessionListLifetime ?? TimeSpan.Zero });
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSiloHost((_, host) =>
         {
@@ -59,8 +55,12 @@ public sealed class GrainHarness : IAsyncDisposable
             services.AddSingleton<TimeProvider>(time);
             services.UseTimeProviderForBackgroundAreas(TimeProvider.System);
             services.AddSingleton<ISessionStore>(store);
-            services.AddSingleton(sessionLists);
-            services.AddSingleton(invalidation);
+            services.AddSingleton(cluster);
+            services.AddSingleton<ISessionListInvalidation>(sp =>
+            {
+                var toGrains = new UserGrainSessionLists(sp.GetRequiredService<IGrainFactory>(), cluster, time);
+                return announcements is null ? toGrains : announcements.Forwarding(toGrains);
+            });
             services.AddSingleton<IOptionsMonitor<DeliveryOptions>>(new FixedOptionsMonitor<DeliveryOptions>(delivery));
             services.AddSingleton(Options.Create(new NodeOptions { Id = NodeId }));
             services.AddSingleton<IClusterSignals, NoClusterSignals>();
@@ -73,14 +73,13 @@ public sealed class GrainHarness : IAsyncDisposable
             services.AddSingleton<ISocketDirectory>(new NoSockets());
             services.AddSingleton(Unused.Of<IRoomOutbox>());
         });
-        var cluster = builder.Build();
-        await cluster.DeployAsync();
-        return new GrainHarness(cluster, delivery, sessionLists, time, store);
+        var testCluster = builder.Build();
+        await testCluster.DeployAsync();
+        return new GrainHarness(testCluster, delivery, time, store);
     }
 
     public DeliveryOptions Delivery { get; }
     public FakeTimeProvider Time { get; }
-    public UserSessionCache SessionLists { get; }
     public InMemorySessionStore Store { get; }
     public IGrainFactory Grains { get; }
     public SessionService Sessions { get; }

@@ -19,7 +19,7 @@ public sealed class RecordingGateway : IGatewayObserver
 
     /// <summary>The socket <paramref name="socketId"/> of this gateway.</summary>
     public RecordingTab Tab(string socketId = "socket-1") =>
-        _tabs.GetOrAdd(socketId, id => new RecordingTab(new SocketLink(_reference ?? throw new InvalidOperationException("not registered"), id)));
+        _tabs.GetOrAdd(socketId, id => new RecordingTab(new SocketLink(_reference ?? throw new InvalidOperationException("not registered"), id, GrainHarness.NodeId)));
 
     public Task SessionOpened(string socketId, SessionOpened opened) => Tab(socketId).Record(t => t.OpenedList.Add(opened));
 
