@@ -13,7 +13,8 @@ namespace OrleansSync.Tests.Cluster;
 /// <summary>
 /// Node processes in one Orleans cluster (<c>Orleans:Membership=AdoNet</c>) on one real PostgreSQL database, one of them
 /// killed with SIGKILL: the membership table says it is dead within the bound its liveness options give, and a silo
-/// started meanwhile, while the dead one's row still says Active, joins and the survivor keeps serving.
+/// started meanwhile, while the dead one's row still says Active, joins and the survivor keeps serving; with no
+/// survivor at all, a silo started right after the kill declares the dead one itself and joins.
 /// </summary>
 [Collection(nameof(ClusterTests))]
 public sealed class KilledSiloMembershipTests(ITestOutputHelper output)
@@ -58,6 +59,31 @@ public sealed class KilledSiloMembershipTests(ITestOutputHelper output)
             Assert.Equal(2, await cluster.QueryScalarAsync($"SELECT COUNT(*) FROM orleans_membership WHERE status = {Active}"));
 
             await a.PublishOkAsync("erin", new { type = "added", id = "after-kill" });
+            await c.PublishOkAsync("erin", new { type = "added", id = "on-the-newcomer" });
+        }
+        catch
+        {
+            output.WriteLine(cluster.Logs);
+            throw;
+        }
+    }
+
+    [Fact]
+    public async Task A_silo_started_right_after_the_only_other_silo_was_killed_joins()
+    {
+        await using var cluster = await Cluster.CreateAsync();
+        try
+        {
+            var (a, portA) = await StartSiloAsync(cluster, "silo-a");
+            await Eventually.TrueAsync(async () => await StatusAsync(cluster, portA) == Active, because: "the silo is an active member");
+
+            await a.KillAsync();
+            var sinceKill = Stopwatch.StartNew();
+            var (c, portC) = await StartSiloAsync(cluster, "silo-c"); // a's row still says Active, and nobody is left to probe it
+            output.WriteLine($"the new silo was ready {sinceKill.ElapsedMilliseconds} ms after the kill");
+
+            Assert.Equal(Dead, await StatusAsync(cluster, portA));
+            Assert.Equal(Active, await StatusAsync(cluster, portC));
             await c.PublishOkAsync("erin", new { type = "added", id = "on-the-newcomer" });
         }
         catch

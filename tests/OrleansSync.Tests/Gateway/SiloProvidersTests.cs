@@ -1,5 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Orleans;
+using Orleans.Configuration;
 using Orleans.Providers;
 using Orleans.Runtime;
 using Orleans.Runtime.MembershipService;
@@ -39,6 +41,10 @@ public sealed class SiloProvidersTests
         await using var node = await TestNode.StartAsync(StoreKind.Postgres, ("Orleans:Membership", "adonet"));
 
         Assert.IsType<AdoNetClusteringTable>(node.Service<IMembershipTable>());
+        var liveness = node.Service<IOptions<ClusterMembershipOptions>>().Value;
+        var configured = new OrleansSync.Gateway.Hosting.SiloOptions();
+        Assert.Equal((configured.ProbeTimeout, configured.MaxProbeTimeout, configured.NumMissedProbesLimit, configured.IAmAliveTablePublishTimeout),
+            (liveness.ProbeTimeout, liveness.MaxProbeTimeout, liveness.NumMissedProbesLimit, liveness.IAmAliveTablePublishTimeout));
         await Eventually.TrueAsync(async () => await node.QueryScalarAsync(
             $"SELECT COUNT(*) FROM orleans_membership WHERE deployment_id = 'orleanssync' AND status = {(int)SiloStatus.Active}") == 1,
             Patience, "the silo's row is active");
