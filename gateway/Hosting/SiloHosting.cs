@@ -47,6 +47,7 @@ public static class SiloHosting
                     cluster.ClusterId = SharedClusterId;
                 });
                 orleans.ConfigureEndpoints(IPAddress.Loopback, siloPort, silo.GatewayPort); // one machine, for now
+                orleans.Configure<ClusterMembershipOptions>(membership => ConfigureLiveness(membership, silo));
             }
             else
             {
@@ -85,6 +86,24 @@ public static class SiloHosting
             }
         });
         return builder;
+    }
+
+    /// <summary>
+    /// How fast a silo killed without a goodbye (kill -9) is declared dead under AdoNet membership: see
+    /// <see cref="SiloOptions.KilledSiloDeclaredDeadWithin"/>. A lone survivor declares it alone (Orleans needs
+    /// min(NumVotesForDeathDeclaration, half the active silos rounded up) votes: 1 of 2); with more survivors the last
+    /// probe goes through another silo, and its failure carries both votes (Orleans' default 2), so one round suffices.
+    /// A silo starting meanwhile is not stopped by the dead one's Active row: Orleans always checks it can reach every
+    /// Active silo before it becomes Active itself (there is no ValidateInitialConnectivity switch any more), retrying
+    /// every ProbeTimeout and re-reading the table, so it waits until a survivor has declared the dead one dead
+    /// (or, with no survivor, until it does so itself once the row is stale) rather than failing.
+    /// </summary>
+    private static void ConfigureLiveness(ClusterMembershipOptions membership, SiloOptions silo)
+    {
+        membership.ProbeTimeout = silo.ProbeTimeout;
+        membership.MaxProbeTimeout = silo.MaxProbeTimeout;
+        membership.NumMissedProbesLimit = silo.NumMissedProbesLimit;
+        membership.IAmAliveTablePublishTimeout = silo.IAmAliveTablePublishTimeout;
     }
 
     /// <summary>A port nobody listens on now (the OS picks it); the silo binds it a moment later.</summary>

@@ -24,4 +24,39 @@ public sealed class SiloOptions
     /// watches it (and a minute after); off, the silo registers nothing of it.
     /// </summary>
     public bool Dashboard { get; set; } = true;
+
+    /// <summary>
+    /// On PostgreSQL (Orleans membership in the database): the first timeout of a liveness probe between silos, and the period between
+    /// probes (Orleans' <c>ClusterMembershipOptions.ProbeTimeout</c>; Orleans then adapts both per silo from measured
+    /// round trips, between half and four times this). Default 1 s (Orleans: 5 s): one machine, loopback round trips.
+    /// </summary>
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// On PostgreSQL (Orleans membership in the database): probes missed in a row before a silo votes another dead (Orleans'
+    /// <c>NumMissedProbesLimit</c>). Default 3, Orleans' own.
+    /// </summary>
+    public int NumMissedProbesLimit { get; set; } = 3;
+
+    /// <summary>
+    /// On PostgreSQL (Orleans membership in the database): how often a silo writes its alive time to its membership row (Orleans'
+    /// <c>IAmAliveTablePublishTimeout</c>). Three missed writes make the row stale: every silo, a joining one too, then
+    /// probes it, and it no longer counts towards the votes needed to declare a silo dead. Default 2 s (Orleans: 30 s).
+    /// </summary>
+    public TimeSpan IAmAliveTablePublishTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The longest a silo killed without a goodbye stays Active in the membership table while a silo it was talking to
+    /// survives: <see cref="NumMissedProbesLimit"/> failed probes, each at most one probe period apart, the period at most
+    /// four times <see cref="ProbeTimeout"/> (Orleans' <c>MaxProbeTimeout</c>, reached only while the surviving silo finds
+    /// itself degraded), plus the table writes. A healthy survivor needs <see cref="NumMissedProbesLimit"/> ×
+    /// <see cref="ProbeTimeout"/> at most.
+    /// </summary>
+    public TimeSpan KilledSiloDeclaredDeadWithin => MaxProbeTimeout * NumMissedProbesLimit;
+
+    /// <summary>
+    /// The longest probe timeout and period Orleans may adapt to (its <c>MaxProbeTimeout</c>): four times
+    /// <see cref="ProbeTimeout"/>, Orleans' own ratio, set explicitly so <see cref="KilledSiloDeclaredDeadWithin"/> holds.
+    /// </summary>
+    public TimeSpan MaxProbeTimeout => ProbeTimeout * 4;
 }

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Orleans;
+using Orleans.Configuration;
 using Orleans.Providers;
 using Orleans.Runtime;
 using Orleans.Runtime.MembershipService;
@@ -13,8 +15,8 @@ namespace OrleansSync.Tests.Gateway;
 
 /// <summary>
 /// Which Orleans providers a node's silo gets from its configuration: grain state (default and
-/// <see cref="GrainStorageNames.Sessions"/>) and reminders on the node's store, membership on localhost unless
-/// <c>Orleans:Membership=AdoNet</c> puts it in PostgreSQL.
+/// <see cref="GrainStorageNames.Sessions"/>) and reminders on the node's store; membership on localhost for SQLite and
+/// in the database for PostgreSQL.
 /// </summary>
 [Collection(nameof(PostgresServer))]
 public sealed class SiloProvidersTests
@@ -22,23 +24,18 @@ public sealed class SiloProvidersTests
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
     [Fact]
-    public async Task A_postgres_node_uses_orleans_adonet_storage_and_reminders_and_stays_a_cluster_of_its_own_by_default()
+    public async Task A_postgres_nodes_silo_uses_orleans_adonet_storage_reminders_and_membership_in_the_database()
     {
         await using var node = await TestNode.StartAsync(StoreKind.Postgres);
 
         Assert.IsType<AdoNetGrainStorage>(node.App.Services.GetRequiredKeyedService<IGrainStorage>(ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME));
         Assert.IsType<AdoNetGrainStorage>(node.App.Services.GetRequiredKeyedService<IGrainStorage>(GrainStorageNames.Sessions));
         Assert.Equal("AdoNetReminderTable", node.Service<IReminderTable>().GetType().Name);
-        Assert.IsNotType<AdoNetClusteringTable>(node.App.Services.GetService<IMembershipTable>());
-        Assert.Equal(0, await node.QueryScalarAsync("SELECT COUNT(*) FROM orleans_membership"));
-    }
-
-    [Fact]
-    public async Task With_adonet_membership_a_postgres_nodes_silo_is_a_member_in_the_database()
-    {
-        await using var node = await TestNode.StartAsync(StoreKind.Postgres, ("Orleans:Membership", "adonet"));
-
         Assert.IsType<AdoNetClusteringTable>(node.Service<IMembershipTable>());
+        var liveness = node.Service<IOptions<ClusterMembershipOptions>>().Value;
+        var configured = new OrleansSync.Gateway.Hosting.SiloOptions();
+        Assert.Equal((configured.ProbeTimeout, configured.MaxProbeTimeout, configured.NumMissedProbesLimit, configured.IAmAliveTablePublishTimeout),
+            (liveness.ProbeTimeout, liveness.MaxProbeTimeout, liveness.NumMissedProbesLimit, liveness.IAmAliveTablePublishTimeout));
         await Eventually.TrueAsync(async () => await node.QueryScalarAsync(
             $"SELECT COUNT(*) FROM orleans_membership WHERE deployment_id = 'orleanssync' AND status = {(int)SiloStatus.Active}") == 1,
             Patience, "the silo's row is active");
@@ -52,21 +49,5 @@ public sealed class SiloProvidersTests
         Assert.IsType<SqliteGrainStorage>(node.App.Services.GetRequiredKeyedService<IGrainStorage>(ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME));
         Assert.IsType<SqliteGrainStorage>(node.App.Services.GetRequiredKeyedService<IGrainStorage>(GrainStorageNames.Sessions));
         Assert.IsType<SqliteReminderTable>(node.Service<IReminderTable>());
-    }
-
-    [Fact]
-    public async Task Adonet_membership_on_a_sqlite_node_stops_the_start_with_its_name_and_why()
-    {
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => TestNode.StartAsync(("Orleans:Membership", "AdoNet")));
-        Assert.Contains("Orleans:Membership", error.Message);
-        Assert.Contains("Store:Provider=Postgres", error.Message);
-    }
-
-    [Fact]
-    public async Task An_unknown_membership_stops_the_start_with_its_name_and_the_choices()
-    {
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => TestNode.StartAsync(("Orleans:Membership", "Consul")));
-        Assert.Contains("Orleans:Membership 'Consul'", error.Message);
-        Assert.Contains("Localhost", error.Message);
     }
 }
