@@ -13,7 +13,8 @@ public sealed class DashboardSilosTests
     [Fact]
     public async Task The_stats_list_this_nodes_silo_from_orleans_membership_as_active_and_as_itself()
     {
-        await using var node = await TestNode.StartAsync(("Admin:Key", AdminKey), ("Node:Id", "silo-node"));
+        // Orleans:Name is Orleans' own key for the silo's name (Silo_xxxxx otherwise).
+        await using var node = await TestNode.StartAsync(("Admin:Key", AdminKey), ("Node:Id", "silo-node"), ("Orleans:Name", "silo-of-silo-node"));
         var local = node.Service<Orleans.Runtime.ILocalSiloDetails>();
 
         var stats = await StatsAsync(node.Http, AdminKey);
@@ -22,7 +23,7 @@ public sealed class DashboardSilosTests
         Assert.Equal(JsonValueKind.Null, membership.GetProperty("error").ValueKind);
         var silo = Assert.Single(membership.GetProperty("silos").EnumerateArray()); // localhost membership: a cluster of one
         Assert.Equal(local.SiloAddress.ToParsableString(), silo.GetProperty("address").GetString());
-        Assert.Equal(local.Name, silo.GetProperty("name").GetString());
+        Assert.Equal("silo-of-silo-node", silo.GetProperty("name").GetString());
         Assert.Equal("Active", silo.GetProperty("status").GetString());
         Assert.True(silo.GetProperty("this_process").GetBoolean());
         Assert.False(silo.GetProperty("gateway").GetBoolean()); // Orleans:GatewayPort is 0 by default
