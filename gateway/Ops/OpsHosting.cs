@@ -58,9 +58,10 @@ public static partial class OpsHosting
         // No DashboardMetricsReader when metrics are disabled (the dashboard then shows gauges only) or the dashboard is off.
         services.AddSingleton(sp => new DashboardSampler(sp.GetService<DashboardMetricsReader>(), sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService(sp => sp.GetRequiredService<DashboardSampler>());
+        services.AddSingleton<OrleansMembershipReader>();
         services.AddSingleton(sp => new DashboardStatsBuilder(sp.GetRequiredService<SyncMetrics>(), sp.GetService<DashboardMetricsReader>(),
             sp.GetRequiredService<DashboardSampler>(), sp.GetRequiredService<IRoomStats>(), sp.GetRequiredService<INodeStore>(),
-            sp.GetRequiredService<NodeRoles>(), sp.GetRequiredService<RecentLogBuffer>(),
+            sp.GetRequiredService<OrleansMembershipReader>(), sp.GetRequiredService<NodeRoles>(), sp.GetRequiredService<RecentLogBuffer>(),
             sp.GetRequiredService<IHostEnvironment>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IRoomStats>(sp => (IRoomStats)sp.GetRequiredService<OrleansSync.Conversations.IConversationStore>());
         services.AddSingleton<DashboardAccess>();

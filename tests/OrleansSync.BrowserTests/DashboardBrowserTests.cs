@@ -90,6 +90,8 @@ public sealed class DashboardBrowserTests(BrowserFixture browser) : IClassFixtur
 
             Assert.Equal("demo-node-1", await page.TextContentAsync("#node-id"));
             Assert.Contains("bad_json", await page.TextContentAsync("#rejected"));
+            // Orleans' membership: this node's silo, active, marked as this node.
+            Assert.Equal("Active", await page.GetAttributeAsync("#silos tbody tr[data-this=\"true\"]", "data-status"));
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotFolder, "dashboard.png"), FullPage = true });
 
             // Orleans' own dashboard, one click away, with the signed-in cookie, and the way back.

@@ -7,6 +7,7 @@ public sealed record DashboardStats(
     DateTimeOffset At,
     NodeSummary Node,
     IReadOnlyList<NodeSummary> Nodes,
+    SiloMembership Membership,
     bool MetricsEnabled,
     ConnectionFigures Connections,
     QueueFigures Queue,
@@ -20,8 +21,21 @@ public sealed record DashboardStats(
     IReadOnlyList<RoomRow> Rooms,
     IReadOnlyList<LogRow> RecentErrors);
 
-/// <summary>A node and its roles.</summary>
+/// <summary>A node and its roles, as the project's own node table (<c>INodeStore</c>) lists it.</summary>
 public sealed record NodeSummary(string Id, IReadOnlyList<string> Roles, string Environment, DateTimeOffset StartedAt, double UptimeSeconds);
+
+/// <summary>
+/// The silos in Orleans' membership (<see cref="OrleansMembershipReader"/>); <paramref name="OlderDeadSilos"/> dead ones
+/// beyond the newest few are not listed; <paramref name="Error"/> says why the table could not be read (then no silos).
+/// </summary>
+public sealed record SiloMembership(IReadOnlyList<SiloRow> Silos, int OlderDeadSilos, string? Error);
+
+/// <summary>
+/// A silo: its address (<c>ip:port@generation</c>), Orleans name and host, status (<c>Joining</c>, <c>Active</c>,
+/// <c>ShuttingDown</c>, <c>Dead</c>…), start, whether it is this process's silo, and its client gateway port if it has one.
+/// </summary>
+public sealed record SiloRow(string Address, string Name, string HostName, string Status, DateTimeOffset StartedAt, bool ThisProcess,
+    bool Gateway, int? GatewayPort);
 
 /// <summary>Sockets and attached sessions.</summary>
 public sealed record ConnectionFigures(int OpenSockets, int AttachedSessions);

@@ -4,14 +4,18 @@ using OrleansSync.Diagnostics;
 
 namespace OrleansSync.Gateway.Ops.Dashboard;
 
-/// <summary>Assembles <see cref="DashboardStats"/> from the gauges, a fresh collection, the sampler's history, rooms and logs.</summary>
+/// <summary>
+/// Assembles <see cref="DashboardStats"/> from the gauges, a fresh collection, the sampler's history, the node table,
+/// Orleans' membership, rooms and logs.
+/// </summary>
 public sealed class DashboardStatsBuilder(SyncMetrics metrics, DashboardMetricsReader? reader, DashboardSampler? sampler,
-    IRoomStats rooms, INodeStore nodes, NodeRoles roles, RecentLogBuffer logs, IHostEnvironment environment, TimeProvider time)
+    IRoomStats rooms, INodeStore nodes, OrleansMembershipReader silos, NodeRoles roles, RecentLogBuffer logs, IHostEnvironment environment,
+    TimeProvider time)
 {
     private const int LatencyWindowSamples = 5;
     private readonly DateTimeOffset _startedAt = time.GetUtcNow();
 
-    /// <summary>Builds the figures now: this node's from memory, the cluster's (nodes, rooms) from the store.</summary>
+    /// <summary>Builds the figures now: this node's from memory, the cluster's from the store (nodes, rooms) and Orleans (silos).</summary>
     public async Task<DashboardStats> BuildAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -23,6 +27,7 @@ public sealed class DashboardStatsBuilder(SyncMetrics metrics, DashboardMetricsR
         {
             cluster.Insert(0, node);
         }
+        var membership = await silos.ReadAsync(cancellationToken);
         var busiest = await rooms.BusiestRoomsAsync(10, cancellationToken);
         var instruments = reader?.Collect() ?? [];
         double Total(string name) => instruments.FirstOrDefault(i => i.Name == name)?.Total ?? 0;
@@ -72,7 +77,7 @@ public sealed class DashboardStatsBuilder(SyncMetrics metrics, DashboardMetricsR
         var store = new StoreFigures(batchCount, batchCount == 0 ? 0 : batches!.Series.Sum(s => s.Value) / batchCount,
             commits is null ? null : Milliseconds(HistogramMath.Percentile(commits.Bounds, commitBuckets, 0.99)));
 
-        return new DashboardStats(now, node, cluster, metrics.Enabled,
+        return new DashboardStats(now, node, cluster, membership, metrics.Enabled,
             new ConnectionFigures(gauges.OpenSockets, gauges.AttachedSessions),
             new QueueFigures(gauges.QueuedEvents, gauges.OldestQueuedAge.TotalSeconds),
             gauges.ActiveGrains.ToDictionary(g => g.Key, g => g.Value),

@@ -121,7 +121,8 @@ public sealed class ProcessNode : INodeEndpoint, IAsyncDisposable
         throw new TimeoutException($"node {NodeId} not ready in time:\n{Output}");
     }
 
-    private static int FreePort()
+    /// <summary>A loopback port nobody listens on now (the OS picks it).</summary>
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -86,6 +86,20 @@
     svg.dataset.points = String(points);
   };
 
+  // Orleans' membership: a row per silo, with its status and whether it is this node's as data attributes (style, tests).
+  const silos = m => {
+    rows('silos', null, m.silos, silo => [silo.address, silo.name, silo.host_name, silo.status,
+      new Date(silo.started_at).toLocaleString('en-GB'), silo.gateway ? 'port ' + silo.gateway_port : 'no']);
+    Array.from($('silos').tBodies[0].rows).forEach((tr, i) => {
+      tr.dataset.status = m.silos[i].status;
+      tr.dataset.this = String(m.silos[i].this_process);
+    });
+    const note = $('silos-note');
+    note.textContent = m.error !== null ? 'membership not readable: ' + m.error
+      : m.older_dead_silos > 0 ? m.older_dead_silos + ' older dead silos not listed' : '';
+    note.hidden = note.textContent === '';
+  };
+
   const render = s => {
     $('node-id').textContent = s.node.id;
     $('node-roles').textContent = s.node.roles.join(' + ');
@@ -119,6 +133,7 @@
       { name: 'p99', values: s.history.map(p => p.p99_ms) },
     ], 'ms');
 
+    silos(s.membership);
     rows('nodes', null, s.nodes, n => [n.id, n.roles.join(' + '), duration(n.uptime_seconds)]);
     rows('grains', null, Object.entries(s.grains), ([type, count]) => [type, String(count)]);
     figure('store-batches', s.store.batches);
@@ -164,6 +179,6 @@
 
   // Orleans' own dashboard is linked only where this node serves it (Orleans:Dashboard).
   fetch('/dashboard/orleans/version', { credentials: 'same-origin', cache: 'no-store' })
-    .then(response => { $('orleans-link').hidden = !response.ok; })
+    .then(response => { document.querySelectorAll('.orleans-link').forEach(link => { link.hidden = !response.ok; }); })
     .catch(() => {});
 })();
