@@ -7,7 +7,7 @@ using Xunit;
 namespace OrleansSync.Tests.Cluster;
 
 /// <summary>
-/// Two node processes with Orleans membership in their PostgreSQL database (<c>Orleans:Membership=AdoNet</c>) form one
+/// Two node processes with Orleans membership in their PostgreSQL database form one
 /// Orleans cluster: each node's dashboard lists both silos, active, its own marked as itself, with the client gateway
 /// of the one that has it.
 /// </summary>
@@ -22,8 +22,8 @@ public sealed class DashboardSilosAcrossNodesTests
     {
         await using var cluster = await Cluster.CreateAsync();
         var gatewayPort = ProcessNode.FreePort();
-        var a = await cluster.StartNodeAsync("node-a", ("Orleans:Membership", "AdoNet"), ("Admin:Key", AdminKey));
-        var b = await cluster.StartNodeAsync("node-b", ("Orleans:Membership", "AdoNet"), ("Admin:Key", AdminKey),
+        var a = await cluster.StartNodeAsync("node-a", ("Admin:Key", AdminKey));
+        var b = await cluster.StartNodeAsync("node-b", ("Admin:Key", AdminKey),
             ("Orleans:GatewayPort", gatewayPort.ToString(CultureInfo.InvariantCulture)));
 
         JsonElement[] silosOfA = [], silosOfB = [];
