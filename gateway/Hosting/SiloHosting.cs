@@ -24,7 +24,7 @@ public static class SiloHosting
     /// <summary>Orleans' service id: what keys grain state and reminders in the database, the same across restarts.</summary>
     public const string ServiceId = "orleanssync";
 
-    /// <summary>The cluster id of the silos that share a PostgreSQL database under AdoNet membership.</summary>
+    /// <summary>The cluster id of the silos that share a PostgreSQL database (Orleans membership in it).</summary>
     public const string SharedClusterId = "orleanssync";
 
     /// <summary>Adds the silo (grains, timers, observers) to the web host, configured from <c>Orleans</c> and <c>Grains</c>.</summary>
@@ -89,7 +89,7 @@ public static class SiloHosting
     }
 
     /// <summary>
-    /// How fast a silo killed without a goodbye (kill -9) is declared dead under AdoNet membership: see
+    /// How fast a silo killed without a goodbye (kill -9) is declared dead on PostgreSQL: see
     /// <see cref="SiloOptions.KilledSiloDeclaredDeadWithin"/>. A lone survivor declares it alone (Orleans needs
     /// min(NumVotesForDeathDeclaration, half the active silos rounded up) votes: 1 of 2); with more survivors the last
     /// probe goes through another silo, and its failure carries both votes (Orleans' default 2), so one round suffices.

@@ -14,9 +14,9 @@ public sealed class NodeOptions
     public string? Id { get; set; }
 
     /// <summary>
-    /// Base URL other nodes of a cluster use to hand this node copies of events for its sessions directly
-    /// (e.g. <c>http://10.0.0.5:5080</c>). Default: the first address this node listens on, unless that is a
-    /// wildcard (<c>0.0.0.0</c>, <c>[::]</c>, <c>*</c>, <c>+</c>): then set it, or other nodes use the inbox.
+    /// This node's base URL as the node table shows it (e.g. <c>http://10.0.0.5:5080</c>); nodes no longer call each
+    /// other over HTTP (events cross nodes as Orleans grain calls). Default: the first address this node listens on,
+    /// unless that is a wildcard (<c>0.0.0.0</c>, <c>[::]</c>, <c>*</c>, <c>+</c>).
     /// </summary>
     public string? Address { get; set; }
 }

@@ -3,7 +3,8 @@ namespace OrleansSync.Cluster;
 /// <summary>
 /// The roles this process plays (<c>Node:Roles</c>, default both): <c>Gateway</c> terminates WebSockets
 /// (<c>/ws</c>); <c>Silo</c> serves the application APIs (<c>/api</c>, <c>/messaging</c>) and takes part in the
-/// sweeper. Every node holds the grains of its own sockets and of the requests it serves.
+/// sweeper. Every node hosts a silo: on PostgreSQL all of them form one Orleans cluster, and a grain runs on any of
+/// them (a session's grain usually where its socket is).
 /// </summary>
 public sealed class NodeRoles
 {

@@ -18,8 +18,8 @@ public sealed partial class Sweeper(ISessionStore sessions, INodeStore nodes, IR
     TimeProvider time, SyncMetrics metrics, ILogger<Sweeper> logger)
 {
     /// <summary>
-    /// One sweep, on one node of the cluster at a time (a store lock: each node is its own Orleans cluster until the
-    /// nodes share Orleans membership).
+    /// One sweep, on one node of the cluster at a time (a store lock: the sweeper grain is one activation per cluster,
+    /// but Orleans may briefly run two while membership changes).
     /// </summary>
     public Task SweepOnceAsync(CancellationToken cancellationToken) => nodes.TryRunExclusiveAsync("sweeper", SweepAsync, cancellationToken);
 

@@ -3,11 +3,10 @@ using System.Collections.Concurrent;
 namespace OrleansSync.Delivery;
 
 /// <summary>
-/// The session grains of this process that hold an attached socket. Orleans answers neither "is this session attached
-/// here?" (a peer's direct copy must never activate a grain) nor "what do the attached sessions hold?" (the session
-/// gauges), and making a grain reference costs Orleans a type lookup each time, while the attached sessions are the
-/// ones every enqueue and ack goes to: so the grains register here, with their reference, on attach and leave on release. Read outside the grains' turns: a value may
-/// be a moment stale, which both readers tolerate.
+/// The session grains of this process that hold an attached socket. Orleans does not answer "what do the attached
+/// sessions hold?" (the session gauges), and making a grain reference costs Orleans a type lookup each time, while the
+/// attached sessions are the ones every enqueue and ack goes to: so the grains register here, with their reference, on
+/// attach and leave on release. Read outside the grains' turns: a value may be a moment stale, which both readers tolerate.
 /// </summary>
 public sealed class AttachedSessions
 {
@@ -18,9 +17,6 @@ public sealed class AttachedSessions
 
     /// <summary>The attached session grains.</summary>
     public ICollection<SessionGrain> Grains => _sessions.Values;
-
-    /// <summary>Whether <paramref name="sessionId"/> is attached to a socket of this process now.</summary>
-    public bool Contains(string sessionId) => _sessions.ContainsKey(sessionId);
 
     /// <summary>The grain reference of an attached session, made once at its attach.</summary>
     public bool TryGetReference(string sessionId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ISessionGrain? reference)

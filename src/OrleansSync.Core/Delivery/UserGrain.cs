@@ -33,6 +33,7 @@ public sealed class UserGrain(ISessionStore store, SessionRouter router, IOption
     private IReadOnlyList<UserSession>? _kept;
     private long _keptReadStarted; // timestamp
     private long _drops;           // bumped by every drop: a read that began before one is not kept
+    private bool _fannedOut;       // this activation routed a publish (else it was activated only to drop a list it never had)
 
     /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -53,12 +54,17 @@ public sealed class UserGrain(ISessionStore store, SessionRouter router, IOption
     public Task ForgetSessionListAsync()
     {
         DropList();
+        if (!_fannedOut)
+        {
+            DeactivateOnIdle(); // activated by a session's claim alone: it kept nothing, so it need not stay for the idle timeout
+        }
         return Task.CompletedTask;
     }
 
     /// <inheritdoc />
     public async Task<int> FanOutAsync(string eventId, Immutable<byte[]> frameBytes)
     {
+        _fannedOut = true;
         var frame = frameBytes.Value;
         var sessions = KeptList();
         var fromCopy = sessions is not null;

@@ -48,7 +48,7 @@ public sealed class SyncMetrics : IDisposable
         public const string FullSyncFlagged = "orleanssync.sessions.full_sync_flagged";
         /// <summary>Counter: inbound frames rejected by the gateway, by <c>reason</c>.</summary>
         public const string FramesRejected = "orleanssync.frames.rejected";
-        /// <summary>Counter: copies for sessions of other nodes, by <c>path</c>: <c>direct</c> (taken by the owner) or <c>inbox</c> (the owner could not take it).</summary>
+        /// <summary>Counter: how publishes found their user's sessions, by <c>source</c>: <c>copy</c> (the user grain's kept list) or <c>store</c>.</summary>
         public const string SessionListLookups = "orleanssync.session_list.lookups";
         /// <summary>Histogram: writes per store commit.</summary>
         public const string StoreBatchSize = "orleanssync.store.batch_size";
