@@ -46,7 +46,10 @@ public static class SiloHosting
                     cluster.ServiceId = ServiceId;
                     cluster.ClusterId = SharedClusterId;
                 });
-                orleans.ConfigureEndpoints(IPAddress.Loopback, siloPort, silo.GatewayPort); // one machine, for now
+                // Loopback by default (one machine, nothing reachable from outside); an advertised address other nodes can
+                // reach spans machines, and the silo then listens on every interface.
+                var advertised = silo.AdvertisedIPAddress();
+                orleans.ConfigureEndpoints(advertised, siloPort, silo.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(advertised));
                 orleans.Configure<ClusterMembershipOptions>(membership => ConfigureLiveness(membership, silo));
             }
             else

@@ -19,6 +19,20 @@ public sealed class SiloOptions
     public int GatewayPort { get; set; }
 
     /// <summary>
+    /// On PostgreSQL: the IP address this node's silo gives the other silos in the membership table. Default
+    /// <c>127.0.0.1</c>: a cluster on one machine, silo ports bound to loopback only. Set it to an address of this
+    /// machine the other machines reach (e.g. <c>10.0.0.5</c>) to run nodes on several machines; the silo then listens
+    /// on every interface, so its ports must be kept to the cluster's private network.
+    /// </summary>
+    public string AdvertisedAddress { get; set; } = "127.0.0.1";
+
+    /// <summary><see cref="AdvertisedAddress"/> parsed; a clear error names the setting if it is not an IP address.</summary>
+    public System.Net.IPAddress AdvertisedIPAddress() =>
+        System.Net.IPAddress.TryParse(AdvertisedAddress, out var address)
+            ? address
+            : throw new InvalidOperationException($"Orleans:AdvertisedAddress '{AdvertisedAddress}' is not an IP address (e.g. 10.0.0.5).");
+
+    /// <summary>
     /// Serves Orleans' own dashboard at <c>/dashboard/orleans/</c> wherever the delivery dashboard is served (Development,
     /// or <c>Admin:Key</c> set), behind the same key. Default true. Its grain-call profiler runs only while someone
     /// watches it (and a minute after); off, the silo registers nothing of it.

@@ -50,4 +50,11 @@ public sealed class SiloProvidersTests
         Assert.IsType<SqliteGrainStorage>(node.App.Services.GetRequiredKeyedService<IGrainStorage>(GrainStorageNames.Sessions));
         Assert.IsType<SqliteReminderTable>(node.Service<IReminderTable>());
     }
+
+    [Fact]
+    public async Task An_advertised_address_that_is_not_an_ip_address_stops_a_postgres_nodes_start_with_its_name()
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => TestNode.StartAsync(StoreKind.Postgres, ("Orleans:AdvertisedAddress", "node-a.local")));
+        Assert.Contains("Orleans:AdvertisedAddress 'node-a.local' is not an IP address", error.Message);
+    }
 }
