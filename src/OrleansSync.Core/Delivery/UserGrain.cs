@@ -13,7 +13,7 @@ namespace OrleansSync.Delivery;
 /// <para>
 /// The kept list is a shortcut for a read, as right as one through three rules: it is dropped whenever a change a
 /// later publish must see has committed (a session created or claimed, before its <c>auth_ok</c>:
-/// <see cref="ForgetSessionListAsync"/>; a copy that went to an inbox, at once), and a read that began before such a
+/// <see cref="ForgetSessionListAsync"/>; a copy that went to an inbox, once the publish is durable), and a read that began before such a
 /// drop is not kept; only lists a publish can act on without reading more are kept (every session attached, nothing
 /// waiting in an inbox); and a list is used for at most <see cref="NodeClusterOptions.SessionListLifetime"/> after its
 /// read began, which bounds what a second activation (while membership changes) or a drop that could not be
@@ -89,16 +89,14 @@ public sealed class UserGrain(ISessionStore store, SessionRouter router, IOption
                 inboxWaiting = false;
             }
             // Started, not awaited: each session gets the copy in this turn's order, and the commits overlap.
-            var copy = router.RouteAsync(session.SessionId, session.OwnerNode, inboxWaiting, eventId, frame);
-            (copies ??= []).Add(DropListIfInboxAsync(copy));
+            (copies ??= []).Add(router.RouteAsync(session.SessionId, session.OwnerNode, inboxWaiting, eventId, frame));
         }
         if (copies is not null)
         {
-            var durable = Task.WhenAll(copies);
+            var durable = DurableAsync(eventId, copies);
             if (!durable.IsCompleted)
             {
                 _pending[eventId] = durable;
-                _ = ForgetWhenDurableAsync(eventId, durable);
             }
         }
         return sessions.Count;
@@ -107,26 +105,24 @@ public sealed class UserGrain(ISessionStore store, SessionRouter router, IOption
     /// <inheritdoc />
     public Task WhenDurableAsync(string eventId) => _pending.GetValueOrDefault(eventId) ?? Task.CompletedTask;
 
-    /// <summary>A copy that went to an inbox: the next publish reads the list again and queues behind it.</summary>
-    private async Task<bool> DropListIfInboxAsync(Task<bool> copy)
-    {
-        var viaInbox = await copy;
-        if (viaInbox)
-        {
-            DropList();
-        }
-        return viaInbox;
-    }
-
-    private async Task ForgetWhenDurableAsync(string eventId, Task durable)
+    /// <summary>
+    /// Every copy durable. If one went to an inbox, the kept list is dropped: the next publish reads the list again and
+    /// queues behind that copy. (A publish routed by the list meanwhile reaches the same grain after this one, so it
+    /// also queues behind it; only a resume in between can put it first, as for any two overlapping publishes.)
+    /// </summary>
+    private async Task DurableAsync(string eventId, List<Task<bool>> copies)
     {
         try
         {
-            await durable;
-        }
-        catch
-        {
-            // the publisher sees the failure through WhenDurableAsync
+            var viaInbox = false;
+            foreach (var copy in copies)
+            {
+                viaInbox |= await copy;
+            }
+            if (viaInbox)
+            {
+                DropList();
+            }
         }
         finally
         {
