@@ -71,7 +71,7 @@ public static class OrleansSyncHosting
             services.AddSingleton<IClusterSignals, NoClusterSignals>();
         }
         services.AddSingleton<ISessionListInvalidation, UserGrainSessionLists>();
-        builder.AddOrleansSilo();
+        builder.AddOrleans();
         services.AddSingleton<AttachedSessions>();
         services.AddSingleton<SessionRouter>();
         services.AddSingleton<RoomService>();

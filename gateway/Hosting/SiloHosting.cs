@@ -27,6 +27,39 @@ public static class SiloHosting
     /// <summary>The cluster id of the silos that share a PostgreSQL database (Orleans membership in it).</summary>
     public const string SharedClusterId = "orleanssync";
 
+    /// <summary>
+    /// Whether this node hosts a silo. Every node does, except a gateway-only node (<c>Node:Roles=Gateway</c>) on
+    /// PostgreSQL: that one is an Orleans client of the cluster (<see cref="AddOrleansClusterClient"/>), holding sockets and
+    /// no grains. (On SQLite a node is the whole cluster, so it always hosts its silo.)
+    /// </summary>
+    public static bool HostsSilo(IConfiguration configuration) =>
+        !StoreFactory.IsPostgres(configuration[$"{StoreOptions.SectionName}:{nameof(StoreOptions.Provider)}"])
+        || new OrleansSync.Cluster.NodeRoles(configuration["Node:Roles"]).Silo;
+
+    /// <summary>Adds this node's part of Orleans: its silo, or, for a gateway-only node on PostgreSQL, a client of the cluster.</summary>
+    public static WebApplicationBuilder AddOrleans(this WebApplicationBuilder builder) =>
+        HostsSilo(builder.Configuration) ? builder.AddOrleansSilo() : builder.AddOrleansClusterClient();
+
+    /// <summary>
+    /// Makes this process an Orleans client of the PostgreSQL cluster: it finds the silos' client gateways in the membership
+    /// table and calls grains through them; grains reach its sockets through the gateway observer, created on the client.
+    /// It waits at start until a silo answers.
+    /// </summary>
+    public static WebApplicationBuilder AddOrleansClusterClient(this WebApplicationBuilder builder)
+    {
+        var store = builder.Configuration.GetSection(StoreOptions.SectionName).Get<StoreOptions>() ?? new StoreOptions();
+        builder.UseOrleansClient(client =>
+        {
+            client.UsePostgresClustering(StoreFactory.PostgresConnectionString(store));
+            client.Configure<ClusterOptions>(cluster =>
+            {
+                cluster.ServiceId = ServiceId;
+                cluster.ClusterId = SharedClusterId;
+            });
+        });
+        return builder;
+    }
+
     /// <summary>Adds the silo (grains, timers, observers) to the web host, configured from <c>Orleans</c> and <c>Grains</c>.</summary>
     public static WebApplicationBuilder AddOrleansSilo(this WebApplicationBuilder builder)
     {
@@ -36,6 +69,8 @@ public static class SiloHosting
         var store = configuration.GetSection(StoreOptions.SectionName).Get<StoreOptions>() ?? new StoreOptions();
         var adoNetMembership = StoreFactory.IsPostgres(store.Provider);
         var siloPort = silo.SiloPort > 0 ? silo.SiloPort : FreeLoopbackPort();
+        // On PostgreSQL every silo serves Orleans clients (gateway-only nodes), on a free port unless one is set.
+        var gatewayPort = silo.GatewayPort > 0 || !adoNetMembership ? silo.GatewayPort : FreeLoopbackPort();
         builder.UseOrleans(orleans =>
         {
             if (adoNetMembership)
@@ -49,7 +84,7 @@ public static class SiloHosting
                 // Loopback by default (one machine, nothing reachable from outside); an advertised address other nodes can
                 // reach spans machines, and the silo then listens on every interface.
                 var advertised = silo.AdvertisedIPAddress();
-                orleans.ConfigureEndpoints(advertised, siloPort, silo.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(advertised));
+                orleans.ConfigureEndpoints(advertised, siloPort, gatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(advertised));
                 orleans.Configure<ClusterMembershipOptions>(membership => ConfigureLiveness(membership, silo));
             }
             else

@@ -13,8 +13,8 @@ public sealed class SiloOptions
     public int SiloPort { get; set; }
 
     /// <summary>
-    /// Port for Orleans clients (a separate gateway process). Default 0: no client gateway, since the gateway role
-    /// runs in this process and needs none.
+    /// Port for Orleans clients (separate gateway processes). Default 0: on PostgreSQL a free port picked at start (the
+    /// membership table tells clients where it is); on SQLite none, since the one node is the whole cluster.
     /// </summary>
     public int GatewayPort { get; set; }
 

@@ -28,9 +28,9 @@ public sealed class GatewayObserver(SocketRegistry sockets, IGrainFactory grains
     }
 
     /// <inheritdoc />
-    public Task Send(string socketId, Immutable<byte[]> utf8Frame)
+    public Task Send(string socketId, long order, Immutable<byte[]> utf8Frame)
     {
-        sockets.Find(socketId)?.SendFromSession(utf8Frame.Value); // a socket gone meanwhile: its session replays on resume
+        sockets.Find(socketId)?.SendFromSession(order, utf8Frame.Value); // a socket gone meanwhile: its session replays on resume
         return Task.CompletedTask;
     }
 

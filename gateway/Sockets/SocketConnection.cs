@@ -36,6 +36,8 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
     /// sent, or more acks than sends) count as frames like any other.
     /// </summary>
     private int _ackCredit;
+    private PushOrder? _pushOrder; // made by the first push of the session
+    private Action<ReadOnlyMemory<byte>>? _sendInOrder;
     private (WebSocketCloseStatus Code, string Reason)? _closeRequest;
     private bool _dropQueued; // closing without sending what is queued (under the lock of _outbound)
     private int _closing;
@@ -122,6 +124,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
     public void OnSessionOpened(SessionOpened opened)
     {
         SessionId = opened.SessionId;
+        _pushOrder?.Reset();
         TryQueue(ServerFrames.AuthOk(opened.UserId, opened.SessionId, opened.NeedFullSync, SocketId));
     }
 
@@ -129,10 +132,20 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
     public bool TrySend(ReadOnlyMemory<byte> utf8Frame) => TryQueue(utf8Frame);
 
     /// <summary>
+    /// Push <paramref name="order"/> of the attached session, put back in the order its grain sent it
+    /// (<see cref="PushOrder"/>) before it is queued.
+    /// </summary>
+    internal void SendFromSession(long order, ReadOnlyMemory<byte> utf8Frame)
+    {
+        _pushOrder ??= new PushOrder(_server.Time);
+        _pushOrder.Accept(order, utf8Frame, _sendInOrder ??= SendFromSession);
+    }
+
+    /// <summary>
     /// A frame of the attached session. A full outbound buffer closes the socket (4004): the close detaches the
     /// session, which keeps its queue for the tab's resume.
     /// </summary>
-    internal void SendFromSession(ReadOnlyMemory<byte> utf8Frame)
+    private void SendFromSession(ReadOnlyMemory<byte> utf8Frame)
     {
         if (TryQueue(utf8Frame))
         {

@@ -22,9 +22,9 @@ public static class OrleansDashboard
     /// <summary>The page that frames it under a link back to the delivery dashboard.</summary>
     public const string FramePath = "/dashboard/cluster";
 
-    /// <summary>True if this node serves it: <c>Orleans:Dashboard</c> on, and the delivery dashboard served.</summary>
+    /// <summary>True if this node serves it: it hosts a silo, <c>Orleans:Dashboard</c> is on, and the delivery dashboard is served.</summary>
     public static bool IsServed(SiloOptions silo, IHostEnvironment environment, IConfiguration configuration) =>
-        silo.Dashboard && DashboardAccess.ModeFor(environment, configuration[$"{AdminOptions.SectionName}:{nameof(AdminOptions.Key)}"]) != DashboardMode.Disabled;
+        silo.Dashboard && SiloHosting.HostsSilo(configuration) && DashboardAccess.ModeFor(environment, configuration[$"{AdminOptions.SectionName}:{nameof(AdminOptions.Key)}"]) != DashboardMode.Disabled;
 
     /// <summary>Maps Orleans' routes and the frame page, each behind the dashboard's access rule.</summary>
     public static void MapOrleansDashboardBehindAccess(this IEndpointRouteBuilder endpoints, DashboardAccess access)

@@ -5,11 +5,14 @@ namespace OrleansSync.Gateway.Ops.Dashboard;
 
 /// <summary>
 /// The cluster's silos as Orleans' membership knows them (<see cref="IManagementGrain.GetDetailedHosts(bool, CancellationToken)"/>: the
-/// membership table, read again for each call), for the dashboard. Under <c>Orleans:Membership=AdoNet</c> that is every
-/// node on the database; under localhost membership it is this node's silo alone.
+/// membership table, read again for each call), for the dashboard. On PostgreSQL that is every silo node on the database;
+/// on SQLite it is this node's silo alone.
 /// </summary>
-public sealed class OrleansMembershipReader(IGrainFactory grains, ILocalSiloDetails localSilo)
+public sealed class OrleansMembershipReader(IGrainFactory grains, IServiceProvider services)
 {
+    /// <summary>This process's silo; none on a gateway-only node, an Orleans client.</summary>
+    private readonly SiloAddress? _localSilo = (services.GetService(typeof(ILocalSiloDetails)) as ILocalSiloDetails)?.SiloAddress;
+
     /// <summary>Dead silos stay in the table until Orleans' defunct-silo cleanup: only the newest few are listed.</summary>
     public const int DeadSilosListed = 10;
 
@@ -31,7 +34,7 @@ public sealed class OrleansMembershipReader(IGrainFactory grains, ILocalSiloDeta
         }
         var ordered = entries
             .OrderBy(e => e.Status == SiloStatus.Dead)
-            .ThenByDescending(e => e.SiloAddress.Equals(localSilo.SiloAddress))
+            .ThenByDescending(e => e.SiloAddress.Equals(_localSilo))
             .ThenByDescending(e => e.StartTime)
             .ToList();
         var dead = ordered.Count(e => e.Status == SiloStatus.Dead);
@@ -45,7 +48,7 @@ public sealed class OrleansMembershipReader(IGrainFactory grains, ILocalSiloDeta
         entry.HostName,
         entry.Status.ToString(),
         new DateTimeOffset(DateTime.SpecifyKind(entry.StartTime, DateTimeKind.Utc)), // Orleans writes UTC; a table may read it back unmarked
-        entry.SiloAddress.Equals(localSilo.SiloAddress),
+        entry.SiloAddress.Equals(_localSilo),
         entry.ProxyPort > 0,
         entry.ProxyPort > 0 ? entry.ProxyPort : null);
 }

@@ -57,6 +57,9 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     private SessionRecord? _record;
     private long _nextSequence;
     private SocketLink? _socket;
+
+    /// <summary>Pushes to the current socket since its attach: each push's order, for the gateway to keep.</summary>
+    private long _pushes;
     private IGrainTimer? _retryTimer;
 
     /// <summary>The first queued event this attachment has not sent yet (null: none waits). Every event before it is in flight.</summary>
@@ -174,7 +177,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
             metrics.FullSyncFlagged(FullSyncReason.QueueOverflow);
             _ = DropQueueAndFlag();
         }
-        Attach();
+        await AttachAsync().ConfigureAwait(true);
         return true;
     }
 
@@ -381,14 +384,20 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         return false;
     }
 
-    /// <summary>Reports and clears the flag, then replays the queue in order, as far as the send window goes.</summary>
-    private void Attach()
+    /// <summary>
+    /// Reports and clears the flag, then replays the queue in order, as far as the send window goes. The report is a
+    /// call answered by the gateway, not a one-way push: Orleans routes messages to a gateway that is an Orleans client
+    /// through a lookup of its connections, and pushes sent while the first lookup is pending can overtake each other.
+    /// Once the gateway has answered, its route is known here and the replay's pushes leave in order.
+    /// </summary>
+    private async Task AttachAsync()
     {
         var record = _record!;
         var socket = _socket!;
         _record = record with { NeedFullSync = false, RetentionDeadline = null, OwnerNode = socket.NodeId, DetachedAt = null };
         _ = store.SaveSessionAsync(_record);
-        _ = socket.Gateway.SessionOpened(socket.SocketId, new SessionOpened(Key, record.UserId, record.NeedFullSync));
+        _pushes = 0;
+        await socket.Gateway.SessionOpened(socket.SocketId, new SessionOpened(Key, record.UserId, record.NeedFullSync)).ConfigureAwait(true);
         Log.SessionAttached(logger, Key, record.UserId, Ids.LogTag(socket.SocketId), record.NeedFullSync, _queue.Count);
         SendWithinWindow(); // the replay: the rest follows the tab's acks
     }
@@ -498,7 +507,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
             _ = store.MarkFirstSentAsync(Key, pending.EventId, pending.FirstSentAt.Value);
         }
         var socket = _socket!;
-        _ = socket.Gateway.Send(socket.SocketId, new Immutable<byte[]>(pending.Frame));
+        _ = socket.Gateway.Send(socket.SocketId, _pushes++, new Immutable<byte[]>(pending.Frame));
         if (retry)
         {
             metrics.EventResent();

@@ -23,7 +23,8 @@ public sealed class RecordingGateway : IGatewayObserver
 
     public Task SessionOpened(string socketId, SessionOpened opened) => Tab(socketId).Record(t => t.OpenedList.Add(opened));
 
-    public Task Send(string socketId, Immutable<byte[]> utf8Frame) =>
+    public Task Send(string socketId, long order, Immutable<byte[]> utf8Frame) => // in order: silo and observer share the process
+
         Tab(socketId).Record(t => t.FrameList.Add(Encoding.UTF8.GetString(utf8Frame.Value)));
 
     public Task Close(string socketId, SessionCloseReason reason) => Tab(socketId).Record(t => t.CloseList.Add(reason));

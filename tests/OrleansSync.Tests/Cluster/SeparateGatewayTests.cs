@@ -1,0 +1,68 @@
+using Orleans.Runtime;
+using OrleansSync.Tests.Infrastructure;
+using Xunit;
+
+namespace OrleansSync.Tests.Cluster;
+
+/// <summary>
+/// A gateway-only node on PostgreSQL (<c>Node:Roles=Gateway</c>) is an Orleans client of the cluster, not a silo: it holds
+/// sockets, the grains run on the silo nodes, and frames reach its sockets through its gateway observer. Real processes,
+/// real PostgreSQL.
+/// </summary>
+[Collection(nameof(ClusterTests))]
+public sealed class SeparateGatewayTests
+{
+    private static readonly (string, string) GatewayOnly = ("Node:Roles", "Gateway");
+
+    [Fact]
+    public async Task Tabs_on_a_separate_gateway_get_publishes_through_any_silo_and_after_its_kill_9_resume_on_another_with_every_event_once()
+    {
+        await using var cluster = await Cluster.CreateAsync();
+        (string, string) slowRetry = ("Delivery:RetryInterval", "00:01:00"); // what arrives is the first send or the replay
+        var a = await cluster.StartNodeAsync("silo-a", slowRetry);
+        var b = await cluster.StartNodeAsync("silo-b", slowRetry);
+        var gateway = await cluster.StartNodeAsync("gateway-1", GatewayOnly, slowRetry);
+        var other = await cluster.StartNodeAsync("gateway-2", GatewayOnly, slowRetry);
+        // Two silos in Orleans' membership: the gateways joined as clients.
+        Assert.Equal(2, await cluster.QueryScalarAsync($"SELECT COUNT(*) FROM orleans_membership WHERE status = {(int)SiloStatus.Active}"));
+
+        var tab = await gateway.ConnectAsync();
+        var sessionId = (await tab.AuthAsync(TestTokens.For("kim"))).GetProperty("session_id").GetString()!;
+        var published = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            published.Add((await (i % 2 == 0 ? a : b).PublishOkAsync("kim", new { type = "added", id = $"k{i}" })).EventId);
+        }
+        var received = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            received.Add((await tab.NextAsync()).GetProperty("event_id").GetString()!);
+        }
+        Assert.Equal(published, received); // from both silos, in publish order
+        await tab.AckAsync(published[0]);
+        await tab.AckAsync(published[1]); // the last two stay unacked
+
+        await gateway.KillAsync();
+        await tab.WaitClosedAsync();
+        await tab.DisposeAsync();
+        for (var i = 4; i < 6; i++)
+        {
+            published.Add((await a.PublishOkAsync("kim", new { type = "added", id = $"k{i}" })).EventId);
+        }
+
+        await using var back = await other.ConnectAsync();
+        var ok = await back.AuthAsync(TestTokens.For("kim"), sessionId);
+        Assert.Equal(sessionId, ok.GetProperty("session_id").GetString());
+        Assert.False(ok.GetProperty("need_full_sync").GetBoolean());
+        var replayed = new List<string>();
+        while (replayed.Count < 4)
+        {
+            var eventId = (await back.NextAsync(TimeSpan.FromSeconds(15))).GetProperty("event_id").GetString()!;
+            replayed.Add(eventId);
+            await back.AckAsync(eventId);
+        }
+        // The two unacked before the kill, then the two published while no gateway held the tab: each once, in order.
+        Assert.Equal(published.Skip(2), replayed);
+        Assert.True(await back.NothingWithinAsync(TimeSpan.FromMilliseconds(500)));
+    }
+}
