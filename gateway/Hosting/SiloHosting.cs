@@ -21,6 +21,9 @@ namespace OrleansSync.Gateway.Hosting;
 /// </summary>
 public static class SiloHosting
 {
+    /// <summary>How often a separate gateway re-reads the silos' client gateways from the membership table.</summary>
+    public static readonly TimeSpan ClientGatewayListRefresh = TimeSpan.FromSeconds(2);
+
     /// <summary>Orleans' service id: what keys grain state and reminders in the database, the same across restarts.</summary>
     public const string ServiceId = "orleanssync";
 
@@ -56,6 +59,9 @@ public static class SiloHosting
                 cluster.ServiceId = ServiceId;
                 cluster.ClusterId = SharedClusterId;
             });
+            // The client learns silos that joined after it, and forgets dead ones, by re-reading the table: often, so that
+            // when the silo it talks to dies it finds another within seconds (Orleans' default is a minute).
+            client.Configure<GatewayOptions>(gateways => gateways.GatewayListRefreshPeriod = ClientGatewayListRefresh);
         });
         return builder;
     }

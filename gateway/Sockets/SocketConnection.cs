@@ -166,6 +166,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
             SessionCloseReason.Replaced => (CloseCodes.SessionReplaced, CloseReasons.SessionReplaced),
             SessionCloseReason.MaxAttemptsReached => (CloseCodes.MaxAttempts, CloseReasons.MaxAttempts),
             SessionCloseReason.QueueOverflow => (CloseCodes.QueueOverflow, CloseReasons.QueueOverflow),
+            SessionCloseReason.GrainLost => (CloseCodes.ServerStopping, CloseReasons.SessionMoved),
             _ => (WebSocketCloseStatus.NormalClosure, CloseReasons.Closed),
         };
         RequestClose(code, text);

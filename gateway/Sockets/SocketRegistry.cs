@@ -63,6 +63,20 @@ public sealed class SocketRegistry(IOptions<NodeOptions> node, ISocketLocations 
         return attached;
     }
 
+    /// <inheritdoc />
+    public IReadOnlyList<(string SessionId, ISessionObserver Socket)> SocketsOfSessions(IReadOnlySet<string> sessionIds)
+    {
+        var found = new List<(string, ISessionObserver)>();
+        foreach (var connection in _sockets.Values)
+        {
+            if (connection.SessionId is { } sessionId && sessionIds.Contains(sessionId))
+            {
+                found.Add((sessionId, connection));
+            }
+        }
+        return found;
+    }
+
     /// <summary>Starts closing every open socket with <paramref name="code"/> (the host is stopping).</summary>
     internal void CloseAll(System.Net.WebSockets.WebSocketCloseStatus code, string reason)
     {

@@ -6,6 +6,9 @@ public static class CloseReasons
     /// <summary>With <see cref="CloseCodes.ServerStopping"/>.</summary>
     public const string ServerStopping = "server_stopping";
 
+    /// <summary>With <see cref="CloseCodes.ServerStopping"/>: the session's grain was lost with its silo; resume to carry on.</summary>
+    public const string SessionMoved = "session_moved";
+
     /// <summary>With <see cref="CloseCodes.BinaryFrame"/>.</summary>
     public const string BinaryFrame = "binary frames are not supported";
 

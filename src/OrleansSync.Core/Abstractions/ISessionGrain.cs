@@ -47,4 +47,8 @@ public interface ISessionGrain : IGrainWithStringKey
 
     /// <summary>The store says another node owns the session now: close the socket here without writing.</summary>
     Task<bool> LoseOwnershipAsync();
+
+    /// <summary>Whether this activation is attached to socket <paramref name="socketId"/> (a fresh one after a silo's death is not).</summary>
+    [AlwaysInterleave]
+    Task<bool> HoldsSocketAsync(string socketId);
 }

@@ -18,6 +18,9 @@ public sealed partial class NodeMaintenance
         [LoggerMessage(8, LogLevel.Debug, "The sweeper could not be woken (its silo is leaving the cluster?); the next heartbeat tries again: {Reason}")]
         public static partial void SweeperNotWoken(ILogger logger, string reason);
 
+        [LoggerMessage(9, LogLevel.Information, "Session {SessionId} lost its grain (its silo died) while its socket here stayed open: the socket is closed (1001) so the tab resumes.")]
+        public static partial void OrphanedSocketClosed(ILogger logger, string sessionId);
+
         [LoggerMessage(2, LogLevel.Warning, "Handling wake-ups failed; the next poll covers them.")]
         public static partial void WakeupFailed(ILogger logger, Exception exception);
     }

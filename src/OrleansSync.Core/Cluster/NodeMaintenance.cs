@@ -30,6 +30,7 @@ public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore n
     private long _beats;
     private long _failedRounds; // in a row
     private long _inboxDispatched; // highest inbox id a drain has handed to its grains
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _orphanChecksDue = new(StringComparer.Ordinal);
 
     private string NodeId => node.Value.Id!;
 
@@ -53,6 +54,7 @@ public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore n
         var sweeperAwake = WakeSweeperAsync(cancellationToken);
         await DrainOwnedInboxesAsync(fromStart: true, cancellationToken).ConfigureAwait(false);
         await DrainOutboxAsync(cancellationToken).ConfigureAwait(false);
+        await RecheckOrphansAsync().ConfigureAwait(false);
         if (++_beats % OwnershipCheckEveryBeats == 0)
         {
             await CheckOwnershipAsync(cancellationToken).ConfigureAwait(false);
@@ -163,6 +165,51 @@ public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore n
     }
 
     /// <summary>
+    /// Sockets of this node whose session's grain is no longer attached to them (it died with its silo; its next
+    /// activation knows no socket) are closed (1001, <see cref="SessionCloseReason.GrainLost"/>): the tab resumes, and the
+    /// resume replays the queue. Asked of the grain itself, so a socket whose grain is alive is never closed.
+    /// </summary>
+    private async Task CloseOrphanedSocketsAsync(IReadOnlySet<string> sessionIds)
+    {
+        foreach (var (sessionId, socket) in sockets.SocketsOfSessions(sessionIds))
+        {
+            bool holds;
+            try
+            {
+                holds = await sessionService.Grain(sessionId).HoldsSocketAsync(socket.SocketId).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is OrleansException or TimeoutException)
+            {
+                _orphanChecksDue[sessionId] = 0; // the cluster is changing (the dead silo not declared yet): next heartbeat
+                continue;
+            }
+            if (!holds)
+            {
+                Log.OrphanedSocketClosed(logger, sessionId);
+                socket.Close(SessionCloseReason.GrainLost);
+            }
+        }
+    }
+
+    /// <summary>Checks again, each heartbeat, the suspected orphans whose grain could not be asked.</summary>
+    private Task RecheckOrphansAsync()
+    {
+        if (_orphanChecksDue.IsEmpty)
+        {
+            return Task.CompletedTask;
+        }
+        var due = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var sessionId in _orphanChecksDue.Keys)
+        {
+            if (_orphanChecksDue.TryRemove(sessionId, out _))
+            {
+                due.Add(sessionId);
+            }
+        }
+        return CloseOrphanedSocketsAsync(due);
+    }
+
+    /// <summary>
     /// One query reads the inboxes of every session this node owns; each session gets its events in one turn,
     /// sessions in parallel. A wake-up drain reads only rows above the highest id already dispatched: under load
     /// a row's move commits a batch later, and re-reading every pending row on every wake-up cost more than the
@@ -216,6 +263,7 @@ public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore n
     private async Task HandleWakeupsAsync(CancellationToken stoppingToken)
     {
         var claimed = new HashSet<string>(StringComparer.Ordinal);
+        var orphaned = new HashSet<string>(StringComparer.Ordinal);
         try
         {
             while (await _wakeups.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
@@ -223,6 +271,7 @@ public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore n
                 var inbox = false;
                 var outboxWaiting = false;
                 claimed.Clear();
+                orphaned.Clear();
                 while (_wakeups.Reader.TryRead(out var wakeup))
                 {
                     switch (wakeup.Kind)
@@ -230,6 +279,7 @@ public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore n
                         case WakeupKind.Inbox: inbox = true; break;
                         case WakeupKind.Outbox: outboxWaiting = true; break;
                         case WakeupKind.Claimed: claimed.Add(wakeup.SessionId!); break;
+                        case WakeupKind.Orphaned: orphaned.Add(wakeup.SessionId!); break;
                     }
                 }
                 try
@@ -241,6 +291,10 @@ public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore n
                     if (outboxWaiting)
                     {
                         await DrainOutboxAsync(stoppingToken).ConfigureAwait(false);
+                    }
+                    if (orphaned.Count > 0)
+                    {
+                        await CloseOrphanedSocketsAsync(orphaned).ConfigureAwait(false);
                     }
                     if (claimed.Count > 0)
                     {
@@ -274,6 +328,9 @@ public enum WakeupKind
 
     /// <summary>Room payloads wait in this node's outbox.</summary>
     Outbox,
+
+    /// <summary>A session of this node's sockets may have lost its grain (see <see cref="IClusterSignals.SessionMayBeOrphaned"/>).</summary>
+    Orphaned,
 }
 
 /// <summary>A wake-up for this node.</summary>

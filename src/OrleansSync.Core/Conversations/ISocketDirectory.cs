@@ -17,6 +17,9 @@ public interface ISocketDirectory
     /// <summary>Sessions attached to open sockets of this node.</summary>
     IReadOnlyList<string> AttachedSessionIds();
 
+    /// <summary>The open sockets of this node attached to any of <paramref name="sessionIds"/>, with their session (one pass).</summary>
+    IReadOnlyList<(string SessionId, ISessionObserver Socket)> SocketsOfSessions(IReadOnlySet<string> sessionIds);
+
     /// <summary>Who an open socket on this node authenticated as (via <c>auth</c>), if it did.</summary>
     bool TryGetIdentity(string socketId, out RoomCaller identity);
 }

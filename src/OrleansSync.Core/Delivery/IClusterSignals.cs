@@ -12,6 +12,12 @@ public interface IClusterSignals
 
     /// <summary>A best-effort room payload waits in <paramref name="nodeId"/>'s outbox.</summary>
     void OutboxChanged(string nodeId);
+
+    /// <summary>
+    /// A copy for a session whose socket <paramref name="ownerNode"/> holds found the session's grain not attached: the
+    /// grain may have died with its silo while the socket stayed open. That node checks, and closes such a socket.
+    /// </summary>
+    void SessionMayBeOrphaned(string ownerNode, string sessionId);
 }
 
 /// <summary>A single node has nobody to wake.</summary>
@@ -22,4 +28,7 @@ public sealed class NoClusterSignals : IClusterSignals
 
     /// <inheritdoc />
     public void OutboxChanged(string nodeId) { }
+
+    /// <inheritdoc />
+    public void SessionMayBeOrphaned(string ownerNode, string sessionId) { } // one process: grain and socket live and die together
 }

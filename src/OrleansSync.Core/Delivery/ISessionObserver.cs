@@ -38,4 +38,10 @@ public enum SessionCloseReason
 
     /// <summary>The session's queue outgrew <see cref="DeliveryOptions.MaxQueuedPerSession"/>.</summary>
     QueueOverflow,
+
+    /// <summary>
+    /// The session's grain died with its silo while the socket stayed open (a separate gateway): the tab resumes, and the
+    /// session's next activation replays its queue (1001, like a node that stops).
+    /// </summary>
+    GrainLost,
 }

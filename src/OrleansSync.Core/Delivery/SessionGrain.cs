@@ -280,6 +280,14 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     }
 
     /// <inheritdoc />
+    public Task<bool> HoldsSocketAsync(string socketId)
+    {
+        var holds = _socket?.SocketId == socketId || _claiming is not null; // a claim in flight is about to hold it
+        LeaveIfDetached();
+        return Task.FromResult(holds);
+    }
+
+    /// <inheritdoc />
     public Task<bool> LoseOwnershipAsync()
     {
         if (_socket is null)

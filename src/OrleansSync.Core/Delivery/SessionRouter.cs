@@ -10,7 +10,8 @@ namespace OrleansSync.Delivery;
 /// session's socket; otherwise, or when the grain is not attached after all, into the session's durable inbox, which
 /// its next resume replays. Used by user fan-out and by rooms, from within their grains' turns.
 /// </summary>
-public sealed class SessionRouter(IGrainFactory grains, ISessionStore store, IOptions<NodeOptions> node, AttachedSessions attached)
+public sealed class SessionRouter(IGrainFactory grains, ISessionStore store, IOptions<NodeOptions> node, AttachedSessions attached,
+    IClusterSignals signals)
 {
     /// <summary>This node's id.</summary>
     public string NodeId { get; } = node.Value.Id ?? throw new InvalidOperationException("Node:Id is not set.");
@@ -33,9 +34,14 @@ public sealed class SessionRouter(IGrainFactory grains, ISessionStore store, IOp
     /// </summary>
     public async Task<bool> RouteAsync(string sessionId, string? ownerNode, bool inboxWaiting, string eventId, byte[] frame)
     {
-        if (ownerNode is not null && !inboxWaiting && await EnqueueAsync(sessionId, eventId, frame) != EnqueueOutcome.NotAttached)
+        if (ownerNode is not null && !inboxWaiting)
         {
-            return false;
+            if (await EnqueueAsync(sessionId, eventId, frame) != EnqueueOutcome.NotAttached)
+            {
+                return false;
+            }
+            // A node holds (or held a moment ago) the socket, yet the grain is not attached: it may have died with its silo.
+            signals.SessionMayBeOrphaned(ownerNode, sessionId);
         }
         await store.AppendInboxAsync(sessionId, eventId, frame, wakeNode: inboxWaiting && ownerNode != NodeId ? ownerNode : null);
         return true;

@@ -37,6 +37,9 @@ public sealed partial class PostgresSignals(PostgresDialect dialect, IOptions<No
     /// <inheritdoc />
     public void OutboxChanged(string nodeId) => Send(nodeId, "outbox", "");
 
+    /// <inheritdoc />
+    public void SessionMayBeOrphaned(string ownerNode, string sessionId) => Send(ownerNode, "orphan", sessionId);
+
     private void Send(string target, string kind, string sessionId)
     {
         var payload = Payload(target, kind, sessionId);
@@ -140,6 +143,9 @@ public sealed partial class PostgresSignals(PostgresDialect dialect, IOptions<No
                 break;
             case "outbox":
                 maintenance.Value.Wake(new Wakeup(WakeupKind.Outbox, null));
+                break;
+            case "orphan":
+                maintenance.Value.Wake(new Wakeup(WakeupKind.Orphaned, sessionId));
                 break;
         }
     }

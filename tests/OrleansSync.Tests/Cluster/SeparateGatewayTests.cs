@@ -65,4 +65,36 @@ public sealed class SeparateGatewayTests
         Assert.Equal(published.Skip(2), replayed);
         Assert.True(await back.NothingWithinAsync(TimeSpan.FromMilliseconds(500)));
     }
+
+    [Fact]
+    public async Task A_tab_whose_session_grain_died_with_its_silo_is_told_to_resume_and_gets_every_event_once()
+    {
+        await using var cluster = await Cluster.CreateAsync();
+        (string, string) slowRetry = ("Delivery:RetryInterval", "00:01:00");
+        var a = await cluster.StartNodeAsync("silo-a", slowRetry);
+        var gateway = await cluster.StartNodeAsync("gateway-1", GatewayOnly, slowRetry);
+        var tab = await gateway.ConnectAsync();
+        var sessionId = (await tab.AuthAsync(TestTokens.For("lee"))).GetProperty("session_id").GetString()!; // its grain: on silo-a, the only silo
+        var (first, _) = await a.PublishOkAsync("lee", new { type = "added", id = "l0" });
+        Assert.Equal(first, (await tab.NextAsync()).GetProperty("event_id").GetString());
+        await tab.AckAsync(first);
+        var b = await cluster.StartNodeAsync("silo-b", slowRetry);
+
+        await a.KillAsync();
+        // Through silo-b: once silo-a is declared dead, the user's and the session's grains start there, and the session's
+        // grain knows no socket. The copy waits in the inbox, and the gateway, told of it, closes the orphaned socket.
+        var (missed, _) = await b.PublishOkAsync("lee", new { type = "added", id = "l1" });
+        var (code, reason) = await tab.WaitClosedAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(System.Net.WebSockets.WebSocketCloseStatus.EndpointUnavailable, code);
+        Assert.Equal("session_moved", reason);
+        await tab.DisposeAsync();
+
+        await using var back = await gateway.ConnectAsync();
+        var ok = await back.AuthAsync(TestTokens.For("lee"), sessionId);
+        Assert.Equal(sessionId, ok.GetProperty("session_id").GetString());
+        Assert.False(ok.GetProperty("need_full_sync").GetBoolean());
+        Assert.Equal(missed, (await back.NextAsync(TimeSpan.FromSeconds(15))).GetProperty("event_id").GetString());
+        await back.AckAsync(missed);
+        Assert.True(await back.NothingWithinAsync(TimeSpan.FromMilliseconds(500)));
+    }
 }

@@ -27,6 +27,8 @@ public sealed class NoSockets : ISocketDirectory
 
     public IReadOnlyList<string> AttachedSessionIds() => [];
 
+    public IReadOnlyList<(string SessionId, ISessionObserver Socket)> SocketsOfSessions(IReadOnlySet<string> sessionIds) => [];
+
     public bool TryGetIdentity(string socketId, out RoomCaller identity)
     {
         identity = null!;
