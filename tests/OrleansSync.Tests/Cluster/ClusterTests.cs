@@ -184,14 +184,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
         var ok = await back.AuthAsync(TestTokens.For("dora"), sessionId);
         Assert.Equal(sessionId, ok.GetProperty("session_id").GetString());
         Assert.False(ok.GetProperty("need_full_sync").GetBoolean());
-        var replayed = new List<string>();
-        while (replayed.Count < published.Count)
-        {
-            var frame = await back.NextAsync(TimeSpan.FromSeconds(15));
-            var eventId = frame.GetProperty("event_id").GetString()!;
-            replayed.Add(eventId);
-            await back.AckAsync(eventId);
-        }
+        var replayed = await back.NextEventsAckedAsync(published.Count, TimeSpan.FromSeconds(15));
         // Every published event arrives after the resume, in publish order, each once.
         Assert.Equal(published, replayed);
         Assert.True(await back.NothingWithinAsync(TimeSpan.FromMilliseconds(500)));

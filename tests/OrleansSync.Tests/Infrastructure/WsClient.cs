@@ -80,6 +80,19 @@ public sealed class WsClient : IAsyncDisposable
     }
 
     /// <summary>Reads frames until one satisfies <paramref name="match"/>; returns it (frames before it are dropped).</summary>
+    /// <summary>The next <paramref name="count"/> frames' event ids, each acked as it arrives (a tab applying a replay).</summary>
+    public async Task<List<string>> NextEventsAckedAsync(int count, TimeSpan? timeout = null)
+    {
+        var eventIds = new List<string>(count);
+        while (eventIds.Count < count)
+        {
+            var eventId = (await NextAsync(timeout)).GetProperty("event_id").GetString()!;
+            eventIds.Add(eventId);
+            await AckAsync(eventId);
+        }
+        return eventIds;
+    }
+
     public async Task<JsonElement> NextMatchingAsync(Func<JsonElement, bool> match, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? DefaultTimeout);
