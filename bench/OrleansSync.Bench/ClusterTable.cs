@@ -18,7 +18,7 @@ public static class ClusterTable
         foreach (var s in scenarios)
         {
             var share = reference is null || s == reference ? (double?)null : s.DeliveriesPerSecond / reference.DeliveriesPerSecond;
-            var target = share is { } r && s.Server.StartsWith("postgres", StringComparison.Ordinal) && s.Server != "postgres1"
+            var target = share is { } r && s.Server.StartsWith("postgres", StringComparison.Ordinal) && s.Server is not ("postgres1" or "postgresgw")
                 ? $"≥ {MinShareOfSingleSqlite} × sqlite1: {(r >= MinShareOfSingleSqlite ? "PASS" : "FAIL")}" : "";
             var cpu = s.SaturationCpu is { } c ? F($"{c.Servers:F2} / {c.Postgres:F2} / {c.Bench:F2} / {c.Other:F2}") : "-";
             var store = s.SaturationStore is { } w ? F($"{w.CommitsPerSecond:F0}, {w.WritesPerCommit:F1}, {w.MeanCommitMilliseconds:F2}") : "-";

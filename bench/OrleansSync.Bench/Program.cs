@@ -81,9 +81,25 @@ return 0;
 // Cluster mode: each scenario on fresh nodes (and a fresh database); the load phases are the foundation run's.
 async Task<List<ServerFigures>> RunClusterScenariosAsync()
 {
+    const string SeparateGatewayScenario = "postgresgw"; // 2 silo nodes + 1 separate gateway (an Orleans client)
     var results = new List<ServerFigures>();
     foreach (var scenario in options.ClusterScenarios)
     {
+        if (scenario == SeparateGatewayScenario)
+        {
+            // Two silo nodes take the publishes, one gateway-only node (an Orleans client) takes every socket.
+            var server = options.PostgresServer ?? throw new ArgumentException("--postgres CONNECTION-STRING is needed for " + scenario);
+            var database = new PostgresDatabase(server, "bench_" + scenario);
+            ServerUnderTest Node(int i, IReadOnlyList<string> roles) => ServerUnderTest.NodeOnPostgres(targets["node"].EntryPath,
+                $"bench-{scenario}-n{i}", database.ConnectionString, [.. options.NodeArguments, .. options.PostgresNodeArguments, .. roles]);
+            results.Add(await benchmark.RunScenarioAsync(scenario,
+            [
+                Node(1, []) with { TakesSockets = false },
+                Node(2, []) with { TakesSockets = false },
+                Node(3, ["--Node:Roles=Gateway"]) with { TakesPublishes = false },
+            ], database));
+            continue;
+        }
         var nodeCount = int.Parse(scenario.AsSpan(scenario.TakeWhile(char.IsLetter).Count())); // sqlite1 → 1, postgres3 → 3
         if (scenario.StartsWith("sqlite", StringComparison.Ordinal))
         {
@@ -103,7 +119,7 @@ async Task<List<ServerFigures>> RunClusterScenariosAsync()
         }
         else
         {
-            throw new ArgumentException($"unknown scenario {scenario}: sqlite1, postgresN");
+            throw new ArgumentException($"unknown scenario {scenario}: sqlite1, postgresN, {SeparateGatewayScenario}");
         }
     }
     return results;

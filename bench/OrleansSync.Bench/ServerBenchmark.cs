@@ -60,7 +60,9 @@ public sealed class ServerBenchmark(BenchOptions options, BenchTokens tokens, st
             {
                 processes.Add(await node.StartAsync(signingKey, apiKey, workDirectory, options.ServerEnvironment));
             }
-            await MeasureLoadAsync(scenario, processes, nodes[0].NewSession, database, figures);
+            await MeasureLoadAsync(scenario, processes, nodes[0].NewSession, database, figures,
+                processes.Where((_, i) => nodes[i].TakesSockets).Select(p => p.BaseAddress).ToArray(),
+                processes.Where((_, i) => nodes[i].TakesPublishes).Select(p => p.BaseAddress).ToArray());
         }
         catch (Exception exception)
         {
@@ -89,15 +91,16 @@ public sealed class ServerBenchmark(BenchOptions options, BenchTokens tokens, st
     }
 
     /// <summary>Saturation, then the fixed-rate run, against one server or several (clients and publishes spread over them).</summary>
-    private async Task MeasureLoadAsync(string name, IReadOnlyList<ServerProcess> servers, Func<WireSession> newSession, PostgresDatabase? database, ServerFigures figures)
+    private async Task MeasureLoadAsync(string name, IReadOnlyList<ServerProcess> servers, Func<WireSession> newSession, PostgresDatabase? database, ServerFigures figures,
+        Uri[]? socketAddresses = null, Uri[]? publishAddresses = null)
     {
         var stats = new DeliveryStats();
-        var fleet = new ClientFleet(servers.Select(s => s.BaseAddress).ToArray(), newSession, tokens, stats, options.SocketsByUser);
+        var fleet = new ClientFleet(socketAddresses ?? servers.Select(s => s.BaseAddress).ToArray(), newSession, tokens, stats, options.SocketsByUser);
         var sessions = options.SessionsPerUser;
         var started = Stopwatch.GetTimestamp();
         await fleet.ConnectAsync(0, options.Users, sessions, CancellationToken.None);
         Say(name, $"{fleet.Count} clients authenticated in {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
-        var baseAddresses = servers.Select(s => s.BaseAddress).ToArray();
+        var baseAddresses = publishAddresses ?? servers.Select(s => s.BaseAddress).ToArray();
         using var publisher = new Publisher(baseAddresses, apiKey, options.Users, options.HttpConnections, options.PublishesByUser);
         var cpu = new CpuSampler(servers.Select(s => s.ProcessId).ToArray(), database is null ? null : options.PostgresPid);
 

@@ -9,6 +9,12 @@ namespace OrleansSync.Bench;
 /// </summary>
 public sealed record ServerUnderTest(string Name, string Program, string EntryPath, Func<string, IReadOnlyList<string>> ArgumentsFor, Func<WireSession> NewSession)
 {
+    /// <summary>Cluster mode: clients connect to it (false: a silo node behind a separate gateway).</summary>
+    public bool TakesSockets { get; init; } = true;
+
+    /// <summary>Cluster mode: publishes go to it (false: a separate gateway, which serves no <c>/api</c>).</summary>
+    public bool TakesPublishes { get; init; } = true;
+
     /// <summary>The node in Production with explicit keys and a fresh SQLite file under <c>dataDirectory</c>, plus <paramref name="extraArguments"/>.</summary>
     public static ServerUnderTest Node(string dllPath, IReadOnlyList<string> extraArguments) => new("node", "dotnet", dllPath, dataDirectory =>
         [$"--Store:ConnectionString=Data Source={Path.Combine(dataDirectory, "node.db")}", .. extraArguments], () => new NodeWire());
