@@ -11,14 +11,20 @@ namespace OrleansSync.Gateway.Sockets;
 /// rooms and sessions name a socket the same way (gateway + socket id). Orleans holds local observers weakly; this
 /// singleton keeps the object alive for the life of the process.
 /// </summary>
-public sealed class GatewayObserver(SocketRegistry sockets, IGrainFactory grains, IOptions<NodeOptions> node) : IGatewayObserver
+public sealed class GatewayObserver(SocketRegistry sockets, IGrainFactory grains, IOptions<NodeOptions> node, LocalGateway local) : IGatewayObserver
 {
     private readonly string _nodeId = node.Value.Id ?? throw new InvalidOperationException("Node:Id is not set.");
     private IGatewayObserver? _reference;
 
     /// <summary>How a session grain reaches the socket <paramref name="socketId"/> of this gateway.</summary>
-    public SocketLink LinkFor(string socketId) =>
-        new(_reference ??= grains.CreateObjectReference<IGatewayObserver>(this), socketId, _nodeId); // a race creates two equal references: harmless
+    public SocketLink LinkFor(string socketId) => new(_reference ?? MakeReference(), socketId, _nodeId);
+
+    private IGatewayObserver MakeReference()
+    {
+        var reference = grains.CreateObjectReference<IGatewayObserver>(this); // a race makes two equal references: harmless
+        local.Register(this, reference); // grains in this process call this object directly (LocalGateway says why)
+        return _reference = reference;
+    }
 
     /// <inheritdoc />
     public Task SessionOpened(string socketId, SessionOpened opened)

@@ -7,7 +7,9 @@ namespace OrleansSync.Delivery;
 /// and may be lost (a socket that closed meanwhile, a gateway that died): correctness rests on acks, re-sends and
 /// replay, never on one push arriving. Orleans runs the observer's calls one at a time in arrival order, but arrival
 /// order is not send order for a gateway that is an Orleans client (a silo addresses each message to a client
-/// asynchronously): so pushes carry their order (see <see cref="Send"/>).
+/// asynchronously): so pushes carry their order (see <see cref="Send"/>). A grain in the gateway's own process calls
+/// the gateway object directly (<see cref="LocalGateway"/>): its calls for one socket come in its turns' order, calls
+/// for different sockets may run at once.
 /// </summary>
 public interface IGatewayObserver : IGrainObserver
 {

@@ -50,13 +50,16 @@ namespace OrleansSync.Delivery;
 /// </summary>
 [PreferLocalPlacement]
 public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<DeliveryOptions> options, TimeProvider time,
-    IClusterSignals signals, ISessionListInvalidation sessionLists, AttachedSessions attached,
+    IClusterSignals signals, ISessionListInvalidation sessionLists, AttachedSessions attached, LocalGateway localGateway,
     ILogger<SessionGrain> logger, SyncMetrics metrics) : Grain, ISessionGrain
 {
     private readonly LinkedList<PendingEvent> _queue = new();
     private SessionRecord? _record;
     private long _nextSequence;
     private SocketLink? _socket;
+
+    /// <summary>The gateway of <see cref="_socket"/> as this grain reaches it: the object itself when it is in this process.</summary>
+    private IGatewayObserver? _gateway;
 
     /// <summary>Pushes to the current socket since its attach: each push's order, for the gateway to keep.</summary>
     private long _pushes;
@@ -162,6 +165,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         _record = claimed.Session;
         LoadQueue(claimed);
         _socket = socket;
+        _gateway = localGateway.Reach(socket);
         Reference ??= this.AsReference<ISessionGrain>();
         attached.Add(Key, this);
         DelayDeactivation(TimeSpan.MaxValue); // an attached session lives as long as its socket
@@ -405,7 +409,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         _record = record with { NeedFullSync = false, RetentionDeadline = null, OwnerNode = socket.NodeId, DetachedAt = null };
         _ = store.SaveSessionAsync(_record);
         _pushes = 0;
-        await socket.Gateway.SessionOpened(socket.SocketId, new SessionOpened(Key, record.UserId, record.NeedFullSync)).ConfigureAwait(true);
+        await _gateway!.SessionOpened(socket.SocketId, new SessionOpened(Key, record.UserId, record.NeedFullSync)).ConfigureAwait(true);
         Log.SessionAttached(logger, Key, record.UserId, Ids.LogTag(socket.SocketId), record.NeedFullSync, _queue.Count);
         SendWithinWindow(); // the replay: the rest follows the tab's acks
     }
@@ -432,7 +436,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         Forget();
         ClearQueue();
         _record = null;
-        _ = socket.Gateway.Close(socket.SocketId, reason);
+        _ = localGateway.Reach(socket).Close(socket.SocketId, reason);
     }
 
     /// <summary>
@@ -451,6 +455,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     private void Forget()
     {
         _socket = null;
+        _gateway = null;
         StopRetryTimer();
         attached.Remove(Key, this);
         DelayDeactivation(TimeSpan.Zero);
@@ -515,7 +520,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
             _ = store.MarkFirstSentAsync(Key, pending.EventId, pending.FirstSentAt.Value);
         }
         var socket = _socket!;
-        _ = socket.Gateway.Send(socket.SocketId, _pushes++, new Immutable<byte[]>(pending.Frame));
+        _ = _gateway!.Send(socket.SocketId, _pushes++, new Immutable<byte[]>(pending.Frame));
         if (retry)
         {
             metrics.EventResent();
@@ -544,7 +549,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         _ = CloseWhenDurableAsync(flagged, socket, SessionCloseReason.QueueOverflow);
     }
 
-    private static async Task CloseWhenDurableAsync(Task durable, SocketLink socket, SessionCloseReason reason)
+    private async Task CloseWhenDurableAsync(Task durable, SocketLink socket, SessionCloseReason reason)
     {
         try
         {
@@ -552,7 +557,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         }
         finally
         {
-            _ = socket.Gateway.Close(socket.SocketId, reason);
+            _ = localGateway.Reach(socket).Close(socket.SocketId, reason);
         }
     }
 
