@@ -76,7 +76,8 @@ public sealed class BenchOptions
             {
                 case "--quick": break;
                 case "--full":
-                    options.Warmup = TimeSpan.FromSeconds(5);
+                    // Steady state: a node's tiered JIT is still recompiling Orleans' code well past 5 s of load (bench/README).
+                    options.Warmup = TimeSpan.FromSeconds(30);
                     options.Saturation = TimeSpan.FromSeconds(20);
                     options.LatencyRun = TimeSpan.FromSeconds(20);
                     options.Hold = TimeSpan.FromSeconds(15);
