@@ -12,6 +12,12 @@ public interface INodeStore
     /// <summary>Nodes other than <paramref name="self"/> whose last heartbeat is before <paramref name="deadBefore"/>.</summary>
     Task<IReadOnlyList<string>> FindDeadNodesAsync(string self, DateTimeOffset deadBefore, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The Orleans silos of the cluster declared dead so far (kill -9 or a clean stop), each by a key no other silo has;
+    /// empty on a single node. Their grains are gone, timers included, and activate afresh on a survivor when next called.
+    /// </summary>
+    Task<IReadOnlyList<string>> FindDeadSilosAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Nodes with their roles and addresses (the dashboard, and peers finding each other).</summary>
     Task<IReadOnlyList<NodeInfo>> LoadNodesAsync(CancellationToken cancellationToken = default);
 

@@ -21,6 +21,9 @@ public sealed partial class NodeMaintenance
         [LoggerMessage(9, LogLevel.Information, "Session {SessionId} lost its grain (its silo died) while its socket here stayed open: the socket is closed (1001) so the tab resumes.")]
         public static partial void OrphanedSocketClosed(ILogger logger, string sessionId);
 
+        [LoggerMessage(10, LogLevel.Information, "Orleans declared a silo dead: the {Sockets} attached sockets here are checked for a grain lost with it.")]
+        public static partial void SiloDeathSocketsChecked(ILogger logger, int sockets);
+
         [LoggerMessage(2, LogLevel.Warning, "Handling wake-ups failed; the next poll covers them.")]
         public static partial void WakeupFailed(ILogger logger, Exception exception);
     }

@@ -12,7 +12,8 @@ namespace OrleansSync.Cluster;
 /// <summary>
 /// This node's side of the cluster, each <see cref="NodeClusterOptions.HeartbeatInterval"/>: heartbeat; drain the
 /// inboxes of sessions it owns and its room outbox (what a lost wake-up would have said); close sockets of
-/// sessions another node claimed. A single node runs the same loop against SQLite, with nobody else to hear from.
+/// sessions another node claimed, and sockets whose session's grain died with its silo. A single node runs the same
+/// loop against SQLite, with nobody else to hear from.
 /// The sweeper (retention windows, dead nodes) is not here: <see cref="SweeperGrain"/> runs it, kept alive by a reminder;
 /// silo nodes wake it each heartbeat, so it moves within a heartbeat of Orleans declaring its silo dead.
 /// </summary>
@@ -31,6 +32,13 @@ public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore n
     private long _failedRounds; // in a row
     private long _inboxDispatched; // highest inbox id a drain has handed to its grains
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _orphanChecksDue = new(StringComparer.Ordinal);
+    private HashSet<string> _deadSilos = new(StringComparer.Ordinal); // as last read; each new one prompts a check of every socket
+
+    /// <summary>
+    /// How long an orphan check waits for the grain's answer before it counts as unanswered (asked again next heartbeat):
+    /// far above a healthy answer, and short, since the heartbeat waits for the checks and a silent node counts as dead.
+    /// </summary>
+    private static readonly TimeSpan OrphanCheckTimeout = TimeSpan.FromSeconds(1);
 
     private string NodeId => node.Value.Id!;
 
@@ -54,6 +62,7 @@ public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore n
         var sweeperAwake = WakeSweeperAsync(cancellationToken);
         await DrainOwnedInboxesAsync(fromStart: true, cancellationToken).ConfigureAwait(false);
         await DrainOutboxAsync(cancellationToken).ConfigureAwait(false);
+        await SuspectOrphansAfterSiloDeathAsync(cancellationToken).ConfigureAwait(false);
         await RecheckOrphansAsync().ConfigureAwait(false);
         if (++_beats % OwnershipCheckEveryBeats == 0)
         {
@@ -165,29 +174,66 @@ public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore n
     }
 
     /// <summary>
+    /// When Orleans declares a silo dead, every socket of this node is checked as a suspected orphan (its grain may have
+    /// lived there). A publish finds an orphan too (<see cref="IClusterSignals.SessionMayBeOrphaned"/>), but a tab with
+    /// events pending and nothing new published would otherwise wait forever: the grain that re-sent them, and would have
+    /// closed the socket when their attempt budget ran out, died with its timer, and nothing activates its successor.
+    /// Checking every socket costs one call each, per silo death; a grain that is alive answers without activating.
+    /// </summary>
+    private async Task SuspectOrphansAfterSiloDeathAsync(CancellationToken cancellationToken)
+    {
+        if (!roles.Gateway)
+        {
+            return; // no sockets here
+        }
+        var dead = (await nodes.FindDeadSilosAsync(cancellationToken).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
+        var known = _deadSilos;
+        _deadSilos = dead;
+        if (dead.IsSubsetOf(known))
+        {
+            return;
+        }
+        var attached = sockets.AttachedSessionIds();
+        if (attached.Count > 0)
+        {
+            Log.SiloDeathSocketsChecked(logger, attached.Count);
+        }
+        foreach (var sessionId in attached)
+        {
+            _orphanChecksDue[sessionId] = 0;
+        }
+    }
+
+    /// <summary>
     /// Sockets of this node whose session's grain is no longer attached to them (it died with its silo; its next
     /// activation knows no socket) are closed (1001, <see cref="SessionCloseReason.GrainLost"/>): the tab resumes, and the
-    /// resume replays the queue. Asked of the grain itself, so a socket whose grain is alive is never closed.
+    /// resume replays the queue. Asked of the grain itself, so a socket whose grain is alive is never closed. Asked in
+    /// parallel batches, each answer bounded, so a silo's death that suspects every socket does not hold the heartbeat.
     /// </summary>
     private async Task CloseOrphanedSocketsAsync(IReadOnlySet<string> sessionIds)
     {
-        foreach (var (sessionId, socket) in sockets.SocketsOfSessions(sessionIds))
+        foreach (var batch in sockets.SocketsOfSessions(sessionIds).Chunk(BatchLimit))
         {
-            bool holds;
-            try
-            {
-                holds = await sessionService.Grain(sessionId).HoldsSocketAsync(socket.SocketId).ConfigureAwait(false);
-            }
-            catch (Exception exception) when (exception is OrleansException or TimeoutException)
-            {
-                _orphanChecksDue[sessionId] = 0; // the cluster is changing (the dead silo not declared yet): next heartbeat
-                continue;
-            }
-            if (!holds)
-            {
-                Log.OrphanedSocketClosed(logger, sessionId);
-                socket.Close(SessionCloseReason.GrainLost);
-            }
+            await Task.WhenAll(batch.Select(s => CloseIfOrphanedAsync(s.SessionId, s.Socket))).ConfigureAwait(false);
+        }
+    }
+
+    private async Task CloseIfOrphanedAsync(string sessionId, ISessionObserver socket)
+    {
+        bool holds;
+        try
+        {
+            holds = await sessionService.Grain(sessionId).HoldsSocketAsync(socket.SocketId).WaitAsync(OrphanCheckTimeout).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is OrleansException or TimeoutException)
+        {
+            _orphanChecksDue[sessionId] = 0; // the cluster is changing (the dead silo not declared yet): next heartbeat
+            return;
+        }
+        if (!holds)
+        {
+            Log.OrphanedSocketClosed(logger, sessionId);
+            socket.Close(SessionCloseReason.GrainLost);
         }
     }
 

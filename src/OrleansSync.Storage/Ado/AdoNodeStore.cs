@@ -38,6 +38,17 @@ public sealed class AdoNodeStore(SqlDialect dialect, StoreHealth? health = null)
     }
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> FindDeadSilosAsync(CancellationToken cancellationToken = default)
+    {
+        if (dialect.SelectDeadSilos is not { } select)
+        {
+            return [];
+        }
+        await using var connection = await dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await ReadAsync(connection, select, static r => r.GetString(0), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     public async Task<IReadOnlyList<NodeInfo>> LoadNodesAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);

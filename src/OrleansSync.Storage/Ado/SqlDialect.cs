@@ -328,6 +328,12 @@ public abstract partial class SqlDialect
     /// <summary>@self, @before.</summary>
     public virtual string SelectDeadNodes => "SELECT node_id FROM nodes WHERE heartbeat_at < @before AND node_id <> @self";
 
+    /// <summary>
+    /// The Orleans silos declared dead in Orleans' membership table, one key each (address:port@generation). Null: no such
+    /// table (SQLite: the node is a cluster of one silo, whose death takes its sockets with it).
+    /// </summary>
+    public virtual string? SelectDeadSilos => null;
+
     /// <summary>All nodes.</summary>
     public virtual string SelectNodes => "SELECT node_id, roles, started_at, heartbeat_at, address FROM nodes ORDER BY node_id";
 

@@ -172,6 +172,11 @@ public sealed class PostgresDialect : SqlDialect, IAsyncDisposable, IDisposable
             "ON CONFLICT (event_id) DO UPDATE SET touch = event_bodies.touch + 1");
 
     /// <inheritdoc />
+    /// <remarks>The database holds one Orleans cluster (every node on it joins it), so no deployment filter.</remarks>
+    public override string? SelectDeadSilos =>
+        $"SELECT address || ':' || port || '@' || generation FROM orleans_membership WHERE status = {(int)Orleans.Runtime.SiloStatus.Dead}";
+
+    /// <inheritdoc />
     /// <remarks>NOTIFY is transactional: delivered on commit, dropped on rollback, and repeats in one transaction fold.</remarks>
     public override string? WakeInboxOwner => $"SELECT pg_notify('{PostgresSignals.Channel}', @payload)";
 

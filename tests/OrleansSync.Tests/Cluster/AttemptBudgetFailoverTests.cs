@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using OrleansSync.Protocol;
+using OrleansSync.Tests.Infrastructure;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace OrleansSync.Tests.Cluster;
+
+/// <summary>
+/// The attempt budget across a silo's death (issue 16): a tab on a separate gateway never acks an event while the silo
+/// holding its session's grain is killed with SIGKILL. The socket outlives the grain, is told to resume, resumes, and the
+/// event closes the session once, with <c>max_attempts</c>, at its original deadline: not a fresh budget after the
+/// failover, and not never (a grain that died with its silo re-sends nothing). Real processes, real PostgreSQL.
+/// </summary>
+[Collection(nameof(ClusterTests))]
+public sealed class AttemptBudgetFailoverTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan RetryInterval = TimeSpan.FromMilliseconds(500);
+    private const int MaxAttempts = 30;
+
+    /// <summary>(MaxAttempts + 1) × RetryInterval: long enough that the kill, the death's detection and the resume end well inside it.</summary>
+    private static readonly TimeSpan Budget = RetryInterval * (MaxAttempts + 1);
+
+    /// <summary>
+    /// Lateness allowed beyond the one retry interval the rule itself allows: timer and thread pool scheduling on a loaded
+    /// two-core machine, the session delete's commit before the close, and the close's trip through the gateway.
+    /// </summary>
+    private static readonly TimeSpan Tolerance = TimeSpan.FromSeconds(1);
+
+    /// <summary>The first frame's trip to the test (the deadline is measured from its arrival, a little after the send).</summary>
+    private static readonly TimeSpan FirstFrameTrip = TimeSpan.FromMilliseconds(100);
+
+    private static readonly (string, string) GatewayOnly = ("Node:Roles", "Gateway");
+
+    private static readonly (string, string)[] Delivery =
+    [
+        ("Delivery:RetryInterval", RetryInterval.ToString("c", CultureInfo.InvariantCulture)),
+        ("Delivery:MaxAttempts", MaxAttempts.ToString(CultureInfo.InvariantCulture)),
+    ];
+
+    /// <summary>Faster death detection than the default (see <see cref="KilledSiloMembershipTests"/>), to keep the test short.</summary>
+    private static readonly (string, string)[] Liveness =
+    [
+        ("Orleans:ProbeTimeout", "00:00:00.500"), ("Orleans:IAmAliveTablePublishTimeout", "00:00:01"),
+    ];
+
+    [Fact]
+    public async Task A_never_acked_event_closes_its_session_once_at_its_original_deadline_after_the_silo_holding_it_is_killed()
+    {
+        await using var cluster = await Cluster.CreateAsync();
+        try
+        {
+            await RunAsync(cluster);
+        }
+        catch
+        {
+            output.WriteLine(cluster.Logs);
+            throw;
+        }
+    }
+
+    private async Task RunAsync(Cluster cluster)
+    {
+        var a = await cluster.StartNodeAsync("silo-a", [.. Delivery, .. Liveness]);
+        var gateway = await cluster.StartNodeAsync("gateway-1", [GatewayOnly, .. Delivery]);
+        var token = TestTokens.For("noor");
+        var tab = await gateway.ConnectAsync();
+        var sessionId = (await tab.AuthAsync(token)).GetProperty("session_id").GetString()!; // its grain: on silo-a, the only silo
+        var b = await cluster.StartNodeAsync("silo-b", [.. Delivery, .. Liveness]);
+
+        var firstFrame = ReceiveTimedAsync(tab); // reading before the publish: its arrival time is the first send's
+        var (eventId, _) = await b.PublishOkAsync("noor", new { type = "added", id = "n0" });
+        var (frame, firstSeen) = await firstFrame;
+        Assert.Equal(eventId, EventId(frame));
+        Assert.Equal(eventId, EventId(await tab.NextAsync())); // re-sent, never acked
+        Assert.Equal(eventId, EventId(await tab.NextAsync()));
+
+        await a.KillAsync();
+        output.WriteLine($"killed {Since(firstSeen).TotalMilliseconds:F0} ms after the first send");
+        // Nothing is published any more: the gateway must find out by itself that the socket's grain is gone.
+        var (code, reason) = await tab.WaitClosedAsync(Budget);
+        Assert.Equal(CloseCodes.ServerStopping, code);
+        Assert.Equal(CloseReasons.SessionMoved, reason);
+        await tab.DisposeAsync();
+
+        await using var back = await gateway.ConnectAsync();
+        var ok = await back.AuthAsync(token, sessionId);
+        var resumed = Since(firstSeen);
+        output.WriteLine($"resumed {resumed.TotalMilliseconds:F0} ms after the first send");
+        Assert.Equal(sessionId, ok.GetProperty("session_id").GetString());
+        Assert.False(ok.GetProperty("need_full_sync").GetBoolean());
+
+        (code, reason) = await back.WaitClosedAsync(Budget + TimeSpan.FromSeconds(30));
+        var closed = Since(firstSeen);
+        output.WriteLine($"closed {closed.TotalMilliseconds:F0} ms after the first send; deadline {Budget.TotalMilliseconds:F0} ms " +
+            $"(a fresh budget would close at {(resumed + Budget).TotalMilliseconds:F0} ms)");
+        Assert.Equal(CloseCodes.MaxAttempts, code);
+        Assert.Equal(CloseReasons.MaxAttempts, reason);
+        Assert.InRange(closed, Budget - FirstFrameTrip, Budget + RetryInterval + Tolerance);
+        Assert.True(closed < resumed + Budget - RetryInterval, "the failover gave the event a fresh budget");
+
+        // The resumed socket got the replay and the re-sends left of the original budget, all of the one event.
+        var sends = await DrainAsync(back);
+        output.WriteLine($"{sends.Count} sends to the resumed socket");
+        Assert.All(sends, id => Assert.Equal(eventId, id));
+        Assert.InRange(sends.Count, 2, (int)((Budget - resumed) / RetryInterval) + 2);
+
+        // Closed once in the whole cluster (silo-a died before the deadline: its close would have come first), and deleted:
+        // the next auth with the session's id gets a new session that needs a full sync, and the old event never follows.
+        double closes = 0;
+        foreach (var node in new[] { b, gateway })
+        {
+            closes += (await node.ScrapeAsync()).ValueOrZero("orleanssync_sessions_max_attempts_total", ("node", node.NodeId));
+        }
+        Assert.Equal(1, closes);
+        Assert.Equal(0, await cluster.QueryScalarAsync("SELECT COUNT(*) FROM sessions WHERE session_id = @id", ("id", sessionId)));
+        Assert.Equal(0, await cluster.QueryScalarAsync("SELECT COUNT(*) FROM session_events WHERE session_id = @id", ("id", sessionId)));
+        await using var fresh = await gateway.ConnectAsync();
+        var restarted = await fresh.AuthAsync(token, sessionId);
+        Assert.NotEqual(sessionId, restarted.GetProperty("session_id").GetString());
+        Assert.True(restarted.GetProperty("need_full_sync").GetBoolean());
+        Assert.True(await fresh.NothingWithinAsync(RetryInterval * 3));
+    }
+
+    /// <summary>
+    /// The event ids of the frames a closed socket received and the test has not read yet (its frames are complete once
+    /// it reports the close, so this waits for nothing).
+    /// </summary>
+    private static async Task<List<string>> DrainAsync(WsClient closedClient)
+    {
+        var ids = new List<string>();
+        while (!await closedClient.NothingWithinAsync(TimeSpan.FromSeconds(1)))
+        {
+            ids.Add(EventId(await closedClient.NextAsync()));
+        }
+        return ids;
+    }
+
+    private static async Task<(JsonElement Frame, long At)> ReceiveTimedAsync(WsClient client)
+    {
+        var frame = await client.NextAsync();
+        return (frame, Stopwatch.GetTimestamp());
+    }
+
+    private static TimeSpan Since(long timestamp) => Stopwatch.GetElapsedTime(timestamp);
+
+    private static string EventId(JsonElement frame) => frame.GetProperty("event_id").GetString()!;
+}
