@@ -260,7 +260,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
     /// Reads one whole message into a pooled buffer, grown up to the frame limit. A null buffer means the
     /// socket is closing (peer close, or the message was too big); otherwise the caller returns the buffer.
     /// </summary>
-    private async Task<(WebSocketMessageType Type, byte[]? Buffer, int Length)> ReadMessageAsync(ValueWebSocketReceiveResult first)
+    private async ValueTask<(WebSocketMessageType Type, byte[]? Buffer, int Length)> ReadMessageAsync(ValueWebSocketReceiveResult first)
     {
         var limit = _server.Options.MaxFrameBytes;
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(4096, limit + 1));
@@ -329,7 +329,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
                 }
                 else
                 {
-                    await _server.Sessions.Grain(SessionId).AckAsync(eventId).ConfigureAwait(false);
+                    _ = _server.Sessions.Grain(SessionId).Ack(eventId); // one-way: the loop reads on (ISessionGrain.Ack)
                 }
                 return;
             case ClientFrameTypes.Auth:

@@ -45,6 +45,14 @@ public interface ISessionGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<bool> AckAsync(string eventId);
 
+    /// <summary>
+    /// The same as <see cref="AckAsync"/>, one-way: the socket's read loop sends its tab's acks this way and reads on.
+    /// Nothing waits for the answer, so no response message, callback or continuation is made per ack; an ack lost on
+    /// the way leaves the event in flight, and its re-send is acked again.
+    /// </summary>
+    [OneWay, AlwaysInterleave]
+    Task Ack(string eventId);
+
     /// <summary>The store says another node owns the session now: close the socket here without writing.</summary>
     Task<bool> LoseOwnershipAsync();
 

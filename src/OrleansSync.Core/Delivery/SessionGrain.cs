@@ -259,7 +259,17 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     }
 
     /// <inheritdoc />
-    public Task<bool> AckAsync(string eventId)
+    public Task<bool> AckAsync(string eventId) => Task.FromResult(Acknowledge(eventId));
+
+    /// <inheritdoc />
+    public Task Ack(string eventId)
+    {
+        Acknowledge(eventId);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The ack rule of <see cref="ISessionGrain.AckAsync"/>: true if the event was pending here.</summary>
+    private bool Acknowledge(string eventId)
     {
         for (var node = _queue.First; node is not null; node = node.Next)
         {
@@ -269,7 +279,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
                 _ = store.RemoveEventAsync(Key, eventId);
                 metrics.EventAcked(node.Value.FirstSentTimestamp);
                 SendWithinWindow(); // the ack freed a place in the window
-                return Task.FromResult(true);
+                return true;
             }
         }
         if (_socket is null && _claiming is null)
@@ -280,7 +290,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
             _ = store.RemoveEventAsync(Key, eventId);
         }
         LeaveIfDetached();
-        return Task.FromResult(false);
+        return false;
     }
 
     /// <inheritdoc />

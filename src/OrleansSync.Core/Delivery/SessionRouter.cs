@@ -32,11 +32,28 @@ public sealed class SessionRouter(IGrainFactory grains, ISessionStore store, IOp
     /// the inbox. The grain call goes out before this returns, so routes started in some order reach a session in that
     /// order. A copy queued behind waiting inbox events wakes the node holding the socket, which moves them.
     /// </summary>
+    /// <remarks>
+    /// The grain's enqueue is awaited here, not in a method of its own: this runs once per delivery, and each async
+    /// layer is an allocation. A detached session's grain leaves memory after each call; publishes that reach it
+    /// meanwhile (a kept list still naming its node) are forwarded to its next activation, and Orleans rejects a call
+    /// forwarded too often without running it; a call to a silo that just died fails until membership says so. Such a
+    /// call queued nothing the tab will not get from the inbox's replay (the grain skips an event it already holds):
+    /// the inbox.
+    /// </remarks>
     public async Task<bool> RouteAsync(string sessionId, string? ownerNode, bool inboxWaiting, string eventId, byte[] frame)
     {
         if (ownerNode is not null && !inboxWaiting)
         {
-            if (await EnqueueAsync(sessionId, eventId, frame) != EnqueueOutcome.NotAttached)
+            EnqueueOutcome outcome;
+            try
+            {
+                outcome = await Session(sessionId).EnqueueAsync(eventId, new Immutable<byte[]>(frame));
+            }
+            catch (Exception exception) when (exception is OrleansMessageRejectionException or TimeoutException)
+            {
+                outcome = EnqueueOutcome.NotAttached;
+            }
+            if (outcome != EnqueueOutcome.NotAttached)
             {
                 return false;
             }
@@ -45,23 +62,5 @@ public sealed class SessionRouter(IGrainFactory grains, ISessionStore store, IOp
         }
         await store.AppendInboxAsync(sessionId, eventId, frame, wakeNode: inboxWaiting && ownerNode != NodeId ? ownerNode : null);
         return true;
-    }
-
-    /// <summary>
-    /// The grain's enqueue. A detached session's grain leaves memory after each call; publishes that reach it meanwhile
-    /// (a kept list still naming its node) are forwarded to its next activation, and Orleans rejects a call forwarded
-    /// too often without running it; a call to a silo that just died fails until membership says so. Such a call
-    /// queued nothing the tab will not get from the inbox's replay (the grain skips an event it already holds): the inbox.
-    /// </summary>
-    private async Task<EnqueueOutcome> EnqueueAsync(string sessionId, string eventId, byte[] frame)
-    {
-        try
-        {
-            return await Session(sessionId).EnqueueAsync(eventId, new Immutable<byte[]>(frame));
-        }
-        catch (Exception exception) when (exception is OrleansMessageRejectionException or TimeoutException)
-        {
-            return EnqueueOutcome.NotAttached;
-        }
     }
 }

@@ -114,12 +114,9 @@ public sealed class UserGrain(ISessionStore store, SessionRouter router, IOption
     {
         try
         {
-            var viaInbox = false;
-            foreach (var copy in copies)
-            {
-                viaInbox |= await copy;
-            }
-            if (viaInbox)
+            // One continuation for all the copies (a turn of this grain), not one per copy.
+            var viaInbox = await Task.WhenAll(copies);
+            if (Array.IndexOf(viaInbox, true) >= 0)
             {
                 DropList();
             }
