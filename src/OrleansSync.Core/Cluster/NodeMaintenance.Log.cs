@@ -24,6 +24,10 @@ public sealed partial class NodeMaintenance
         [LoggerMessage(10, LogLevel.Information, "Orleans declared a silo dead: the {Sockets} attached sockets here are checked for a grain lost with it.")]
         public static partial void SiloDeathSocketsChecked(ILogger logger, int sockets);
 
+        [LoggerMessage(11, LogLevel.Information, "Released {Released} sessions the store said this node owned while no socket here held them, at two ownership checks in a row " +
+            "(their grain could not release them: it died with its silo, or the detach failed); their retention clocks run. {Claimed} others were claimed meanwhile.")]
+        public static partial void StrandedSessionsReleased(ILogger logger, int released, int claimed);
+
         [LoggerMessage(2, LogLevel.Warning, "Handling wake-ups failed; the next poll covers them.")]
         public static partial void WakeupFailed(ILogger logger, Exception exception);
     }

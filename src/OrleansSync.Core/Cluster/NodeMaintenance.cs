@@ -12,17 +12,20 @@ namespace OrleansSync.Cluster;
 /// <summary>
 /// This node's side of the cluster, each <see cref="NodeClusterOptions.HeartbeatInterval"/>: heartbeat; drain the
 /// inboxes of sessions it owns and its room outbox (what a lost wake-up would have said); close sockets of
-/// sessions another node claimed, and sockets whose session's grain died with its silo. A single node runs the same
-/// loop against SQLite, with nobody else to hear from.
+/// sessions another node claimed, and sockets whose session's grain died with its silo; release sessions it owns with
+/// no socket here. A single node runs the same loop against SQLite, with nobody else to hear from.
 /// The sweeper (retention windows, dead nodes) is not here: <see cref="SweeperGrain"/> runs it, kept alive by a reminder;
 /// silo nodes wake it each heartbeat, so it moves within a heartbeat of Orleans declaring its silo dead.
 /// </summary>
 public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore nodes, IRoomOutbox outbox, Sweeper sweeper,
     IGrainFactory grains, SessionService sessionService, ISocketDirectory sockets, IOptionsMonitor<NodeClusterOptions> cluster,
-    IOptions<NodeOptions> node, NodeRoles roles, TimeProvider time, ILogger<NodeMaintenance> logger) : BackgroundService
+    IOptionsMonitor<DeliveryOptions> delivery, IOptions<NodeOptions> node, NodeRoles roles, TimeProvider time, SyncMetrics metrics,
+    ILogger<NodeMaintenance> logger) : BackgroundService
 {
     private const int BatchLimit = 500;
-    private const int OwnershipCheckEveryBeats = 5;
+
+    /// <summary>Heartbeats per ownership check: a stranded session is released within two checks of its socket's detach.</summary>
+    public const int OwnershipCheckEveryBeats = 5;
     private readonly Channel<Wakeup> _wakeups = Channel.CreateBounded<Wakeup>(new BoundedChannelOptions(10_000)
     {
         FullMode = BoundedChannelFullMode.DropOldest, // a dropped wake-up is recovered by the next poll
@@ -33,6 +36,7 @@ public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore n
     private long _inboxDispatched; // highest inbox id a drain has handed to its grains
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _orphanChecksDue = new(StringComparer.Ordinal);
     private HashSet<string> _deadSilos = new(StringComparer.Ordinal); // as last read; each new one prompts a check of every socket
+    private readonly StrandedSessions _stranded = new();
 
     /// <summary>
     /// How long an orphan check waits for the grain's answer before it counts as unanswered (asked again next heartbeat):
@@ -160,17 +164,47 @@ public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore n
         }
     }
 
-    private async Task CheckOwnershipAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Makes the store and this node's sockets agree on what the node owns, both ways, from one read of the sessions it
+    /// owns (an index range): a socket whose session the store gives to another node (or no longer has) is closed by its
+    /// grain, in case the claim's wake-up was lost; a session the store gives to this node that no socket here holds is
+    /// released with its retention clock starting, once two checks in a row saw it so (<see cref="StrandedSessions"/>).
+    /// The release is fenced on this node and that epoch, so a claim meanwhile wins; and should it ever release a claim
+    /// still in flight, the bumped epoch fences that grain's writes out and the next check closes its socket (4002), so the
+    /// tab resumes from the store.
+    /// </summary>
+    /// <remarks>Run every <see cref="OwnershipCheckEveryBeats"/> heartbeats; tests call it directly.</remarks>
+    public async Task CheckOwnershipAsync(CancellationToken cancellationToken)
     {
-        var attached = sockets.AttachedSessionIds();
-        if (attached.Count == 0)
+        if (!roles.Gateway)
+        {
+            return; // no sockets: owns nothing
+        }
+        var attached = sockets.AttachedSessionIds(); // read before the store: a socket attached by then was claimed by then
+        var owned = await sessions.FindOwnedSessionsAsync(NodeId, cancellationToken).ConfigureAwait(false);
+        var ownedIds = owned.Select(static s => s.SessionId).ToHashSet(StringComparer.Ordinal);
+        foreach (var lost in attached)
+        {
+            if (!ownedIds.Contains(lost))
+            {
+                await sessionService.LoseOwnershipAsync(lost).ConfigureAwait(false);
+            }
+        }
+        var attachedNow = sockets.AttachedSessionIds().ToHashSet(StringComparer.Ordinal); // read after: a claim read owned may have reached its socket
+        await ReleaseStrandedAsync(_stranded.Check(owned.Where(s => !attachedNow.Contains(s.SessionId))), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task ReleaseStrandedAsync(IReadOnlyList<OwnedSession> stranded, CancellationToken cancellationToken)
+    {
+        if (stranded.Count == 0)
         {
             return;
         }
-        foreach (var lost in await sessions.FindSessionsNotOwnedByAsync(NodeId, attached, cancellationToken).ConfigureAwait(false))
-        {
-            await sessionService.LoseOwnershipAsync(lost).ConfigureAwait(false);
-        }
+        var now = time.GetUtcNow();
+        var released = await sessions.ReleaseOwnedSessionsAsync(NodeId, stranded, now, now + delivery.CurrentValue.RetentionWindow, cancellationToken)
+            .ConfigureAwait(false);
+        metrics.StrandedSessionsReleased(released);
+        Log.StrandedSessionsReleased(logger, released, stranded.Count - released);
     }
 
     /// <summary>

@@ -40,6 +40,8 @@ public sealed class SyncMetrics : IDisposable
         public const string AckLatency = "orleanssync.events.ack_latency";
         /// <summary>Counter: sessions whose retention window passed (queue dropped).</summary>
         public const string SessionsExpired = "orleanssync.sessions.expired";
+        /// <summary>Counter: sessions a node owned in the store with no socket of its own, released by its ownership check.</summary>
+        public const string SessionsStrandedReleased = "orleanssync.sessions.stranded_released";
         /// <summary>Counter: sessions closed and deleted after <see cref="DeliveryOptions.MaxAttempts"/> re-sends.</summary>
         public const string SessionsMaxAttempts = "orleanssync.sessions.max_attempts";
         /// <summary>Counter: sessions deleted by the store's bounds, by <c>reason</c> (see <see cref="SessionDeletionReason"/>).</summary>
@@ -80,6 +82,7 @@ public sealed class SyncMetrics : IDisposable
     private readonly Counter<long>? _resent;
     private readonly Counter<long>? _acked;
     private readonly Counter<long>? _expired;
+    private readonly Counter<long>? _strandedReleased;
     private readonly Counter<long>? _maxAttempts;
     private readonly Counter<long>? _deleted;
     private readonly Counter<long>? _fullSync;
@@ -137,6 +140,8 @@ public sealed class SyncMetrics : IDisposable
         _resent = meter.CreateCounter<long>(Names.EventsResent, "{event}", "Retry re-sends of events that were not acked within Delivery:RetryInterval.");
         _acked = meter.CreateCounter<long>(Names.EventsAcked, "{event}", "Acks that removed a pending event (duplicates and unknown ids are not counted).");
         _expired = meter.CreateCounter<long>(Names.SessionsExpired, "{session}", "Detached sessions whose retention window passed; their queue was dropped.");
+        _strandedReleased = meter.CreateCounter<long>(Names.SessionsStrandedReleased, "{session}",
+            "Sessions this node owned in the store while no socket here held them (their grain could not release them), released by its ownership check.");
         _maxAttempts = meter.CreateCounter<long>(Names.SessionsMaxAttempts, "{session}", "Sessions closed and deleted after Delivery:MaxAttempts re-sends without an ack.");
         _deleted = meter.CreateCounter<long>(Names.SessionsDeleted, "{session}",
             "Sessions deleted by the store's bounds, by reason: lifetime (detached past Delivery:SessionLifetime) or user_limit (over Delivery:MaxSessionsPerUser).");
@@ -152,7 +157,7 @@ public sealed class SyncMetrics : IDisposable
             tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = CommitDurationBuckets });
 
         // Counters whose tag sets are known start at 0, so they are exported (and rate() works) before the first event.
-        foreach (var counter in new[] { _sent, _resent, _acked, _expired, _maxAttempts })
+        foreach (var counter in new[] { _sent, _resent, _acked, _expired, _strandedReleased, _maxAttempts })
         {
             counter.Add(0, _node);
         }
@@ -208,6 +213,12 @@ public sealed class SyncMetrics : IDisposable
             _expired!.Add(count, _node);
             _fullSync!.Add(count, _node, _retentionReason);
         }
+    }
+
+    /// <summary>The ownership check released sessions owned here with no socket here (their retention clocks start).</summary>
+    public void StrandedSessionsReleased(int count)
+    {
+        if (_enabled && count > 0) _strandedReleased!.Add(count, _node);
     }
 
     /// <summary>A session was closed and deleted after its last allowed re-send.</summary>

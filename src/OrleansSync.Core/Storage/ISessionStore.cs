@@ -40,6 +40,17 @@ public interface ISessionStore
     /// <summary>Of <paramref name="sessionIds"/>, those the store says <paramref name="nodeId"/> does not own (the ownership backstop).</summary>
     Task<IReadOnlyList<string>> FindSessionsNotOwnedByAsync(string nodeId, IReadOnlyList<string> sessionIds, CancellationToken cancellationToken = default);
 
+    /// <summary>Every session the store says <paramref name="nodeId"/> owns, with its epoch (one indexed read).</summary>
+    Task<IReadOnlyList<OwnedSession>> FindOwnedSessionsAsync(string nodeId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Releases <paramref name="sessions"/> as <see cref="ReleaseSessionsOfNodeAsync"/> does (detached at
+    /// <paramref name="detachedAt"/>, retention clock ending at <paramref name="deadline"/> unless flagged, epoch bumped),
+    /// each only if <paramref name="nodeId"/> still owns it at the given epoch: a claim since then wins. Returns how many.
+    /// </summary>
+    Task<int> ReleaseOwnedSessionsAsync(string nodeId, IReadOnlyList<OwnedSession> sessions, DateTimeOffset detachedAt, DateTimeOffset deadline,
+        CancellationToken cancellationToken = default);
+
     /// <summary>
     /// Drops the queue and inbox of every detached session whose retention deadline passed and sets its flag,
     /// in one statement set (so it happens once however many nodes sweep). Returns how many sessions expired.

@@ -262,6 +262,35 @@ public sealed partial class AdoSessionStore : ISessionStore, ISocketLocations, I
     }
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<OwnedSession>> FindOwnedSessionsAsync(string nodeId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await ReadAsync(connection, _dialect.SelectOwnedSessions, static r => new OwnedSession(r.GetString(0), r.GetInt64(1)), cancellationToken,
+            ("node_id", nodeId)).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One statement per session (each fenced on its own), in one transaction: releases are rare and few.</remarks>
+    public async Task<int> ReleaseOwnedSessionsAsync(string nodeId, IReadOnlyList<OwnedSession> sessions, DateTimeOffset detachedAt, DateTimeOffset deadline,
+        CancellationToken cancellationToken = default)
+    {
+        if (sessions.Count == 0)
+        {
+            return 0;
+        }
+        await using var connection = await _dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var released = 0;
+        foreach (var session in sessions)
+        {
+            released += await ExecuteAsync(connection, transaction, _dialect.ReleaseOwnedSession, cancellationToken, ("session_id", session.SessionId),
+                ("node_id", nodeId), ("epoch", session.Epoch), ("detached_at", ToUnixMs(detachedAt)), ("deadline", ToUnixMs(deadline))).ConfigureAwait(false);
+        }
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return released;
+    }
+
+    /// <inheritdoc />
     public async Task<int> ExpireSessionsAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         await using var connection = await _dialect.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);

@@ -200,10 +200,19 @@ public abstract partial class SqlDialect
     public virtual string DeleteEndedSessions =>
         "DELETE FROM sessions WHERE detached_at IS NOT NULL AND detached_at <= @before AND owner_node IS NULL";
 
-    /// <summary>@node_id, @detached_at, @deadline.</summary>
-    public virtual string ReleaseSessionsOfNode =>
+    /// <summary>What releasing a session without its grain sets (@detached_at, @deadline): its retention clock starts unless it is flagged.</summary>
+    private const string ReleaseSessions =
         "UPDATE sessions SET owner_node = NULL, epoch = epoch + 1, detached_at = @detached_at, " +
-        "retention_deadline = CASE WHEN need_full_sync THEN NULL ELSE @deadline END WHERE owner_node = @node_id";
+        "retention_deadline = CASE WHEN need_full_sync THEN NULL ELSE @deadline END";
+
+    /// <summary>@node_id, @detached_at, @deadline.</summary>
+    public virtual string ReleaseSessionsOfNode => $"{ReleaseSessions} WHERE owner_node = @node_id";
+
+    /// <summary>@node_id → session_id, epoch of every session the node owns (the partial index on owner_node).</summary>
+    public virtual string SelectOwnedSessions => "SELECT session_id, epoch FROM sessions WHERE owner_node = @node_id";
+
+    /// <summary>@session_id, @node_id, @epoch, @detached_at, @deadline: only while the node still owns it at that epoch.</summary>
+    public virtual string ReleaseOwnedSession => $"{ReleaseSessions} WHERE session_id = @session_id AND owner_node = @node_id AND epoch = @epoch";
 
     // ---- queue and inbox ----
 

@@ -40,12 +40,6 @@ public sealed class AttemptBudgetFailoverTests(ITestOutputHelper output)
         ("Delivery:MaxAttempts", MaxAttempts.ToString(CultureInfo.InvariantCulture)),
     ];
 
-    /// <summary>Faster death detection than the default (see <see cref="KilledSiloMembershipTests"/>), to keep the test short.</summary>
-    private static readonly (string, string)[] Liveness =
-    [
-        ("Orleans:ProbeTimeout", "00:00:00.500"), ("Orleans:IAmAliveTablePublishTimeout", "00:00:01"),
-    ];
-
     [Fact]
     public async Task A_never_acked_event_closes_its_session_once_at_its_original_deadline_after_the_silo_holding_it_is_killed()
     {
@@ -63,12 +57,12 @@ public sealed class AttemptBudgetFailoverTests(ITestOutputHelper output)
 
     private async Task RunAsync(Cluster cluster)
     {
-        var a = await cluster.StartNodeAsync("silo-a", [.. Delivery, .. Liveness]);
+        var a = await cluster.StartNodeAsync("silo-a", [.. Delivery, .. Cluster.FastSiloDeathDetection]);
         var gateway = await cluster.StartNodeAsync("gateway-1", [GatewayOnly, .. Delivery]);
         var token = TestTokens.For("noor");
         var tab = await gateway.ConnectAsync();
         var sessionId = (await tab.AuthAsync(token)).GetProperty("session_id").GetString()!; // its grain: on silo-a, the only silo
-        var b = await cluster.StartNodeAsync("silo-b", [.. Delivery, .. Liveness]);
+        var b = await cluster.StartNodeAsync("silo-b", [.. Delivery, .. Cluster.FastSiloDeathDetection]);
 
         var firstFrame = ReceiveTimedAsync(tab); // reading before the publish: its arrival time is the first send's
         var (eventId, _) = await b.PublishOkAsync("noor", new { type = "added", id = "n0" });

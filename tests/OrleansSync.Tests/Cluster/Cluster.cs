@@ -6,6 +6,12 @@ namespace OrleansSync.Tests.Cluster;
 public sealed class Cluster : IAsyncDisposable
 {
     public static readonly TimeSpan NodeTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>Silo settings for faster death detection than the default (see <see cref="KilledSiloMembershipTests"/>), to keep tests short.</summary>
+    public static readonly (string, string)[] FastSiloDeathDetection =
+    [
+        ("Orleans:ProbeTimeout", "00:00:00.500"), ("Orleans:IAmAliveTablePublishTimeout", "00:00:01"),
+    ];
     private readonly List<ProcessNode> _nodes = [];
     private readonly PostgresServer _server;
     private readonly string _database;

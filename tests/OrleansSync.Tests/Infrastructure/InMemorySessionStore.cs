@@ -160,14 +160,40 @@ public sealed class InMemorySessionStore : ISessionStore
             var owned = _sessions.Values.Where(s => s.OwnerNode == nodeId).ToList();
             foreach (var s in owned)
             {
-                _sessions[s.SessionId] = s with
-                {
-                    OwnerNode = null, Epoch = s.Epoch + 1, RetentionDeadline = s.NeedFullSync ? null : deadline, DetachedAt = detachedAt,
-                };
+                Release(s, detachedAt, deadline);
             }
             return Task.FromResult(owned.Count);
         }
     }
+
+    public Task<IReadOnlyList<OwnedSession>> FindOwnedSessionsAsync(string nodeId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate) return Task.FromResult<IReadOnlyList<OwnedSession>>(
+            _sessions.Values.Where(s => s.OwnerNode == nodeId).Select(s => new OwnedSession(s.SessionId, s.Epoch)).ToList());
+    }
+
+    public Task<int> ReleaseOwnedSessionsAsync(string nodeId, IReadOnlyList<OwnedSession> sessions, DateTimeOffset detachedAt, DateTimeOffset deadline,
+        CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var released = 0;
+            foreach (var owned in sessions)
+            {
+                if (_sessions.TryGetValue(owned.SessionId, out var s) && s.OwnerNode == nodeId && s.Epoch == owned.Epoch)
+                {
+                    Release(s, detachedAt, deadline);
+                    released++;
+                }
+            }
+            return Task.FromResult(released);
+        }
+    }
+
+    private void Release(SessionRecord s, DateTimeOffset detachedAt, DateTimeOffset deadline) => _sessions[s.SessionId] = s with
+    {
+        OwnerNode = null, Epoch = s.Epoch + 1, RetentionDeadline = s.NeedFullSync ? null : deadline, DetachedAt = detachedAt,
+    };
 
     public Task<int> DeleteEndedSessionsAsync(DateTimeOffset detachedBefore, CancellationToken cancellationToken = default)
     {
