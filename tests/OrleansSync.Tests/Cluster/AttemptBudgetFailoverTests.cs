@@ -32,8 +32,6 @@ public sealed class AttemptBudgetFailoverTests(ITestOutputHelper output)
     /// <summary>The first frame's trip to the test (the deadline is measured from its arrival, a little after the send).</summary>
     private static readonly TimeSpan FirstFrameTrip = TimeSpan.FromMilliseconds(100);
 
-    private static readonly (string, string) GatewayOnly = ("Node:Roles", "Gateway");
-
     private static readonly (string, string)[] Delivery =
     [
         ("Delivery:RetryInterval", RetryInterval.ToString("c", CultureInfo.InvariantCulture)),
@@ -41,28 +39,12 @@ public sealed class AttemptBudgetFailoverTests(ITestOutputHelper output)
     ];
 
     [Fact]
-    public async Task A_never_acked_event_closes_its_session_once_at_its_original_deadline_after_the_silo_holding_it_is_killed()
-    {
-        await using var cluster = await Cluster.CreateAsync();
-        try
-        {
-            await RunAsync(cluster);
-        }
-        catch
-        {
-            output.WriteLine(cluster.Logs);
-            throw;
-        }
-    }
+    public Task A_never_acked_event_closes_its_session_once_at_its_original_deadline_after_the_silo_holding_it_is_killed() => Cluster.RunAsync(output, RunAsync);
 
     private async Task RunAsync(Cluster cluster)
     {
-        var a = await cluster.StartNodeAsync("silo-a", [.. Delivery, .. Cluster.FastSiloDeathDetection]);
-        var gateway = await cluster.StartNodeAsync("gateway-1", [GatewayOnly, .. Delivery]);
         var token = TestTokens.For("noor");
-        var tab = await gateway.ConnectAsync();
-        var sessionId = (await tab.AuthAsync(token)).GetProperty("session_id").GetString()!; // its grain: on silo-a, the only silo
-        var b = await cluster.StartNodeAsync("silo-b", [.. Delivery, .. Cluster.FastSiloDeathDetection]);
+        var (a, gateway, b, tab, sessionId) = await cluster.StartTabOnSiloAAsync("noor", [.. Delivery, .. Cluster.FastSiloDeathDetection], Delivery);
 
         var firstFrame = ReceiveTimedAsync(tab); // reading before the publish: its arrival time is the first send's
         var (eventId, _) = await b.PublishOkAsync("noor", new { type = "added", id = "n0" });

@@ -1,4 +1,5 @@
 using OrleansSync.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace OrleansSync.Tests.Cluster;
 
@@ -12,6 +13,10 @@ public sealed class Cluster : IAsyncDisposable
     [
         ("Orleans:ProbeTimeout", "00:00:00.500"), ("Orleans:IAmAliveTablePublishTimeout", "00:00:01"),
     ];
+
+    /// <summary>The setting of a gateway-only node (an Orleans client holding sockets).</summary>
+    public static readonly (string, string) GatewayOnly = ("Node:Roles", "Gateway");
+
     private readonly List<ProcessNode> _nodes = [];
     private readonly PostgresServer _server;
     private readonly string _database;
@@ -29,6 +34,35 @@ public sealed class Cluster : IAsyncDisposable
     {
         var server = await PostgresServer.GetAsync();
         return new Cluster(server, await server.CreateDatabaseAsync());
+    }
+
+    /// <summary>Runs <paramref name="test"/> on a fresh cluster; if it fails, every node's output goes to the test's log.</summary>
+    public static async Task RunAsync(ITestOutputHelper output, Func<Cluster, Task> test)
+    {
+        await using var cluster = await CreateAsync();
+        try
+        {
+            await test(cluster);
+        }
+        catch
+        {
+            output.WriteLine(cluster.Logs);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// silo-a, a gateway-only node with a tab of <paramref name="userId"/> that attaches while silo-a is the only silo (so
+    /// its session grain lives there), then silo-b: how tests kill the silo under a separate gateway's session.
+    /// </summary>
+    public async Task<TabOnSiloA> StartTabOnSiloAAsync(string userId, (string, string)[] siloSettings, (string, string)[] gatewaySettings)
+    {
+        var a = await StartNodeAsync("silo-a", siloSettings);
+        var gateway = await StartNodeAsync("gateway-1", [GatewayOnly, .. gatewaySettings]);
+        var tab = await gateway.ConnectAsync();
+        var sessionId = (await tab.AuthAsync(TestTokens.For(userId))).GetProperty("session_id").GetString()!;
+        var b = await StartNodeAsync("silo-b", siloSettings);
+        return new TabOnSiloA(a, gateway, b, tab, sessionId);
     }
 
     public async Task<ProcessNode> StartNodeAsync(string nodeId, params (string Key, string Value)[] settings)
@@ -58,3 +92,6 @@ public sealed class Cluster : IAsyncDisposable
         await _server.DropDatabaseAsync(_database);
     }
 }
+
+/// <summary>What <see cref="Cluster.StartTabOnSiloAAsync"/> started.</summary>
+public sealed record TabOnSiloA(ProcessNode SiloA, ProcessNode Gateway, ProcessNode SiloB, WsClient Tab, string SessionId);

@@ -34,64 +34,46 @@ public sealed class KilledSiloMembershipTests(ITestOutputHelper output)
     private const int Dead = (int)SiloStatus.Dead;
 
     [Fact]
-    public async Task A_killed_silo_is_declared_dead_in_time_and_a_silo_started_meanwhile_joins()
+    public Task A_killed_silo_is_declared_dead_in_time_and_a_silo_started_meanwhile_joins() => Cluster.RunAsync(output, async cluster =>
     {
-        await using var cluster = await Cluster.CreateAsync();
-        try
-        {
-            var (a, portA) = await StartSiloAsync(cluster, "silo-a");
-            var (b, portB) = await StartSiloAsync(cluster, "silo-b");
-            await Eventually.TrueAsync(async () => await StatusAsync(cluster, portA) == Active && await StatusAsync(cluster, portB) == Active,
-                because: "both silos are active members");
+        var (a, portA) = await StartSiloAsync(cluster, "silo-a");
+        var (b, portB) = await StartSiloAsync(cluster, "silo-b");
+        await Eventually.TrueAsync(async () => await StatusAsync(cluster, portA) == Active && await StatusAsync(cluster, portB) == Active,
+            because: "both silos are active members");
 
-            await b.KillAsync();
-            var sinceKill = Stopwatch.StartNew();
-            var startingC = StartSiloAsync(cluster, "silo-c"); // while b's row still says Active
+        await b.KillAsync();
+        var sinceKill = Stopwatch.StartNew();
+        var startingC = StartSiloAsync(cluster, "silo-c"); // while b's row still says Active
 
-            var bound = Liveness.KilledSiloDeclaredDeadWithin + TableWrites;
-            await Eventually.TrueAsync(async () => await StatusAsync(cluster, portB) == Dead, bound, $"the killed silo is declared dead within {bound}");
-            output.WriteLine($"declared dead {sinceKill.ElapsedMilliseconds} ms after the kill (bound {bound.TotalMilliseconds} ms)");
+        var bound = Liveness.KilledSiloDeclaredDeadWithin + TableWrites;
+        await Eventually.TrueAsync(async () => await StatusAsync(cluster, portB) == Dead, bound, $"the killed silo is declared dead within {bound}");
+        output.WriteLine($"declared dead {sinceKill.ElapsedMilliseconds} ms after the kill (bound {bound.TotalMilliseconds} ms)");
 
-            var (c, portC) = await startingC;
-            output.WriteLine($"the third silo was ready {sinceKill.ElapsedMilliseconds} ms after the kill");
-            await Eventually.TrueAsync(async () => await StatusAsync(cluster, portC) == Active, because: "the third silo joined");
-            Assert.Equal(Active, await StatusAsync(cluster, portA));
-            Assert.Equal(2, await cluster.QueryScalarAsync($"SELECT COUNT(*) FROM orleans_membership WHERE status = {Active}"));
+        var (c, portC) = await startingC;
+        output.WriteLine($"the third silo was ready {sinceKill.ElapsedMilliseconds} ms after the kill");
+        await Eventually.TrueAsync(async () => await StatusAsync(cluster, portC) == Active, because: "the third silo joined");
+        Assert.Equal(Active, await StatusAsync(cluster, portA));
+        Assert.Equal(2, await cluster.QueryScalarAsync($"SELECT COUNT(*) FROM orleans_membership WHERE status = {Active}"));
 
-            await a.PublishOkAsync("erin", new { type = "added", id = "after-kill" });
-            await c.PublishOkAsync("erin", new { type = "added", id = "on-the-newcomer" });
-        }
-        catch
-        {
-            output.WriteLine(cluster.Logs);
-            throw;
-        }
-    }
+        await a.PublishOkAsync("erin", new { type = "added", id = "after-kill" });
+        await c.PublishOkAsync("erin", new { type = "added", id = "on-the-newcomer" });
+    });
 
     [Fact]
-    public async Task A_silo_started_right_after_the_only_other_silo_was_killed_joins()
+    public Task A_silo_started_right_after_the_only_other_silo_was_killed_joins() => Cluster.RunAsync(output, async cluster =>
     {
-        await using var cluster = await Cluster.CreateAsync();
-        try
-        {
-            var (a, portA) = await StartSiloAsync(cluster, "silo-a");
-            await Eventually.TrueAsync(async () => await StatusAsync(cluster, portA) == Active, because: "the silo is an active member");
+        var (a, portA) = await StartSiloAsync(cluster, "silo-a");
+        await Eventually.TrueAsync(async () => await StatusAsync(cluster, portA) == Active, because: "the silo is an active member");
 
-            await a.KillAsync();
-            var sinceKill = Stopwatch.StartNew();
-            var (c, portC) = await StartSiloAsync(cluster, "silo-c"); // a's row still says Active, and nobody is left to probe it
-            output.WriteLine($"the new silo was ready {sinceKill.ElapsedMilliseconds} ms after the kill");
+        await a.KillAsync();
+        var sinceKill = Stopwatch.StartNew();
+        var (c, portC) = await StartSiloAsync(cluster, "silo-c"); // a's row still says Active, and nobody is left to probe it
+        output.WriteLine($"the new silo was ready {sinceKill.ElapsedMilliseconds} ms after the kill");
 
-            Assert.Equal(Dead, await StatusAsync(cluster, portA));
-            Assert.Equal(Active, await StatusAsync(cluster, portC));
-            await c.PublishOkAsync("erin", new { type = "added", id = "on-the-newcomer" });
-        }
-        catch
-        {
-            output.WriteLine(cluster.Logs);
-            throw;
-        }
-    }
+        Assert.Equal(Dead, await StatusAsync(cluster, portA));
+        Assert.Equal(Active, await StatusAsync(cluster, portC));
+        await c.PublishOkAsync("erin", new { type = "added", id = "on-the-newcomer" });
+    });
 
     /// <summary>A node in the cluster's Orleans cluster, on a silo port of the test's choosing (its membership row's key).</summary>
     private static async Task<(ProcessNode Node, int SiloPort)> StartSiloAsync(Cluster cluster, string nodeId)

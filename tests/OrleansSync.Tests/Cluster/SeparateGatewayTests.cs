@@ -12,8 +12,6 @@ namespace OrleansSync.Tests.Cluster;
 [Collection(nameof(ClusterTests))]
 public sealed class SeparateGatewayTests
 {
-    private static readonly (string, string) GatewayOnly = ("Node:Roles", "Gateway");
-
     [Fact]
     public async Task Tabs_on_a_separate_gateway_get_publishes_through_any_silo_and_after_its_kill_9_resume_on_another_with_every_event_once()
     {
@@ -21,8 +19,8 @@ public sealed class SeparateGatewayTests
         (string, string) slowRetry = ("Delivery:RetryInterval", "00:01:00"); // what arrives is the first send or the replay
         var a = await cluster.StartNodeAsync("silo-a", slowRetry);
         var b = await cluster.StartNodeAsync("silo-b", slowRetry);
-        var gateway = await cluster.StartNodeAsync("gateway-1", GatewayOnly, slowRetry);
-        var other = await cluster.StartNodeAsync("gateway-2", GatewayOnly, slowRetry);
+        var gateway = await cluster.StartNodeAsync("gateway-1", Cluster.GatewayOnly, slowRetry);
+        var other = await cluster.StartNodeAsync("gateway-2", Cluster.GatewayOnly, slowRetry);
         // Two silos in Orleans' membership: the gateways joined as clients.
         Assert.Equal(2, await cluster.QueryScalarAsync($"SELECT COUNT(*) FROM orleans_membership WHERE status = {(int)SiloStatus.Active}"));
 
@@ -66,7 +64,7 @@ public sealed class SeparateGatewayTests
         await using var cluster = await Cluster.CreateAsync();
         (string, string) slowRetry = ("Delivery:RetryInterval", "00:01:00");
         var a = await cluster.StartNodeAsync("silo-a", slowRetry);
-        var gateway = await cluster.StartNodeAsync("gateway-1", GatewayOnly, slowRetry);
+        var gateway = await cluster.StartNodeAsync("gateway-1", Cluster.GatewayOnly, slowRetry);
         var tab = await gateway.ConnectAsync();
         var sessionId = (await tab.AuthAsync(TestTokens.For("lee"))).GetProperty("session_id").GetString()!; // its grain: on silo-a, the only silo
         var (first, _) = await a.PublishOkAsync("lee", new { type = "added", id = "l0" });

@@ -18,7 +18,6 @@ namespace OrleansSync.Tests.Cluster;
 [Collection(nameof(ClusterTests))]
 public sealed class StrandedSessionTests(ITestOutputHelper output)
 {
-    private static readonly (string, string) GatewayOnly = ("Node:Roles", "Gateway");
 
     /// <summary>The heartbeat <see cref="Cluster"/> gives its nodes.</summary>
     private static readonly TimeSpan Heartbeat = TimeSpan.FromMilliseconds(200);
@@ -45,27 +44,11 @@ public sealed class StrandedSessionTests(ITestOutputHelper output)
     ];
 
     [Fact]
-    public async Task A_separate_gateways_session_whose_grain_died_with_its_silo_is_released_and_expires_once_when_the_tab_never_resumes()
-    {
-        await using var cluster = await Cluster.CreateAsync();
-        try
-        {
-            await RunAsync(cluster);
-        }
-        catch
-        {
-            output.WriteLine(cluster.Logs);
-            throw;
-        }
-    }
+    public Task A_separate_gateways_session_whose_grain_died_with_its_silo_is_released_and_expires_once_when_the_tab_never_resumes() => Cluster.RunAsync(output, RunAsync);
 
     private async Task RunAsync(Cluster cluster)
     {
-        var a = await cluster.StartNodeAsync("silo-a", [.. Delivery, .. Cluster.FastSiloDeathDetection]);
-        var gateway = await cluster.StartNodeAsync("gateway-1", [GatewayOnly, .. Delivery]);
-        var tab = await gateway.ConnectAsync();
-        var sessionId = (await tab.AuthAsync(TestTokens.For("ines"))).GetProperty("session_id").GetString()!; // its grain: on silo-a, the only silo
-        var b = await cluster.StartNodeAsync("silo-b", [.. Delivery, .. Cluster.FastSiloDeathDetection]);
+        var (a, gateway, b, tab, sessionId) = await cluster.StartTabOnSiloAAsync("ines", [.. Delivery, .. Cluster.FastSiloDeathDetection], Delivery);
         var (unacked, _) = await b.PublishOkAsync("ines", new { type = "added", id = "i0" });
         Assert.Equal(unacked, (await tab.NextAsync()).GetProperty("event_id").GetString()); // never acked
 
