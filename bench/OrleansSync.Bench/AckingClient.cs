@@ -35,7 +35,7 @@ public sealed class AckingClient : IMessageChannel
     private byte[] _receive = new byte[1024];
     private Task _loop = Task.CompletedTask;
     private volatile bool _abortedByBench;
-    private bool _sawEventAfterKill;
+    private bool _sawEventAfterKill; // on the current socket
 
     private AckingClient(Uri baseAddress, WireSession session, string token, DeliveryStats stats, bool reconnects)
     {
@@ -117,7 +117,7 @@ public sealed class AckingClient : IMessageChannel
             {
                 return;
             }
-            _stats.Failover?.OnClosed(closedWith);
+            _stats.Failover?.OnClosed(this, closedWith);
             if (!await ReconnectAsync().ConfigureAwait(false))
             {
                 return;
@@ -171,7 +171,7 @@ public sealed class AckingClient : IMessageChannel
         if (!_sawEventAfterKill && _stats.Failover is { KillTimestamp: var kill and not 0 } failover && received.SentTimestamp >= kill)
         {
             _sawEventAfterKill = true;
-            failover.OnFirstEventAfterKill();
+            failover.OnEventAfterKill(this);
         }
         ref var eventIdHash = ref CollectionsMarshal.GetValueRefOrAddDefault(_seen, received.Seq, out var seenBefore);
         if (!seenBefore)
@@ -227,6 +227,7 @@ public sealed class AckingClient : IMessageChannel
             try
             {
                 await OpenAsync(timeout.Token).ConfigureAwait(false);
+                _sawEventAfterKill = false;
                 _stats.Failover?.OnResumed(_session.ResumeNeedsFullSync);
                 return true;
             }

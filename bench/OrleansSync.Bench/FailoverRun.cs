@@ -75,17 +75,19 @@ public sealed class FailoverRun(BenchOptions options, BenchTokens tokens, string
                 FullSyncs = failover.FullSyncs,
                 Closes = [.. closes.GroupBy(c => c.Code is { } code ? $"{(int)code} {code}" : "none (dropped)")
                     .Select(g => (g.Key, g.Count(), g.Min(c => c.Seconds), g.Max(c => c.Seconds)))],
+                ClosedAfterEvents = failover.ClosedAfterEvents,
                 Resumes = resumes.Length,
                 LastResume = resumes.Length == 0 ? null : resumes.Max(),
                 FailedResumeAttempts = failover.FailedAttempts,
                 DeclaredDeadAfter = await declaredDead,
-                Recovery = [.. failover.RecoverySeconds().Order()],
+                FirstEvent = [.. failover.FirstEventSeconds().Order()],
+                ReceivingAgain = [.. failover.ReceivingAgainSeconds().Order()],
                 SlowestPublishAnswer = publisher.SlowestAnswer,
                 MembershipBound = options.KilledSiloDeclaredDeadWithin(),
             };
             ServerBenchmark.Say(name, $"{figures.Lost} of {figures.ExpectedDeliveries} deliveries lost, {figures.DuplicatesApplied} duplicates applied, " +
                 $"{figures.DuplicatesReceived} received again, {figures.FullSyncs} need_full_sync, {figures.Resumes} resumes; " +
-                $"{figures.Recovery.Length}/{figures.Tabs} tabs got an event published after the kill");
+                $"{figures.FirstEvent.Length}/{figures.Tabs} tabs got an event published after the kill, {figures.ReceivingAgain.Length} on their last socket");
             return figures;
         }
         finally
