@@ -3,6 +3,7 @@
 # PostgreSQL 15 on a free loopback port (data under /tmp, as the postgres user when run as root), runs the
 # scenarios (1 node on SQLite, 1 node on PostgreSQL, 3 nodes on one PostgreSQL) with the foundation bench's load
 # phases, and stops PostgreSQL at the end. Arguments go to the bench (e.g. --full, --rate 500, --cluster sqlite1,postgres3).
+# --cluster postgresgw-kill --rate 200 is the failover run instead (kill -9 of a silo under load; bench/README.md).
 # POSTGRES_OPTIONS="Max Auto Prepare=64" adds Npgsql connection-string options for the nodes.
 # PG_STAT_STATEMENTS=1 loads pg_stat_statements (planning tracked too) for bench/postgres-statements.sh; it costs the
 # server a little, so the figures of a run with it are not compared with runs without.

@@ -9,6 +9,9 @@ public sealed class BenchOptions
     public TimeSpan Saturation { get; set; } = TimeSpan.FromSeconds(5);
     public TimeSpan LatencyRun { get; set; } = TimeSpan.FromSeconds(5);
     public double LatencyRate { get; set; } = 1000;
+
+    /// <summary>Failover scenario: how long the fixed-rate publishing goes on after the kill (before it: <see cref="Warmup"/>).</summary>
+    public TimeSpan AfterKill { get; set; } = TimeSpan.FromSeconds(25);
     public int IdleBase { get; set; } = 1000;
     public int IdleTarget { get; set; } = 10_000;
     public TimeSpan Hold { get; set; } = TimeSpan.FromSeconds(2);
@@ -41,7 +44,10 @@ public sealed class BenchOptions
     /// <summary>Cluster mode: extra arguments for the PostgreSQL scenarios' nodes only (e.g. <c>--Node:InlineIo=true</c>, which SQLite nodes refuse).</summary>
     public List<string> PostgresNodeArguments { get; } = [];
 
-    /// <summary>Cluster mode: the scenarios to run (<c>sqlite1</c>, <c>postgres1</c>, <c>postgres3</c>) instead of node vs baseline.</summary>
+    /// <summary>
+    /// Cluster mode: the scenarios to run (<c>sqlite1</c>, <c>postgresN</c>, <c>postgresgw</c>, and the failover scenario
+    /// <c>postgresgw-kill</c>) instead of node vs baseline.
+    /// </summary>
     public List<string> ClusterScenarios { get; } = [];
 
     /// <summary>Cluster mode: Npgsql connection string of a PostgreSQL server without a database (the bench creates one per scenario).</summary>
@@ -64,6 +70,22 @@ public sealed class BenchOptions
 
     /// <summary>Cluster mode: user u's publishes go to node u mod N (see <see cref="SocketsByUser"/>).</summary>
     public bool PublishesByUser { get; set; }
+
+    /// <summary>
+    /// The documented bound for a silo killed without a goodbye to be declared dead (README, <c>Orleans:ProbeTimeout</c>;
+    /// docs/ARCHITECTURE.md, "Liveness of silos"): <c>NumMissedProbesLimit</c> × <c>ProbeTimeout</c> while the survivor is
+    /// healthy, <c>NumMissedProbesLimit</c> × 4 × <c>ProbeTimeout</c> at worst (the node's <c>KilledSiloDeclaredDeadWithin</c>).
+    /// Read from the nodes' arguments (<c>--Orleans:ProbeTimeout=…</c>, <c>--Orleans:NumMissedProbesLimit=…</c>), else
+    /// the node's defaults: 1 s and 3.
+    /// </summary>
+    public (TimeSpan Healthy, TimeSpan Worst) KilledSiloDeclaredDeadWithin()
+    {
+        string? Argument(string key) => NodeArguments.Concat(PostgresNodeArguments)
+            .LastOrDefault(a => a.StartsWith($"--{key}=", StringComparison.OrdinalIgnoreCase))?.Split('=', 2)[1];
+        var probeTimeout = Argument("Orleans:ProbeTimeout") is { } timeout ? TimeSpan.Parse(timeout, System.Globalization.CultureInfo.InvariantCulture) : TimeSpan.FromSeconds(1);
+        var missedProbes = Argument("Orleans:NumMissedProbesLimit") is { } limit ? int.Parse(limit, System.Globalization.CultureInfo.InvariantCulture) : 3;
+        return (probeTimeout * missedProbes, probeTimeout * 4 * missedProbes);
+    }
 
     public static BenchOptions Parse(string[] args)
     {
@@ -89,6 +111,7 @@ public sealed class BenchOptions
                 case "--saturation": options.Saturation = Seconds(Next()); break;
                 case "--latency": options.LatencyRun = Seconds(Next()); break;
                 case "--rate": options.LatencyRate = double.Parse(Next()); break;
+                case "--after-kill": options.AfterKill = Seconds(Next()); break;
                 case "--idle-base": options.IdleBase = int.Parse(Next()); break;
                 case "--idle": options.IdleTarget = int.Parse(Next()); break;
                 case "--hold": options.Hold = Seconds(Next()); break;

@@ -7,9 +7,11 @@ namespace OrleansSync.Bench;
 /// Many <see cref="AckingClient"/>s: users u0…u(n-1), each with several sessions, speaking the target's wire
 /// protocol (a new <see cref="WireSession"/> per client). With several servers (cluster nodes), a user's sessions
 /// are spread over them: session s of user u connects to server (u + s) mod count (or, with
-/// <paramref name="placeByUser"/>, all to server u mod count).
+/// <paramref name="placeByUser"/>, all to server u mod count). With <paramref name="reconnects"/> each client replaces a
+/// socket that ends by one that resumes its session (<see cref="AckingClient"/>).
 /// </summary>
-public sealed class ClientFleet(IReadOnlyList<Uri> baseAddresses, Func<WireSession> newSession, BenchTokens tokens, DeliveryStats stats, bool placeByUser = false)
+public sealed class ClientFleet(IReadOnlyList<Uri> baseAddresses, Func<WireSession> newSession, BenchTokens tokens, DeliveryStats stats, bool placeByUser = false,
+    bool reconnects = false)
 {
     private const int ConnectParallelism = 32;
     private readonly ConcurrentBag<AckingClient> _clients = [];
@@ -28,7 +30,7 @@ public sealed class ClientFleet(IReadOnlyList<Uri> baseAddresses, Func<WireSessi
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
                 timeout.CancelAfter(TimeSpan.FromSeconds(30));
                 var address = baseAddresses[(placeByUser ? slot.user : slot.user + slot.session) % baseAddresses.Count];
-                var client = await AckingClient.ConnectAsync(address, newSession(), tokens.For(BenchUsers.Name(slot.user)), stats, timeout.Token).ConfigureAwait(false);
+                var client = await AckingClient.ConnectAsync(address, newSession(), tokens.For(BenchUsers.Name(slot.user)), stats, reconnects, timeout.Token).ConfigureAwait(false);
                 _clients.Add(client);
             }).ConfigureAwait(false);
     }

@@ -11,8 +11,14 @@ public sealed class DeliveryStats
     private long _slowConsumerClosed;
     private long _lost;
     private long _duplicates;
+    private long _duplicatesApplied;
+    private long _countFrom;
+    private int[]? _perSeq;
     private long _recordFrom = long.MaxValue;
     private long _recordTo = long.MaxValue;
+
+    /// <summary>Failover scenario: the kill's moment and what the tabs went through after it, or null.</summary>
+    public FailoverStats? Failover { get; set; }
 
     public LatencyHistogram Latency { get; private set; } = new();
 
@@ -24,6 +30,19 @@ public sealed class DeliveryStats
     public long SlowConsumerClosed => Interlocked.Read(ref _slowConsumerClosed);
     public long Lost => Interlocked.Read(ref _lost);
     public long Duplicates => Interlocked.Read(ref _duplicates);
+
+    /// <summary>Events whose seq a session had already received under another event id: a tab, deduping by id, applies the publish twice.</summary>
+    public long DuplicatesApplied => Interlocked.Read(ref _duplicatesApplied);
+
+    /// <summary>Counts the sessions that acked each seq in [fromSeq, fromSeq + count), so every accepted publish can be checked on its own.</summary>
+    public void CountPerSeq(long fromSeq, long count)
+    {
+        _countFrom = fromSeq;
+        Volatile.Write(ref _perSeq, new int[count]);
+    }
+
+    /// <summary>Sessions that acked <paramref name="seq"/> (within the range given to <see cref="CountPerSeq"/>).</summary>
+    public int DeliveriesOf(long seq) => Volatile.Read(ref _perSeq)![seq - _countFrom];
 
     /// <summary>Records latency only for events whose seq is in [from, to), so warm-up and other phases never mix in.</summary>
     public void RecordLatencyFor(long fromSeq, long toSeq)
@@ -42,6 +61,10 @@ public sealed class DeliveryStats
             Latency.Record((long)Stopwatch.GetElapsedTime(sentTimestamp).TotalMicroseconds);
         }
         Window?.OnDelivered(seq);
+        if (Volatile.Read(ref _perSeq) is { } counts && (ulong)(seq - _countFrom) < (ulong)counts.Length)
+        {
+            Interlocked.Increment(ref counts[seq - _countFrom]);
+        }
     }
 
     public void OnServerClosed(WebSocketCloseStatus? status)
@@ -57,6 +80,9 @@ public sealed class DeliveryStats
 
     /// <summary>A session received an event it had already received (a re-send): not a delivery.</summary>
     public void OnDuplicate() => Interlocked.Increment(ref _duplicates);
+
+    /// <summary>A session received a seq it had acked under another event id: not a delivery, an error.</summary>
+    public void OnDuplicateApplied() => Interlocked.Increment(ref _duplicatesApplied);
 
     /// <summary>The node's close code for a socket whose outbound buffer overflowed.</summary>
     public const int SlowConsumerCloseCode = 4004;

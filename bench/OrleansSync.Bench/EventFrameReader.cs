@@ -23,6 +23,17 @@ public static class EventFrameReader
             && TryReadEventId(frame, out eventId);
     }
 
+    /// <summary>FNV-1a, 64 bits, of an event id's bytes: the client keeps this instead of the id, so a delivery allocates nothing.</summary>
+    public static long HashEventId(ReadOnlySpan<byte> eventId)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var b in eventId)
+        {
+            hash = (hash ^ b) * 1099511628211UL;
+        }
+        return (long)hash;
+    }
+
     private static bool TryReadNumber(ReadOnlySpan<byte> frame, ReadOnlySpan<byte> field, out long value)
     {
         value = 0;

@@ -39,6 +39,15 @@ public sealed class PostgresDatabase(string serverConnectionString, string name)
         await checkpoint.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 
+    /// <summary>Silos Orleans' membership table lists as dead (status 6, <c>SiloStatus.Dead</c>) in this database.</summary>
+    public async Task<long> CountDeadSilosAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM orleans_membership WHERE status = 6", connection);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
     public async Task<PostgresReading> ReadAsync()
     {
         await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(serverConnectionString) { Database = "postgres" }.ConnectionString);

@@ -54,7 +54,10 @@ var benchmark = new ServerBenchmark(options, tokens, signingKey, apiKey, workDir
 string table;
 if (options.ClusterMode)
 {
-    table = ClusterTable.Render(await RunClusterScenariosAsync(), options);
+    var scenarios = await RunClusterScenariosAsync();
+    var load = scenarios.Where(s => s.Failover is null).ToList();
+    var failovers = scenarios.Where(s => s.Failover is not null).ToList();
+    table = (load.Count > 0 ? ClusterTable.Render(load, options) : "") + (failovers.Count > 0 ? FailoverTable.Render(failovers) : "");
 }
 else
 {
@@ -82,12 +85,15 @@ return 0;
 async Task<List<ServerFigures>> RunClusterScenariosAsync()
 {
     const string SeparateGatewayScenario = "postgresgw"; // 2 silo nodes + 1 separate gateway (an Orleans client)
+    const string SiloKillScenario = "postgresgw-kill"; // the same, and the silo that takes no publishes is killed mid-run
     var results = new List<ServerFigures>();
     foreach (var scenario in options.ClusterScenarios)
     {
-        if (scenario == SeparateGatewayScenario)
+        if (scenario is SeparateGatewayScenario or SiloKillScenario)
         {
-            // Two silo nodes take the publishes, one gateway-only node (an Orleans client) takes every socket.
+            // Two silo nodes take the publishes, one gateway-only node (an Orleans client) takes every socket. When a silo is
+            // killed, the publishes go only to the other one (FailoverRun says why).
+            var kill = scenario == SiloKillScenario;
             var server = options.PostgresServer ?? throw new ArgumentException("--postgres CONNECTION-STRING is needed for " + scenario);
             var database = new PostgresDatabase(server, "bench_" + scenario);
             ServerUnderTest Node(int i, IReadOnlyList<string> roles) => ServerUnderTest.NodeOnPostgres(targets["node"].EntryPath,
@@ -95,7 +101,7 @@ async Task<List<ServerFigures>> RunClusterScenariosAsync()
             results.Add(await benchmark.RunScenarioAsync(scenario,
             [
                 Node(1, []) with { TakesSockets = false },
-                Node(2, []) with { TakesSockets = false },
+                Node(2, []) with { TakesSockets = false, TakesPublishes = !kill, KilledDuringRun = kill },
                 Node(3, ["--Node:Roles=Gateway"]) with { TakesPublishes = false },
             ], database));
             continue;
@@ -119,7 +125,7 @@ async Task<List<ServerFigures>> RunClusterScenariosAsync()
         }
         else
         {
-            throw new ArgumentException($"unknown scenario {scenario}: sqlite1, postgresN, {SeparateGatewayScenario}");
+            throw new ArgumentException($"unknown scenario {scenario}: sqlite1, postgresN, {SeparateGatewayScenario}, {SiloKillScenario}");
         }
     }
     return results;

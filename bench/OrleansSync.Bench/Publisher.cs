@@ -20,6 +20,11 @@ public sealed class Publisher : IDisposable
     private readonly bool _placeByUser;
     private long _failed;
     private long _accepted;
+    private long _answersFrom;
+    private byte[]? _answers; // per seq of the recorded range: 0 no answer yet, Accepted202 or NotAccepted
+    private long _slowestAnswerTicks;
+    private const byte Accepted202 = 1;
+    private const byte NotAccepted = 2;
 
     /// <param name="placeByUser">Send user u's publishes to server u mod count (where <see cref="ClientFleet"/> put its sessions).</param>
     public Publisher(IReadOnlyList<Uri> baseAddresses, string apiKey, int users, int maxConnections, bool placeByUser = false)
@@ -39,6 +44,19 @@ public sealed class Publisher : IDisposable
 
     /// <summary>Publishes answered 202: each must reach every session of its user.</summary>
     public long Accepted => Interlocked.Read(ref _accepted);
+
+    /// <summary>Records whether each seq in [fromSeq, fromSeq + count) was accepted, and the slowest answer, so each publish can be checked on its own.</summary>
+    public void RecordAnswers(long fromSeq, long count)
+    {
+        _answersFrom = fromSeq;
+        Volatile.Write(ref _answers, new byte[count]);
+    }
+
+    /// <summary>Whether <paramref name="seq"/> (in the range given to <see cref="RecordAnswers"/>) was answered 202.</summary>
+    public bool WasAccepted(long seq) => Volatile.Read(ref _answers)![seq - _answersFrom] == Accepted202;
+
+    /// <summary>The longest a publish of the recorded range waited for its answer (or its failure).</summary>
+    public TimeSpan SlowestAnswer => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _slowestAnswerTicks));
 
     /// <summary>
     /// Publishes as fast as <paramref name="window"/> allows with <paramref name="concurrency"/> requests in flight,
@@ -107,12 +125,15 @@ public sealed class Publisher : IDisposable
         var length = Write(body, seq, dueTimestamp);
         using var content = new ByteArrayContent(body, 0, length);
         content.Headers.ContentType = Json;
+        var accepted = false;
+        var started = Stopwatch.GetTimestamp();
         try
         {
             var server = _baseAddresses[(int)((_placeByUser ? seq % _users : seq) % _baseAddresses.Count)];
             using var response = await _http.PostAsync(new Uri(server, $"api/users/{BenchUsers.Name((int)(seq % _users))}/events"), content).ConfigureAwait(false);
             if (response.StatusCode == HttpStatusCode.Accepted)
             {
+                accepted = true;
                 Interlocked.Increment(ref _accepted);
             }
             else
@@ -123,6 +144,18 @@ public sealed class Publisher : IDisposable
         catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
         {
             Interlocked.Increment(ref _failed);
+        }
+        if (Volatile.Read(ref _answers) is { } answers && (ulong)(seq - _answersFrom) < (ulong)answers.Length)
+        {
+            answers[seq - _answersFrom] = accepted ? Accepted202 : NotAccepted;
+            var took = Stopwatch.GetTimestamp() - started;
+            for (var slowest = Interlocked.Read(ref _slowestAnswerTicks); took > slowest; slowest = Interlocked.Read(ref _slowestAnswerTicks))
+            {
+                if (Interlocked.CompareExchange(ref _slowestAnswerTicks, took, slowest) == slowest)
+                {
+                    break;
+                }
+            }
         }
     }
 

@@ -44,7 +44,7 @@ public sealed class ServerBenchmark(BenchOptions options, BenchTokens tokens, st
 
     /// <summary>
     /// A cluster scenario: starts every node (one after another, so migrations never race), then runs the same load
-    /// phases with clients and publishes spread over the nodes.
+    /// phases with clients and publishes spread over the nodes; or, when a node is to be killed, the failover run.
     /// </summary>
     public async Task<ServerFigures> RunScenarioAsync(string scenario, IReadOnlyList<ServerUnderTest> nodes, PostgresDatabase? database)
     {
@@ -60,9 +60,17 @@ public sealed class ServerBenchmark(BenchOptions options, BenchTokens tokens, st
             {
                 processes.Add(await node.StartAsync(signingKey, apiKey, workDirectory, options.ServerEnvironment));
             }
-            await MeasureLoadAsync(scenario, processes, nodes[0].NewSession, database, figures,
-                processes.Where((_, i) => nodes[i].TakesSockets).Select(p => p.BaseAddress).ToArray(),
-                processes.Where((_, i) => nodes[i].TakesPublishes).Select(p => p.BaseAddress).ToArray());
+            var socketAddresses = processes.Where((_, i) => nodes[i].TakesSockets).Select(p => p.BaseAddress).ToArray();
+            var publishAddresses = processes.Where((_, i) => nodes[i].TakesPublishes).Select(p => p.BaseAddress).ToArray();
+            if (processes.Where((_, i) => nodes[i].KilledDuringRun).FirstOrDefault() is { } victim)
+            {
+                figures.Failover = await new FailoverRun(options, tokens, apiKey).RunAsync(scenario, victim, socketAddresses, publishAddresses, nodes[0].NewSession,
+                    database ?? throw new ArgumentException("a failover scenario runs on PostgreSQL (membership in the database)"));
+            }
+            else
+            {
+                await MeasureLoadAsync(scenario, processes, nodes[0].NewSession, database, figures, socketAddresses, publishAddresses);
+            }
         }
         catch (Exception exception)
         {
@@ -215,7 +223,7 @@ public sealed class ServerBenchmark(BenchOptions options, BenchTokens tokens, st
         }
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
+    internal static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         while (!condition() && Stopwatch.GetTimestamp() < deadline)
@@ -224,5 +232,5 @@ public sealed class ServerBenchmark(BenchOptions options, BenchTokens tokens, st
         }
     }
 
-    private static void Say(string server, string text) => Console.WriteLine($"[{DateTime.Now:HH:mm:ss}] {server}: {text}");
+    internal static void Say(string server, string text) => Console.WriteLine($"[{DateTime.Now:HH:mm:ss}] {server}: {text}");
 }

@@ -37,5 +37,8 @@ public sealed class ServerFigures(string server)
     public long IdleDelivered { get; set; }
     public bool IdleHeld { get; set; }
 
+    // Failover scenario (instead of the load phases).
+    public FailoverFigures? Failover { get; set; }
+
     public List<string> Problems { get; } = [];
 }

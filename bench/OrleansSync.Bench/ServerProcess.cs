@@ -68,6 +68,13 @@ public sealed class ServerProcess : IAsyncDisposable
         throw new InvalidOperationException("no VmRSS");
     }
 
+    /// <summary><c>kill -9</c>: SIGKILL (what <see cref="Process.Kill(bool)"/> sends on Linux), no shutdown and no goodbye to the cluster.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync().ConfigureAwait(false);
+    }
+
     private async Task WaitReadyAsync()
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };

@@ -15,6 +15,9 @@ public sealed record ServerUnderTest(string Name, string Program, string EntryPa
     /// <summary>Cluster mode: publishes go to it (false: a separate gateway, which serves no <c>/api</c>).</summary>
     public bool TakesPublishes { get; init; } = true;
 
+    /// <summary>Cluster mode: killed (<c>kill -9</c>) in the middle of the run, which then measures the failover instead of the load phases.</summary>
+    public bool KilledDuringRun { get; init; }
+
     /// <summary>The node in Production with explicit keys and a fresh SQLite file under <c>dataDirectory</c>, plus <paramref name="extraArguments"/>.</summary>
     public static ServerUnderTest Node(string dllPath, IReadOnlyList<string> extraArguments) => new("node", "dotnet", dllPath, dataDirectory =>
         [$"--Store:ConnectionString=Data Source={Path.Combine(dataDirectory, "node.db")}", .. extraArguments], () => new NodeWire());

@@ -14,6 +14,15 @@ public abstract class WireSession
     /// <summary>Authenticates on the open socket; returns when the server will deliver this client's events, throws if refused.</summary>
     public abstract Task HandshakeAsync(IMessageChannel channel, string token, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Whether a new socket can take this client's session over (the node's <c>session_id</c>), so the client reconnects
+    /// after a close as a tab does; the peers' clients never reconnect.
+    /// </summary>
+    public virtual bool CanResume => false;
+
+    /// <summary>After a handshake that resumed: the server said the session lost events (<c>need_full_sync</c>, or a new session).</summary>
+    public bool ResumeNeedsFullSync { get; protected set; }
+
     /// <summary>Appends to <paramref name="reply"/> what the client answers to <paramref name="message"/>, and lists its bench events.</summary>
     public abstract void OnMessage(ReadOnlySpan<byte> message, ReplyBuffer reply, List<ReceivedEvent> events);
 
@@ -30,7 +39,7 @@ public abstract class WireSession
         reply.Append(ackPrefix);
         reply.Append(eventId);
         reply.Append(ackSuffix);
-        events.Add(new ReceivedEvent(seq, sent));
+        events.Add(new ReceivedEvent(seq, sent, EventFrameReader.HashEventId(eventId)));
         return true;
     }
 }
