@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.Hosting;
+using Orleans.Runtime;
 using Orleans.Dashboard;
 using OrleansSync.Gateway.Ops.Dashboard;
 using OrleansSync.Delivery;
@@ -124,6 +125,10 @@ public static class SiloHosting
                 orleans.UsePostgresReminders(database);
             }
             orleans.Configure<ReminderOptions>(reminders => reminders.MinimumReminderPeriod = grains.MinimumReminderPeriod);
+            if (DefaultPlacement(silo) is { } placement)
+            {
+                orleans.Services.AddSingleton(placement); // Orleans takes the last PlacementStrategy registered as the default
+            }
             if (OrleansDashboard.IsServed(silo, builder.Environment, configuration))
             {
                 orleans.AddDashboard();
@@ -142,6 +147,15 @@ public static class SiloHosting
     /// every ProbeTimeout and re-reading the table, so it waits until a survivor has declared the dead one dead
     /// (or, with no survivor, until it does so itself once the row is stale) rather than failing.
     /// </summary>
+    /// <summary><c>Orleans:DefaultPlacement</c> as a strategy; null for Orleans' own default. Anything else stops the start.</summary>
+    private static PlacementStrategy? DefaultPlacement(SiloOptions silo) => silo.DefaultPlacement.ToLowerInvariant() switch
+    {
+        "resourceoptimized" => null,
+        "random" => new RandomPlacement(),
+        _ => throw new InvalidOperationException(
+            $"Orleans:DefaultPlacement is '{silo.DefaultPlacement}'; use ResourceOptimized (the default) or Random."),
+    };
+
     private static void ConfigureLiveness(ClusterMembershipOptions membership, SiloOptions silo)
     {
         membership.ProbeTimeout = silo.ProbeTimeout;

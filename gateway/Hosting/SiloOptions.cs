@@ -40,6 +40,13 @@ public sealed class SiloOptions
     public bool Dashboard { get; set; } = true;
 
     /// <summary>
+    /// Where Orleans places grains that name no placement of their own (users, rooms, the sweeper; session grains
+    /// always start beside their socket): <c>ResourceOptimized</c> (Orleans' default: the least loaded silo, with a
+    /// preference for the caller's) or <c>Random</c> (any silo: spreads grains even while the silos are idle).
+    /// </summary>
+    public string DefaultPlacement { get; set; } = "ResourceOptimized";
+
+    /// <summary>
     /// On PostgreSQL (Orleans membership in the database): the first timeout of a liveness probe between silos, and the period between
     /// probes (Orleans' <c>ClusterMembershipOptions.ProbeTimeout</c>; Orleans then adapts both per silo from measured
     /// round trips, between half and four times this). Default 1 s (Orleans: 5 s): one machine, loopback round trips.

@@ -371,3 +371,9 @@ public sealed class RoomTestsOnPostgres : RoomTests
 {
     protected override StoreKind Store => StoreKind.Postgres;
 }
+
+/// <summary>The room suite on two silos of one Orleans cluster: room grains may run on the other silo.</summary>
+public sealed class RoomTestsOnPostgresCluster : RoomTests
+{
+    protected override StoreKind Store => StoreKind.PostgresCluster;
+}

@@ -228,3 +228,9 @@ public sealed class SocketSecrecyTestsOnPostgres : SocketSecrecyTests
 {
     protected override StoreKind Store => StoreKind.Postgres;
 }
+
+/// <summary>The same suite on two silos of one Orleans cluster (grains without a placement of their own spread over both).</summary>
+public sealed class SocketSecrecyTestsOnPostgresCluster : SocketSecrecyTests
+{
+    protected override StoreKind Store => StoreKind.PostgresCluster;
+}

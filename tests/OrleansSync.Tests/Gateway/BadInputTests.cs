@@ -242,3 +242,9 @@ public sealed class BadInputTestsOnPostgres : BadInputTests
 {
     protected override StoreKind Store => StoreKind.Postgres;
 }
+
+/// <summary>The same suite on two silos of one Orleans cluster (grains without a placement of their own spread over both).</summary>
+public sealed class BadInputTestsOnPostgresCluster : BadInputTests
+{
+    protected override StoreKind Store => StoreKind.PostgresCluster;
+}

@@ -104,3 +104,9 @@ public sealed class ReplayPacingTestsOnPostgres : ReplayPacingTests
 {
     protected override StoreKind Store => StoreKind.Postgres;
 }
+
+/// <summary>The same suite on two silos of one Orleans cluster (grains without a placement of their own spread over both).</summary>
+public sealed class ReplayPacingTestsOnPostgresCluster : ReplayPacingTests
+{
+    protected override StoreKind Store => StoreKind.PostgresCluster;
+}

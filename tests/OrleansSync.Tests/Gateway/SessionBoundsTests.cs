@@ -212,3 +212,9 @@ public sealed class SessionBoundsTestsOnPostgres : SessionBoundsTests
 {
     protected override StoreKind Store => StoreKind.Postgres;
 }
+
+/// <summary>The same suite on two silos of one Orleans cluster (grains without a placement of their own spread over both).</summary>
+public sealed class SessionBoundsTestsOnPostgresCluster : SessionBoundsTests
+{
+    protected override StoreKind Store => StoreKind.PostgresCluster;
+}

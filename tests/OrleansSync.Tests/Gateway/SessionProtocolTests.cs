@@ -360,3 +360,9 @@ public sealed class SessionProtocolTestsOnPostgres : SessionProtocolTests
         await Eventually.TrueAsync(async () => await node.QueryScalarAsync("SELECT COUNT(*) FROM inbox WHERE session_id = @id", ("id", sessionId)) == 0);
     }
 }
+
+/// <summary>The protocol suite on two silos of one Orleans cluster: users' and sweeper grains may run on the other silo.</summary>
+public sealed class SessionProtocolTestsOnPostgresCluster : SessionProtocolTests
+{
+    protected override StoreKind Store => StoreKind.PostgresCluster;
+}

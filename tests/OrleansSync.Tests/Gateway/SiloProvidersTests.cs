@@ -57,4 +57,14 @@ public sealed class SiloProvidersTests
         var error = await Assert.ThrowsAnyAsync<Exception>(() => TestNode.StartAsync(StoreKind.Postgres, ("Orleans:AdvertisedAddress", "node-a.local")));
         Assert.Contains("Orleans:AdvertisedAddress 'node-a.local' is not an IP address", error.Message);
     }
+
+    [Fact]
+    public async Task An_unknown_default_placement_stops_the_start_with_its_name_and_random_is_taken()
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => TestNode.StartAsync(("Orleans:DefaultPlacement", "Nearest")));
+        Assert.Contains("Orleans:DefaultPlacement is 'Nearest'", error.Message);
+
+        await using var node = await TestNode.StartAsync(("Orleans:DefaultPlacement", "random"));
+        Assert.IsType<Orleans.Runtime.RandomPlacement>(node.Service<Orleans.Runtime.PlacementStrategy>());
+    }
 }

@@ -8,4 +8,10 @@ public enum StoreKind
 
     /// <summary>A fresh database on this run's private <see cref="PostgresServer"/>.</summary>
     Postgres,
+
+    /// <summary>
+    /// As <see cref="Postgres"/>, with a second node on the same database: the two silos form one Orleans cluster, so
+    /// the grains a test reaches through its node (user, room, sweeper) may run on either silo and calls cross silos.
+    /// </summary>
+    PostgresCluster,
 }

@@ -36,7 +36,7 @@ public static class StoreProbe
         DbConnection connection = store switch
         {
             StoreKind.Sqlite => new SqliteConnection(new SqliteConnectionStringBuilder(connectionString) { Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString()),
-            StoreKind.Postgres => new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ToString()),
+            StoreKind.Postgres or StoreKind.PostgresCluster => new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ToString()),
             _ => throw new ArgumentOutOfRangeException(nameof(store)),
         };
         await connection.OpenAsync();

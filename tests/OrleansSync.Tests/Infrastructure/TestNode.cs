@@ -17,6 +17,7 @@ public sealed class TestNode : INodeEndpoint, IAsyncDisposable
 {
     private readonly Dictionary<string, string?> _settings;
     private WebApplication? _app;
+    private WebApplication? _peer; // PostgresCluster: the other silo of the cluster, never stopped by a restart of this node
 
     private TestNode(Dictionary<string, string?> settings) => _settings = settings;
 
@@ -46,10 +47,14 @@ public sealed class TestNode : INodeEndpoint, IAsyncDisposable
                 settings["Store:Provider"] = "Sqlite";
                 settings["Store:ConnectionString"] = $"Data Source={Path.Combine(folder, "test.db")}";
                 break;
-            case StoreKind.Postgres:
+            case StoreKind.Postgres or StoreKind.PostgresCluster:
                 var server = await PostgresServer.GetAsync();
                 settings["Store:Provider"] = "Postgres";
                 settings["Store:ConnectionString"] = server.ConnectionString(await server.CreateDatabaseAsync());
+                if (store == StoreKind.PostgresCluster)
+                {
+                    settings["Orleans:DefaultPlacement"] = "Random"; // idle silos: Orleans' default would keep every grain local
+                }
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(store));
@@ -60,6 +65,10 @@ public sealed class TestNode : INodeEndpoint, IAsyncDisposable
         }
         var node = new TestNode(settings) { Store = store };
         await node.StartAppAsync();
+        if (store == StoreKind.PostgresCluster)
+        {
+            node._peer = await SiloApp.StartAsync(node.Arguments());
+        }
         return node;
     }
 
@@ -86,11 +95,20 @@ public sealed class TestNode : INodeEndpoint, IAsyncDisposable
 
     public T Service<T>() where T : notnull => App.Services.GetRequiredService<T>();
 
+    /// <summary>A service of the other silo of a <see cref="StoreKind.PostgresCluster"/> node.</summary>
+    public T PeerService<T>() where T : notnull =>
+        (_peer ?? throw new InvalidOperationException("no peer: not a PostgresCluster node")).Services.GetRequiredService<T>();
+
     public async ValueTask DisposeAsync()
     {
         await StopAppAsync();
+        if (_peer is not null)
+        {
+            await _peer.StopAsync();
+            await _peer.DisposeAsync();
+        }
         Http?.Dispose();
-        if (Store == StoreKind.Postgres)
+        if (Store != StoreKind.Sqlite)
         {
             var server = await PostgresServer.GetAsync();
             await server.DropDatabaseAsync(new Npgsql.NpgsqlConnectionStringBuilder(StoreConnectionString).Database!);
@@ -101,11 +119,12 @@ public sealed class TestNode : INodeEndpoint, IAsyncDisposable
         }
     }
 
+    private string[] Arguments() =>
+        ["--urls=http://127.0.0.1:0", "--environment=Testing", .. _settings.Select(s => $"--{s.Key}={s.Value}")];
+
     private async Task StartAppAsync()
     {
-        var args = new List<string> { "--urls=http://127.0.0.1:0", "--environment=Testing" };
-        args.AddRange(_settings.Select(s => $"--{s.Key}={s.Value}"));
-        _app = await SiloApp.StartAsync(args.ToArray());
+        _app = await SiloApp.StartAsync(Arguments());
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address);
         Http?.Dispose();
