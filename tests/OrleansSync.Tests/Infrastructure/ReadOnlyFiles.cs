@@ -16,8 +16,19 @@ public sealed class ReadOnlyFiles : IDisposable
     /// The SQLite database at <paramref name="databasePath"/> and its WAL. Not its shared-memory file: SQLite writes it
     /// through a memory mapping, and a store into a mapped page of an immutable file kills the process (SIGBUS).
     /// </summary>
-    public static ReadOnlyFiles SqliteDatabase(string databasePath) =>
-        Make(new[] { databasePath, databasePath + "-wal" }.Where(File.Exists).ToArray());
+    /// <remarks>
+    /// SQLite deletes the WAL when its last connection closes (the store's pool may have just closed them all): a WAL
+    /// created after the flag was set would take writes. An empty file is a valid empty WAL, so one is made first.
+    /// </remarks>
+    public static ReadOnlyFiles SqliteDatabase(string databasePath)
+    {
+        var wal = databasePath + "-wal";
+        if (!File.Exists(wal))
+        {
+            File.WriteAllBytes(wal, []);
+        }
+        return Make(databasePath, wal);
+    }
 
     public static ReadOnlyFiles Make(params string[] paths)
     {
