@@ -38,7 +38,29 @@ public sealed class ProcessNode : INodeEndpoint, IAsyncDisposable
     }
 
     /// <summary>Starts <c>OrleansSync.Silo</c> with test keys and <paramref name="settings"/>, and waits until <c>/readyz</c> answers 200.</summary>
+    /// <remarks>
+    /// A free port is found by binding port 0 and letting it go, so another process (a node starting at the same time,
+    /// an outgoing connection) can take it before the node binds it: a start that failed for an address in use is tried
+    /// again on other ports, twice at most.
+    /// </remarks>
     public static async Task<ProcessNode> StartAsync(string nodeId, params (string Key, string Value)[] settings)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var node = Launch(nodeId, settings);
+            try
+            {
+                await node.WaitReadyAsync();
+                return node;
+            }
+            catch (InvalidOperationException) when (attempt < 3 && node.Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                await node.DisposeAsync();
+            }
+        }
+    }
+
+    private static ProcessNode Launch(string nodeId, (string Key, string Value)[] settings)
     {
         var port = FreePort();
         var silo = Path.Combine(AppContext.BaseDirectory, "OrleansSync.Silo.dll");
@@ -65,7 +87,6 @@ public sealed class ProcessNode : INodeEndpoint, IAsyncDisposable
         process.ErrorDataReceived += (_, e) => node.Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await node.WaitReadyAsync();
         return node;
     }
 
