@@ -17,26 +17,10 @@ namespace OrleansSync.Tests.Cluster;
 [Collection(nameof(ClusterTests))]
 public sealed class AttemptBudgetFailoverTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan RetryInterval = TimeSpan.FromMilliseconds(500);
-    private const int MaxAttempts = 30;
+    /// <summary>500 ms × 31: long enough that the kill, the death's detection and the resume end well inside it.</summary>
+    private static readonly AttemptBudget Attempts = new(TimeSpan.FromMilliseconds(500), maxAttempts: 30);
 
-    /// <summary>(MaxAttempts + 1) × RetryInterval: long enough that the kill, the death's detection and the resume end well inside it.</summary>
-    private static readonly TimeSpan Budget = RetryInterval * (MaxAttempts + 1);
-
-    /// <summary>
-    /// Lateness allowed beyond the one retry interval the rule itself allows: timer and thread pool scheduling on a loaded
-    /// two-core machine, the session delete's commit before the close, and the close's trip through the gateway.
-    /// </summary>
-    private static readonly TimeSpan Tolerance = TimeSpan.FromSeconds(1);
-
-    /// <summary>The first frame's trip to the test (the deadline is measured from its arrival, a little after the send).</summary>
-    private static readonly TimeSpan FirstFrameTrip = TimeSpan.FromMilliseconds(100);
-
-    private static readonly (string, string)[] Delivery =
-    [
-        ("Delivery:RetryInterval", RetryInterval.ToString("c", CultureInfo.InvariantCulture)),
-        ("Delivery:MaxAttempts", MaxAttempts.ToString(CultureInfo.InvariantCulture)),
-    ];
+    private static readonly (string, string)[] Delivery = Attempts.Settings;
 
     [Fact]
     public Task A_never_acked_event_closes_its_session_once_at_its_original_deadline_after_the_silo_holding_it_is_killed() => Cluster.RunAsync(output, RunAsync);
@@ -46,7 +30,7 @@ public sealed class AttemptBudgetFailoverTests(ITestOutputHelper output)
         var token = TestTokens.For("noor");
         var (a, gateway, b, tab, sessionId) = await cluster.StartTabOnSiloAAsync("noor", [.. Delivery, .. Cluster.FastSiloDeathDetection], Delivery);
 
-        var firstFrame = ReceiveTimedAsync(tab); // reading before the publish: its arrival time is the first send's
+        var firstFrame = AttemptBudget.ReceiveTimedAsync(tab); // reading before the publish: its arrival time is the first send's
         var (eventId, _) = await b.PublishOkAsync("noor", new { type = "added", id = "n0" });
         var (frame, firstSeen) = await firstFrame;
         Assert.Equal(eventId, EventId(frame));
@@ -56,7 +40,7 @@ public sealed class AttemptBudgetFailoverTests(ITestOutputHelper output)
         await a.KillAsync();
         output.WriteLine($"killed {Since(firstSeen).TotalMilliseconds:F0} ms after the first send");
         // Nothing is published any more: the gateway must find out by itself that the socket's grain is gone.
-        var (code, reason) = await tab.WaitClosedAsync(Budget);
+        var (code, reason) = await tab.WaitClosedAsync(Attempts.Budget);
         Assert.Equal(CloseCodes.ServerStopping, code);
         Assert.Equal(CloseReasons.SessionMoved, reason);
         await tab.DisposeAsync();
@@ -68,20 +52,17 @@ public sealed class AttemptBudgetFailoverTests(ITestOutputHelper output)
         Assert.Equal(sessionId, ok.GetProperty("session_id").GetString());
         Assert.False(ok.GetProperty("need_full_sync").GetBoolean());
 
-        (code, reason) = await back.WaitClosedAsync(Budget + TimeSpan.FromSeconds(30));
+        (code, reason) = await back.WaitClosedAsync(Attempts.Budget + TimeSpan.FromSeconds(30));
         var closed = Since(firstSeen);
-        output.WriteLine($"closed {closed.TotalMilliseconds:F0} ms after the first send; deadline {Budget.TotalMilliseconds:F0} ms " +
-            $"(a fresh budget would close at {(resumed + Budget).TotalMilliseconds:F0} ms)");
         Assert.Equal(CloseCodes.MaxAttempts, code);
         Assert.Equal(CloseReasons.MaxAttempts, reason);
-        Assert.InRange(closed, Budget - FirstFrameTrip, Budget + RetryInterval + Tolerance);
-        Assert.True(closed < resumed + Budget - RetryInterval, "the failover gave the event a fresh budget");
+        Attempts.AssertClosedAtOriginalDeadline(closed, resumed, "failover", output);
 
         // The resumed socket got the replay and the re-sends left of the original budget, all of the one event.
         var sends = await DrainAsync(back);
         output.WriteLine($"{sends.Count} sends to the resumed socket");
         Assert.All(sends, id => Assert.Equal(eventId, id));
-        Assert.InRange(sends.Count, 2, (int)((Budget - resumed) / RetryInterval) + 2);
+        Assert.InRange(sends.Count, 2, (int)((Attempts.Budget - resumed) / Attempts.RetryInterval) + 2);
 
         // Closed once in the whole cluster (silo-a died before the deadline: its close would have come first), and deleted:
         // the next auth with the session's id gets a new session that needs a full sync, and the old event never follows.
@@ -97,7 +78,7 @@ public sealed class AttemptBudgetFailoverTests(ITestOutputHelper output)
         var restarted = await fresh.AuthAsync(token, sessionId);
         Assert.NotEqual(sessionId, restarted.GetProperty("session_id").GetString());
         Assert.True(restarted.GetProperty("need_full_sync").GetBoolean());
-        Assert.True(await fresh.NothingWithinAsync(RetryInterval * 3));
+        Assert.True(await fresh.NothingWithinAsync(Attempts.RetryInterval * 3));
     }
 
     /// <summary>
@@ -112,12 +93,6 @@ public sealed class AttemptBudgetFailoverTests(ITestOutputHelper output)
             ids.Add(EventId(await closedClient.NextAsync()));
         }
         return ids;
-    }
-
-    private static async Task<(JsonElement Frame, long At)> ReceiveTimedAsync(WsClient client)
-    {
-        var frame = await client.NextAsync();
-        return (frame, Stopwatch.GetTimestamp());
     }
 
     private static TimeSpan Since(long timestamp) => Stopwatch.GetElapsedTime(timestamp);
