@@ -30,15 +30,14 @@ public sealed class AttemptBudgetFailoverTests(ITestOutputHelper output)
         var token = TestTokens.For("noor");
         var (a, gateway, b, tab, sessionId) = await cluster.StartTabOnSiloAAsync("noor", [.. Delivery, .. Cluster.FastSiloDeathDetection], Delivery);
 
-        var firstFrame = AttemptBudget.ReceiveTimedAsync(tab); // reading before the publish: its arrival time is the first send's
-        var (eventId, _) = await b.PublishOkAsync("noor", new { type = "added", id = "n0" });
-        var (frame, firstSeen) = await firstFrame;
-        Assert.Equal(eventId, EventId(frame));
+        var first = await AttemptBudget.PublishAndReceiveFirstAsync(
+            tab, async () => (await b.PublishOkAsync("noor", new { type = "added", id = "n0" })).EventId);
+        var eventId = first.EventId;
         Assert.Equal(eventId, EventId(await tab.NextAsync())); // re-sent, never acked
         Assert.Equal(eventId, EventId(await tab.NextAsync()));
 
         await a.KillAsync();
-        output.WriteLine($"killed {Since(firstSeen).TotalMilliseconds:F0} ms after the first send");
+        output.WriteLine($"killed {first.SinceArrival(Stopwatch.GetTimestamp()).TotalMilliseconds:F0} ms after the first frame arrived");
         // Nothing is published any more: the gateway must find out by itself that the socket's grain is gone.
         var (code, reason) = await tab.WaitClosedAsync(Attempts.Budget);
         Assert.Equal(CloseCodes.ServerStopping, code);
@@ -47,16 +46,17 @@ public sealed class AttemptBudgetFailoverTests(ITestOutputHelper output)
 
         await using var back = await gateway.ConnectAsync();
         var ok = await back.AuthAsync(token, sessionId);
-        var resumed = Since(firstSeen);
-        output.WriteLine($"resumed {resumed.TotalMilliseconds:F0} ms after the first send");
+        var resumedAt = Stopwatch.GetTimestamp();
+        var resumed = first.SinceArrival(resumedAt);
+        output.WriteLine($"resumed {resumed.TotalMilliseconds:F0} ms after the first frame arrived");
         Assert.Equal(sessionId, ok.GetProperty("session_id").GetString());
         Assert.False(ok.GetProperty("need_full_sync").GetBoolean());
 
         (code, reason) = await back.WaitClosedAsync(Attempts.Budget + TimeSpan.FromSeconds(30));
-        var closed = Since(firstSeen);
+        var closedAt = Stopwatch.GetTimestamp();
         Assert.Equal(CloseCodes.MaxAttempts, code);
         Assert.Equal(CloseReasons.MaxAttempts, reason);
-        Attempts.AssertClosedAtOriginalDeadline(closed, resumed, "failover", output);
+        Attempts.AssertClosedAtOriginalDeadline(first, closedAt, resumedAt, "failover", output);
 
         // The resumed socket got the replay and the re-sends left of the original budget, all of the one event.
         var sends = await DrainAsync(back);
@@ -94,8 +94,6 @@ public sealed class AttemptBudgetFailoverTests(ITestOutputHelper output)
         }
         return ids;
     }
-
-    private static TimeSpan Since(long timestamp) => Stopwatch.GetElapsedTime(timestamp);
 
     private static string EventId(JsonElement frame) => frame.GetProperty("event_id").GetString()!;
 }

@@ -28,15 +28,14 @@ public sealed class AttemptBudgetRestartTests(ITestOutputHelper output)
         var token = TestTokens.For("erin");
         string sessionId;
         var published = new List<string>();
-        long firstSeen;
+        FirstSend first;
         await using (var node = await ProcessNode.StartAsync("budget-node", settings))
         {
             await using var tab = await node.ConnectAsync();
             sessionId = (await tab.AuthAsync(token)).GetProperty("session_id").GetString()!;
-            var firstFrame = AttemptBudget.ReceiveTimedAsync(tab); // reading before the publish: its arrival time is the first send's
-            published.Add((await node.PublishOkAsync("erin", new { type = "added", id = "p0" })).EventId);
-            (var frame, firstSeen) = await firstFrame;
-            Assert.Equal(published[0], EventId(frame));
+            first = await AttemptBudget.PublishAndReceiveFirstAsync(
+                tab, async () => (await node.PublishOkAsync("erin", new { type = "added", id = "p0" })).EventId);
+            published.Add(first.EventId);
             for (var i = 1; i < 3; i++)
             {
                 published.Add((await node.PublishOkAsync("erin", new { type = "added", id = $"p{i}" })).EventId);
@@ -51,14 +50,14 @@ public sealed class AttemptBudgetRestartTests(ITestOutputHelper output)
                 }
             }
             await node.KillAsync();
-            output.WriteLine($"killed {Since(firstSeen).TotalMilliseconds:F0} ms after the first send");
+            output.WriteLine($"killed {first.SinceArrival(Stopwatch.GetTimestamp()).TotalMilliseconds:F0} ms after the first frame arrived");
         }
 
         await using var restarted = await ProcessNode.StartAsync("budget-node", settings);
         await using var back = await restarted.ConnectAsync();
         var ok = await back.AuthAsync(token, sessionId);
-        var resumed = Since(firstSeen);
-        output.WriteLine($"resumed {resumed.TotalMilliseconds:F0} ms after the first send (restart included)");
+        var resumedAt = Stopwatch.GetTimestamp();
+        output.WriteLine($"resumed {first.SinceArrival(resumedAt).TotalMilliseconds:F0} ms after the first frame arrived (restart included)");
         Assert.Equal(sessionId, ok.GetProperty("session_id").GetString());
         Assert.False(ok.GetProperty("need_full_sync").GetBoolean());
         var replayed = new List<string>();
@@ -69,13 +68,11 @@ public sealed class AttemptBudgetRestartTests(ITestOutputHelper output)
         Assert.Equal(published, replayed); // every queued event, in publish order
 
         var (code, reason) = await back.WaitClosedAsync(Attempts.Budget + TimeSpan.FromSeconds(30));
-        var closed = Since(firstSeen);
+        var closedAt = Stopwatch.GetTimestamp();
         Assert.Equal(4003, (int)code!);
         Assert.Equal("max_attempts", reason);
-        Attempts.AssertClosedAtOriginalDeadline(closed, resumed, "restart", output);
+        Attempts.AssertClosedAtOriginalDeadline(first, closedAt, resumedAt, "restart", output);
     }
-
-    private static TimeSpan Since(long timestamp) => Stopwatch.GetElapsedTime(timestamp);
 
     private static string EventId(JsonElement frame) => frame.GetProperty("event_id").GetString()!;
 }
