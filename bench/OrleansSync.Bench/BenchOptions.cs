@@ -38,6 +38,13 @@ public sealed class BenchOptions
     public bool RunLoad { get; set; } = true;
     public bool RunIdle { get; set; } = true;
 
+    /// <summary>
+    /// How many times the load phases run for each server, alternating servers (and rotating their order) round by round;
+    /// the table shows each figure's median over the rounds and every round's value beside it (<see cref="LoadRounds"/>).
+    /// The idle phase runs once, after the rounds.
+    /// </summary>
+    public int Rounds { get; set; } = 1;
+
     /// <summary>Extra command-line arguments for every node process (e.g. <c>--Metrics:Enabled=false</c>); the baseline gets none.</summary>
     public List<string> NodeArguments { get; } = [];
 
@@ -137,6 +144,7 @@ public sealed class BenchOptions
                     options.RunLoad = phases.Contains("load");
                     options.RunIdle = phases.Contains("idle");
                     break;
+                case "--rounds": options.Rounds = Math.Max(1, int.Parse(Next())); break;
                 case "--node-arg": options.NodeArguments.Add(Next()); break;
                 case "--postgres-node-arg": options.PostgresNodeArguments.Add(Next()); break;
                 case "--cluster":

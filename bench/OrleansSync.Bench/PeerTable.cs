@@ -39,6 +39,11 @@ public static class PeerTable
         var bestPeerP99 = Best(peers, s => s.P99Milliseconds, highest: false);
         Row($"publish→receive p99 at {options.LatencyRate:F0}/s (ms)", s => s.P99Milliseconds, "F2",
             "node below the better peer", Compare(node, bestPeerP99, s => s.P99Milliseconds, (n, p) => n < p));
+        if (options.Rounds > 1)
+        {
+            text.AppendLine($"| each round ({options.Rounds}; the rows above show medians): acked deliveries/s | {string.Join(" | ", servers.Select(s => PerRound(s.DeliveriesPerRound, "F0")))} | | |");
+            text.AppendLine($"| each round: p99 at {options.LatencyRate:F0}/s (ms) | {string.Join(" | ", servers.Select(s => PerRound(s.P99PerRound, "F2")))} | | |");
+        }
         Row("achieved publish rate in that run (/s)", s => s.AchievedRate, "F0", ratios: false);
         Row("deliveries missing in that run", s => s.MissingDeliveries, "F0", "0", ratios: false);
         Row("deliveries missing after both runs (accepted publishes × sessions − acked deliveries)", s => s.LoadDeliveriesMissing, "F0", "0", ratios: false);

@@ -62,10 +62,18 @@ if (options.ClusterMode)
 else
 {
     // One after another, each on its own fresh processes, with the same clients and publisher.
-    var figures = new List<ServerFigures>();
-    foreach (var name in options.Servers)
+    List<ServerFigures> figures;
+    if (options.Rounds > 1)
     {
-        figures.Add(await benchmark.RunAsync(targets[name]));
+        figures = await LoadRounds.RunAsync(benchmark, options, options.Servers.Select(name => targets[name]).ToList());
+    }
+    else
+    {
+        figures = [];
+        foreach (var name in options.Servers)
+        {
+            figures.Add(await benchmark.RunAsync(targets[name]));
+        }
     }
     table = options.ComparesPeers
         ? PeerTable.Render(figures, options)

@@ -20,6 +20,11 @@ public static class ResultTable
         Row(text, $"publish→receive p50 at {options.LatencyRate:F0}/s (ms)", node?.P50Milliseconds, baseline?.P50Milliseconds, "F2", "", null);
         Row(text, $"publish→receive p99 at {options.LatencyRate:F0}/s (ms)", node?.P99Milliseconds, baseline?.P99Milliseconds, "F2",
             "≤ 2 × baseline", Ratio(node?.P99Milliseconds, baseline?.P99Milliseconds) is { } r2 ? r2 <= 2 : null);
+        if (options.Rounds > 1)
+        {
+            text.AppendLine($"| each round ({options.Rounds}; the rows above show medians): acked deliveries/s | {PerRound(node?.DeliveriesPerRound, "F0")} | {PerRound(baseline?.DeliveriesPerRound, "F0")} | | | |");
+            text.AppendLine($"| each round: p99 at {options.LatencyRate:F0}/s (ms) | {PerRound(node?.P99PerRound, "F2")} | {PerRound(baseline?.P99PerRound, "F2")} | | | |");
+        }
         Row(text, "achieved publish rate in that run (/s)", node?.AchievedRate, baseline?.AchievedRate, "F0", "", null);
         Row(text, "duplicate receipts (re-sends of events already acked), both runs", node?.Duplicates, baseline?.Duplicates, "F0", "", null);
         Row(text, "deliveries missing in that run", node?.MissingDeliveries, baseline?.MissingDeliveries, "F0", "0", null);

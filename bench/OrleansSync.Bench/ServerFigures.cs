@@ -37,6 +37,10 @@ public sealed class ServerFigures(string server)
     public long IdleDelivered { get; set; }
     public bool IdleHeld { get; set; }
 
+    // Several rounds of the load phases (--rounds): each round's value, in round order (null after one run).
+    public double[]? DeliveriesPerRound { get; set; }
+    public double[]? P99PerRound { get; set; }
+
     // Failover scenario (instead of the load phases).
     public FailoverFigures? Failover { get; set; }
 

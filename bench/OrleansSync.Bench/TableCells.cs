@@ -11,6 +11,10 @@ public static class TableCells
     public static double? Ratio(double? value, double? reference) =>
         value is { } n && reference is { } b && !double.IsNaN(n) && !double.IsNaN(b) && b != 0 ? n / b : null;
 
+    /// <summary>Each round's values, "a / b / c" (<c>--rounds</c>), or "-" after a single run.</summary>
+    public static string PerRound(double[]? values, string format) =>
+        values is { Length: > 0 } ? string.Join(" / ", values.Select(v => Show(v, format))) : "-";
+
     public static string Verdict(bool? pass) => pass switch { true => "PASS", false => "FAIL", null => "" };
 
     /// <summary>Server CPU per acked delivery in the saturation window, in µs.</summary>
