@@ -9,13 +9,16 @@ public static class ResultTable
 {
     private const double MaxKilobytesPerIdleConnection = 12;
 
+    /// <summary>Issue 15's throughput target for the node on Orleans (the home-made runtime's was 0.5).</summary>
+    private const double MinShareOfBaseline = 0.6;
+
     public static string Render(ServerFigures? node, ServerFigures? baseline, BenchOptions options)
     {
         var text = new StringBuilder();
         text.AppendLine($"| measure | node | baseline | node/baseline | target | result |");
         text.AppendLine("|---|---:|---:|---:|---|---|");
         Row(text, "acked deliveries/s at saturation", node?.DeliveriesPerSecond, baseline?.DeliveriesPerSecond, "F0",
-            "≥ 0.5 × baseline", Ratio(node?.DeliveriesPerSecond, baseline?.DeliveriesPerSecond) is { } r1 ? r1 >= 0.5 : null);
+            $"≥ {MinShareOfBaseline} × baseline", Ratio(node?.DeliveriesPerSecond, baseline?.DeliveriesPerSecond) is { } r1 ? r1 >= MinShareOfBaseline : null);
         Row(text, "publishes/s at saturation", node?.PublishesPerSecond, baseline?.PublishesPerSecond, "F0", "", null);
         Row(text, $"publish→receive p50 at {options.LatencyRate:F0}/s (ms)", node?.P50Milliseconds, baseline?.P50Milliseconds, "F2", "", null);
         Row(text, $"publish→receive p99 at {options.LatencyRate:F0}/s (ms)", node?.P99Milliseconds, baseline?.P99Milliseconds, "F2",
