@@ -137,6 +137,15 @@ public static class SiloHosting
         return builder;
     }
 
+    /// <summary><c>Orleans:DefaultPlacement</c> as a strategy; null for Orleans' own default. Anything else stops the start.</summary>
+    private static PlacementStrategy? DefaultPlacement(SiloOptions silo) => silo.DefaultPlacement.ToLowerInvariant() switch
+    {
+        "resourceoptimized" => null,
+        "random" => new RandomPlacement(),
+        _ => throw new InvalidOperationException(
+            $"Orleans:DefaultPlacement is '{silo.DefaultPlacement}'; use ResourceOptimized (the default) or Random."),
+    };
+
     /// <summary>
     /// How fast a silo killed without a goodbye (kill -9) is declared dead on PostgreSQL: see
     /// <see cref="SiloOptions.KilledSiloDeclaredDeadWithin"/>. A lone survivor declares it alone (Orleans needs
@@ -147,15 +156,6 @@ public static class SiloHosting
     /// every ProbeTimeout and re-reading the table, so it waits until a survivor has declared the dead one dead
     /// (or, with no survivor, until it does so itself once the row is stale) rather than failing.
     /// </summary>
-    /// <summary><c>Orleans:DefaultPlacement</c> as a strategy; null for Orleans' own default. Anything else stops the start.</summary>
-    private static PlacementStrategy? DefaultPlacement(SiloOptions silo) => silo.DefaultPlacement.ToLowerInvariant() switch
-    {
-        "resourceoptimized" => null,
-        "random" => new RandomPlacement(),
-        _ => throw new InvalidOperationException(
-            $"Orleans:DefaultPlacement is '{silo.DefaultPlacement}'; use ResourceOptimized (the default) or Random."),
-    };
-
     private static void ConfigureLiveness(ClusterMembershipOptions membership, SiloOptions silo)
     {
         membership.ProbeTimeout = silo.ProbeTimeout;
