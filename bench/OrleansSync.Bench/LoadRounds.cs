@@ -11,26 +11,22 @@ public static class LoadRounds
 {
     public static async Task<List<ServerFigures>> RunAsync(ServerBenchmark benchmark, BenchOptions options, IReadOnlyList<ServerUnderTest> servers)
     {
-        var runIdle = options.RunIdle;
         var rounds = servers.ToDictionary(s => s.Name, _ => new List<ServerFigures>());
-        options.RunIdle = false;
         for (var round = 0; round < options.Rounds; round++)
         {
             for (var i = 0; i < servers.Count; i++)
             {
                 var server = servers[(i + round) % servers.Count];
                 Console.WriteLine($"-- round {round + 1} of {options.Rounds}: {server.Name}");
-                rounds[server.Name].Add(await benchmark.RunAsync(server));
+                rounds[server.Name].Add(await benchmark.RunAsync(server, load: options.RunLoad, idle: false));
             }
         }
         var merged = servers.Select(s => Median(rounds[s.Name])).ToList();
-        if (runIdle)
+        if (options.RunIdle)
         {
-            options.RunLoad = false;
-            options.RunIdle = true;
             foreach (var (server, figures) in servers.Zip(merged))
             {
-                var idle = await benchmark.RunAsync(server);
+                var idle = await benchmark.RunAsync(server, load: false, idle: true);
                 figures.ResidentAtBase = idle.ResidentAtBase;
                 figures.ResidentAtTarget = idle.ResidentAtTarget;
                 figures.BytesPerIdleConnection = idle.BytesPerIdleConnection;

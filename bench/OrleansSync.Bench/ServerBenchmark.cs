@@ -8,14 +8,17 @@ public sealed class ServerBenchmark(BenchOptions options, BenchTokens tokens, st
 {
     private const int OpenLoopMaxInFlight = 256;
 
-    public async Task<ServerFigures> RunAsync(ServerUnderTest server)
+    public Task<ServerFigures> RunAsync(ServerUnderTest server) => RunAsync(server, options.RunLoad, options.RunIdle);
+
+    /// <summary>The phases asked for: the load phases (saturation, fixed rate), the idle phase, or both.</summary>
+    public async Task<ServerFigures> RunAsync(ServerUnderTest server, bool load, bool idle)
     {
         var figures = new ServerFigures(server.Name);
-        if (options.RunLoad)
+        if (load)
         {
             await RunPhaseAsync(server, figures, "load phases", RunLoadAsync);
         }
-        if (options.RunIdle)
+        if (idle)
         {
             await RunPhaseAsync(server, figures, "idle phase", RunIdleAsync);
         }
