@@ -65,6 +65,17 @@ public sealed class Cluster : IAsyncDisposable
         return new TabOnSiloA(a, gateway, b, tab, sessionId);
     }
 
+    /// <summary>A per-node counter of <c>/metrics</c> (tagged with its node), summed over <paramref name="nodes"/>: what happened once in the cluster.</summary>
+    public static async Task<double> SumCounterAsync(string metric, params ProcessNode[] nodes)
+    {
+        double sum = 0;
+        foreach (var node in nodes)
+        {
+            sum += (await node.ScrapeAsync()).ValueOrZero(metric, ("node", node.NodeId));
+        }
+        return sum;
+    }
+
     public async Task<ProcessNode> StartNodeAsync(string nodeId, params (string Key, string Value)[] settings)
     {
         var node = await ProcessNode.StartAsync(nodeId,
