@@ -94,16 +94,32 @@ public sealed class UserGrain(ISessionStore store, SessionRouter router, IOption
         if (copies is not null)
         {
             var durable = DurableAsync(eventId, copies);
-            if (!durable.IsCompleted)
+            if (!durable.IsCompletedSuccessfully)
             {
-                _pending[eventId] = durable;
+                _pending[eventId] = durable; // a failure stays until its publisher asks (WhenDurableAsync)
             }
         }
         return sessions.Count;
     }
 
     /// <inheritdoc />
-    public Task WhenDurableAsync(string eventId) => _pending.GetValueOrDefault(eventId) ?? Task.CompletedTask;
+    /// <remarks>
+    /// A publish whose copies failed to be written (the store cannot write) must hear so even when the failure came
+    /// before this call did: a failed durability task stays in <c>_pending</c> until it is asked for here. Before, it
+    /// left with the failure, and the publish was answered 202 for an event never stored.
+    /// </remarks>
+    public Task WhenDurableAsync(string eventId)
+    {
+        if (!_pending.TryGetValue(eventId, out var durable))
+        {
+            return Task.CompletedTask; // durable already (or nothing to wait for)
+        }
+        if (durable.IsCompleted)
+        {
+            _pending.Remove(eventId);
+        }
+        return durable;
+    }
 
     /// <summary>
     /// Every copy durable. If one went to an inbox, the kept list is dropped: the next publish reads the list again and
@@ -112,18 +128,14 @@ public sealed class UserGrain(ISessionStore store, SessionRouter router, IOption
     /// </summary>
     private async Task DurableAsync(string eventId, List<Task<bool>> copies)
     {
-        try
+        // One continuation for all the copies (a turn of this grain), not one per copy. On a failure the task stays in
+        // _pending for WhenDurableAsync (a publisher whose request ended between its two calls leaves it there until the
+        // grain is collected: a rare, small leftover).
+        var viaInbox = await Task.WhenAll(copies);
+        _pending.Remove(eventId);
+        if (Array.IndexOf(viaInbox, true) >= 0)
         {
-            // One continuation for all the copies (a turn of this grain), not one per copy.
-            var viaInbox = await Task.WhenAll(copies);
-            if (Array.IndexOf(viaInbox, true) >= 0)
-            {
-                DropList();
-            }
-        }
-        finally
-        {
-            _pending.Remove(eventId);
+            DropList();
         }
     }
 

@@ -1,3 +1,4 @@
+using OrleansSync.Storage;
 using OrleansSync.Tests.Infrastructure;
 using Xunit;
 
@@ -36,6 +37,28 @@ public sealed class UserGrainSessionListTests
         Assert.Equal(readsBefore + 2, harness.Store.UserSessionReads);
         Assert.Equal(4, (await first.FramesAsync(4)).Count);
         Assert.Single(await second.FramesAsync(1));
+    }
+
+    /// <summary>
+    /// A copy whose write fails before the publisher asks whether the publish is durable (here at once: a detached
+    /// session's inbox append) still fails the publish. The user grain used to forget a failed publish as soon as it
+    /// failed, and the publisher's question then found nothing pending and was answered "durable": a 202 for an event
+    /// never stored (seen as a flaky refusal in <c>StoreFaultTests</c>).
+    /// </summary>
+    [Fact]
+    public async Task A_publish_whose_write_failed_before_its_durability_was_asked_for_fails()
+    {
+        await using var harness = await GrainHarness.StartAsync();
+        var tab = harness.Gateway.Tab();
+        var sessionId = await harness.OpenAsync("u1", null, tab);
+        await harness.DetachAsync(sessionId, tab); // copies now go to the session's inbox
+        harness.Store.InboxWriteFailure = new StoreUnavailableException("the store cannot write");
+
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => harness.PublishAsync("u1", Event));
+
+        harness.Store.InboxWriteFailure = null;
+        Assert.Equal(1, (await harness.PublishAsync("u1", Event)).Sessions); // the failure was reported once, not kept for later publishes
+        Assert.Equal(1, harness.Store.InboxCount(sessionId));
     }
 
     [Fact]

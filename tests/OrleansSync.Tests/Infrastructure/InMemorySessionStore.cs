@@ -311,8 +311,15 @@ public sealed class InMemorySessionStore : ISessionStore
         }
     }
 
+    /// <summary>When set, inbox appends fail at once with it (a store that cannot write).</summary>
+    public Exception? InboxWriteFailure { get; set; }
+
     public Task AppendInboxAsync(string sessionId, string eventId, byte[] frame, string? wakeNode = null)
     {
+        if (InboxWriteFailure is { } failure)
+        {
+            return Task.FromException(failure);
+        }
         lock (_gate) InsertInbox(sessionId, eventId, frame);
         return Task.CompletedTask;
     }
