@@ -20,8 +20,8 @@ public sealed class DashboardSilosAcrossNodesTests
     public async Task Each_nodes_dashboard_lists_both_silos_of_the_orleans_cluster()
     {
         await using var cluster = await Cluster.CreateAsync();
-        var gatewayPort = ProcessNode.FreePort();
         var a = await cluster.StartNodeAsync("node-a", ("Admin:Key", AdminKey));
+        var gatewayPort = ProcessNode.FreePort(); // once a holds its own: picked before, a could pick the same one
         var b = await cluster.StartNodeAsync("node-b", ("Admin:Key", AdminKey),
             ("Orleans:GatewayPort", gatewayPort.ToString(CultureInfo.InvariantCulture)));
 

@@ -95,6 +95,21 @@ public sealed class TestNode : INodeEndpoint, IAsyncDisposable
 
     public T Service<T>() where T : notnull => App.Services.GetRequiredService<T>();
 
+    /// <summary>
+    /// A counter of <c>/metrics</c> summed over this node and, on a <see cref="StoreKind.PostgresCluster"/>, its peer silo:
+    /// what the cluster's grains did (a grain such as the sweeper counts on whichever silo holds it).
+    /// </summary>
+    public async Task<double> CounterAcrossSilosAsync(string metric, params (string Key, string Value)[] labels)
+    {
+        var sum = (await this.ScrapeAsync()).ValueOrZero(metric, labels);
+        if (_peer is not null)
+        {
+            using var peer = new HttpClient { BaseAddress = new Uri(_peer.Urls.First()), Timeout = TimeSpan.FromSeconds(30) };
+            sum += PrometheusText.Parse(await peer.GetStringAsync("/metrics")).ValueOrZero(metric, labels);
+        }
+        return sum;
+    }
+
     /// <summary>A service of the other silo of a <see cref="StoreKind.PostgresCluster"/> node.</summary>
     public T PeerService<T>() where T : notnull =>
         (_peer ?? throw new InvalidOperationException("no peer: not a PostgresCluster node")).Services.GetRequiredService<T>();
