@@ -51,7 +51,7 @@ namespace OrleansSync.Delivery;
 [PreferLocalPlacement]
 public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<DeliveryOptions> options, TimeProvider time,
     IClusterSignals signals, ISessionListInvalidation sessionLists, AttachedSessions attached, LocalGateway localGateway,
-    ILogger<SessionGrain> logger, SyncMetrics metrics) : Grain, ISessionGrain
+    CommitHandoff commits, ILogger<SessionGrain> logger, SyncMetrics metrics) : Grain, ISessionGrain
 {
     private readonly LinkedList<PendingEvent> _queue = new();
     private SessionRecord? _record;
@@ -197,27 +197,49 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     }
 
     /// <inheritdoc />
-    public async Task<EnqueueOutcome> EnqueueAsync(string eventId, Immutable<byte[]> frame)
+    /// <remarks>Not async unless a claim is in flight or the caller is on another silo: this runs once per delivery.</remarks>
+    public Task<EnqueueOutcome> EnqueueAsync(string eventId, Immutable<byte[]> frame, CommitTicket ticket) =>
+        _claiming is null ? Enqueue(eventId, frame.Value, ticket) : EnqueueAfterClaimAsync(eventId, frame.Value, ticket);
+
+    private async Task<EnqueueOutcome> EnqueueAfterClaimAsync(string eventId, byte[] frame, CommitTicket ticket)
     {
         while (_claiming is { } claiming)
         {
             await claiming.ConfigureAwait(true);
         }
+        return await Enqueue(eventId, frame, ticket).ConfigureAwait(true);
+    }
+
+    private Task<EnqueueOutcome> Enqueue(string eventId, byte[] frame, CommitTicket ticket)
+    {
         if (_socket is null || _record is null)
         {
             LeaveIfDetached();
-            return EnqueueOutcome.NotAttached;
+            return Answers.NotAttached;
         }
         if (_queue.Count >= Options.MaxQueuedPerSession)
         {
             Overflow();
-            return EnqueueOutcome.NotQueued;
+            return Answers.NotQueued;
         }
-        var pending = NewPending(eventId, frame.Value, sentNow: WindowOpen);
-        var durable = store.AppendEventAsync(Key, _record.Epoch, pending.Sequence, eventId, frame.Value, pending.FirstSentAt);
+        var pending = NewPending(eventId, frame, sentNow: WindowOpen);
+        var durable = store.AppendEventAsync(Key, _record.Epoch, pending.Sequence, eventId, frame, pending.FirstSentAt);
         SendWithinWindow();
+        return commits.TryHandOver(ticket, durable) ? Answers.Queued : QueuedWhenDurableAsync(durable);
+    }
+
+    private static async Task<EnqueueOutcome> QueuedWhenDurableAsync(Task durable)
+    {
         await durable.ConfigureAwait(true);
         return EnqueueOutcome.Queued;
+    }
+
+    /// <summary>The answers of <see cref="EnqueueAsync"/> that need no wait, made once.</summary>
+    private static class Answers
+    {
+        public static readonly Task<EnqueueOutcome> Queued = Task.FromResult(EnqueueOutcome.Queued);
+        public static readonly Task<EnqueueOutcome> NotQueued = Task.FromResult(EnqueueOutcome.NotQueued);
+        public static readonly Task<EnqueueOutcome> NotAttached = Task.FromResult(EnqueueOutcome.NotAttached);
     }
 
     /// <inheritdoc />

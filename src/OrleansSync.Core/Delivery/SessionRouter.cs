@@ -11,7 +11,7 @@ namespace OrleansSync.Delivery;
 /// its next resume replays. Used by user fan-out and by rooms, from within their grains' turns.
 /// </summary>
 public sealed class SessionRouter(IGrainFactory grains, ISessionStore store, IOptions<NodeOptions> node, AttachedSessions attached,
-    IClusterSignals signals)
+    IClusterSignals signals, CommitHandoff commits)
 {
     /// <summary>This node's id.</summary>
     public string NodeId { get; } = node.Value.Id ?? throw new InvalidOperationException("Node:Id is not set.");
@@ -33,25 +33,33 @@ public sealed class SessionRouter(IGrainFactory grains, ISessionStore store, IOp
     /// order. A copy queued behind waiting inbox events wakes the node holding the socket, which moves them.
     /// </summary>
     /// <remarks>
-    /// The grain's enqueue is awaited here, not in a method of its own: this runs once per delivery, and each async
-    /// layer is an allocation. A detached session's grain leaves memory after each call; publishes that reach it
-    /// meanwhile (a kept list still naming its node) are forwarded to its next activation, and Orleans rejects a call
-    /// forwarded too often without running it; a call to a silo that just died fails until membership says so. Such a
-    /// call queued nothing the tab will not get from the inbox's replay (the grain skips an event it already holds):
-    /// the inbox.
+    /// Runs once per delivery, so it keeps to one async layer, and what follows the grain's answer runs where the answer
+    /// arrives, not in a turn of the calling grain (it touches no grain state). A grain in this silo answers before its
+    /// commit and parks it in <see cref="CommitHandoff"/>; this waits for it here. A detached session's grain leaves
+    /// memory after each call; publishes that reach it meanwhile (a kept list still naming its node) are forwarded to
+    /// its next activation, and Orleans rejects a call forwarded too often without running it; a call to a silo that
+    /// just died fails until membership says so. Such a call queued nothing the tab will not get from the inbox's replay
+    /// (the grain skips an event it already holds): the inbox.
     /// </remarks>
     public async Task<bool> RouteAsync(string sessionId, string? ownerNode, bool inboxWaiting, string eventId, byte[] frame)
     {
         if (ownerNode is not null && !inboxWaiting)
         {
+            var ticket = commits.NewTicket();
             EnqueueOutcome outcome;
             try
             {
-                outcome = await Session(sessionId).EnqueueAsync(eventId, new Immutable<byte[]>(frame));
+                outcome = await Session(sessionId).EnqueueAsync(eventId, new Immutable<byte[]>(frame), ticket).ConfigureAwait(false);
             }
             catch (Exception exception) when (exception is OrleansMessageRejectionException or TimeoutException)
             {
+                commits.Discard(ticket);
                 outcome = EnqueueOutcome.NotAttached;
+            }
+            if (outcome == EnqueueOutcome.Queued)
+            {
+                await commits.Take(ticket).ConfigureAwait(false);
+                return false;
             }
             if (outcome != EnqueueOutcome.NotAttached)
             {
@@ -60,7 +68,7 @@ public sealed class SessionRouter(IGrainFactory grains, ISessionStore store, IOp
             // A node holds (or held a moment ago) the socket, yet the grain is not attached: it may have died with its silo.
             signals.SessionMayBeOrphaned(ownerNode, sessionId);
         }
-        await store.AppendInboxAsync(sessionId, eventId, frame, wakeNode: inboxWaiting && ownerNode != NodeId ? ownerNode : null);
+        await store.AppendInboxAsync(sessionId, eventId, frame, wakeNode: inboxWaiting && ownerNode != NodeId ? ownerNode : null).ConfigureAwait(false);
         return true;
     }
 }

@@ -241,6 +241,12 @@ public sealed class InMemorySessionStore : ISessionStore
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// When set, queue appends are applied at once but complete only with this task (a commit still in flight, or one
+    /// that fails).
+    /// </summary>
+    public Task? QueueCommit { get; set; }
+
     public Task AppendEventAsync(string sessionId, long epoch, long sequence, string eventId, byte[] frame, DateTimeOffset? firstSentAt)
     {
         lock (_gate)
@@ -250,7 +256,7 @@ public sealed class InMemorySessionStore : ISessionStore
                 InsertInbox(sessionId, eventId, frame);
             }
         }
-        return Task.CompletedTask;
+        return QueueCommit ?? Task.CompletedTask;
     }
 
     public Task MoveInboxEventAsync(string sessionId, long epoch, long inboxId, long sequence, string eventId, byte[] frame, DateTimeOffset? firstSentAt)
