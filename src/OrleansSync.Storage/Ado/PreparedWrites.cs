@@ -3,7 +3,8 @@ using System.Data.Common;
 namespace OrleansSync.Storage.Ado;
 
 /// <summary>
-/// The write statements, created once per connection and reused by every batch. Writes that depend on the
+/// The write statements, prepared once per connection by the dialect (<see cref="WriteStatement"/>: on SQLite, on the
+/// connection's handle) and reused by every batch. Writes that depend on the
 /// session's epoch are fenced in SQL; their follow-ups (reroute to the inbox, drop the moved inbox row, drop the
 /// deleted session's queue) run in the same transaction. A batch first stores the body of each event it writes queue or
 /// inbox rows for, once per event (<see cref="SqlDialect.UpsertEventBody"/>), sorted by event id; a move out of the
@@ -22,14 +23,14 @@ internal sealed class PreparedWrites : IDisposable
 {
     private readonly DbConnection _connection;
     private readonly bool _pipelined;
-    private readonly List<DbCommand> _all = [];
+    private readonly List<WriteStatement> _all = [];
     private readonly List<(int Statement, int ExpectedRows)> _assumptions = [];
-    private readonly DbCommand _updateSession, _deleteSession, _deleteOrphanQueue, _deleteOrphanInbox;
-    private readonly DbCommand _insertEvent, _insertInbox, _deleteInboxRow, _deleteEvent, _markFirstSent, _deleteQueue, _deleteInbox;
-    private readonly DbCommand _upsertSocket, _updateSocketSession, _deleteSocket, _upsertBody;
+    private readonly WriteStatement _updateSession, _deleteSession, _deleteOrphanQueue, _deleteOrphanInbox;
+    private readonly WriteStatement _insertEvent, _insertInbox, _deleteInboxRow, _deleteEvent, _markFirstSent, _deleteQueue, _deleteInbox;
+    private readonly WriteStatement _upsertSocket, _updateSocketSession, _deleteSocket, _upsertBody;
     private readonly Dictionary<string, byte[]> _bodies = new(StringComparer.Ordinal);
     private readonly List<string> _bodyIds = [];
-    private readonly DbCommand? _wakeInboxOwner;
+    private readonly WriteStatement? _wakeInboxOwner;
     private readonly SqlDialect _dialect;
     private readonly HashSet<string> _wakeNodes = new(StringComparer.Ordinal);
     private bool _wakesSuppressed;
@@ -90,7 +91,7 @@ internal sealed class PreparedWrites : IDisposable
         _transaction = transaction;
         foreach (var eventId in BodiesOf(batch))
         {
-            await RunAsync(_upsertBody, eventId, _bodies[eventId]).ConfigureAwait(false);
+            await _upsertBody.Add(eventId).Add(_bodies[eventId]).RunAsync(_transaction).ConfigureAwait(false);
         }
         foreach (var write in batch)
         {
@@ -98,7 +99,7 @@ internal sealed class PreparedWrites : IDisposable
         }
         foreach (var node in NodesToWake(batch))
         {
-            await RunAsync(_wakeInboxOwner!, _dialect.InboxWakePayload(node)).ConfigureAwait(false);
+            await _wakeInboxOwner!.Add(_dialect.InboxWakePayload(node)).RunAsync(_transaction).ConfigureAwait(false);
         }
         await transaction.CommitAsync().ConfigureAwait(false);
         _transaction = null;
@@ -110,56 +111,56 @@ internal sealed class PreparedWrites : IDisposable
         {
             case StoreWriteKind.UpdateSession:
                 var session = write.Session!;
-                await RunAsync(_updateSession, session.SessionId, session.Epoch, session.NeedFullSync,
-                    session.RetentionDeadline is { } deadline ? deadline.ToUnixTimeMilliseconds() : null, session.OwnerNode,
-                    session.DetachedAt?.ToUnixTimeMilliseconds()).ConfigureAwait(false);
+                await _updateSession.Add(session.SessionId).Add(session.Epoch).Add(session.NeedFullSync)
+                    .Add(session.RetentionDeadline?.ToUnixTimeMilliseconds()).Add(session.OwnerNode)
+                    .Add(session.DetachedAt?.ToUnixTimeMilliseconds()).RunAsync(_transaction).ConfigureAwait(false);
                 break;
             case StoreWriteKind.DeleteSession:
-                if (await RunAsync(_deleteSession, write.Key, write.Epoch).ConfigureAwait(false) > 0)
+                if (await _deleteSession.Add(write.Key).Add(write.Epoch).RunAsync(_transaction).ConfigureAwait(false) > 0)
                 {
-                    await RunAsync(_deleteOrphanQueue, write.Key).ConfigureAwait(false);
-                    await RunAsync(_deleteOrphanInbox, write.Key).ConfigureAwait(false);
+                    await _deleteOrphanQueue.Add(write.Key).RunAsync(_transaction).ConfigureAwait(false);
+                    await _deleteOrphanInbox.Add(write.Key).RunAsync(_transaction).ConfigureAwait(false);
                 }
                 break;
             case StoreWriteKind.InsertEvent:
-                if (await RunAsync(_insertEvent, write.Key, write.Epoch, write.Sequence, write.EventId, write.FirstSentAt).ConfigureAwait(false) == 0)
+                if (await InsertEventAsync(write).ConfigureAwait(false) == 0)
                 {
                     // Fenced out: another node owns the session now. The event is not lost: it waits in the inbox for the owner.
-                    await RunAsync(_insertInbox, write.Key, write.EventId, false).ConfigureAwait(false);
+                    await InsertInboxAsync(write).ConfigureAwait(false);
                     Rerouted.Add((write.Key, write.EventId!));
                 }
                 break;
             case StoreWriteKind.MoveInboxEvent:
-                if (await RunAsync(_insertEvent, write.Key, write.Epoch, write.Sequence, write.EventId, write.FirstSentAt).ConfigureAwait(false) > 0)
+                if (await InsertEventAsync(write).ConfigureAwait(false) > 0)
                 {
-                    await RunAsync(_deleteInboxRow, write.InboxId).ConfigureAwait(false);
+                    await _deleteInboxRow.Add(write.InboxId).RunAsync(_transaction).ConfigureAwait(false);
                 }
                 break;
             case StoreWriteKind.DropInboxEvent:
-                await RunAsync(_deleteInboxRow, write.InboxId).ConfigureAwait(false);
+                await _deleteInboxRow.Add(write.InboxId).RunAsync(_transaction).ConfigureAwait(false);
                 break;
             case StoreWriteKind.InsertInbox:
-                await RunAsync(_insertInbox, write.Key, write.EventId, false).ConfigureAwait(false);
+                await InsertInboxAsync(write).ConfigureAwait(false);
                 break;
             case StoreWriteKind.DeleteEvent:
-                await RunAsync(_deleteEvent, write.Key, write.EventId).ConfigureAwait(false);
+                await _deleteEvent.Add(write.Key).Add(write.EventId).RunAsync(_transaction).ConfigureAwait(false);
                 break;
             case StoreWriteKind.MarkFirstSent:
-                await RunAsync(_markFirstSent, write.Key, write.EventId, write.FirstSentAt).ConfigureAwait(false);
+                await _markFirstSent.Add(write.Key).Add(write.EventId).Add(write.FirstSentAt).RunAsync(_transaction).ConfigureAwait(false);
                 break;
             case StoreWriteKind.ClearQueue:
-                await RunAsync(_deleteQueue, write.Key, write.Epoch).ConfigureAwait(false);
-                await RunAsync(_deleteInbox, write.Key, write.Epoch).ConfigureAwait(false);
+                await _deleteQueue.Add(write.Key).Add(write.Epoch).RunAsync(_transaction).ConfigureAwait(false);
+                await _deleteInbox.Add(write.Key).Add(write.Epoch).RunAsync(_transaction).ConfigureAwait(false);
                 break;
             case StoreWriteKind.UpsertSocket:
-                await RunAsync(_upsertSocket, write.Key, write.NodeId).ConfigureAwait(false);
+                await _upsertSocket.Add(write.Key).Add(write.NodeId).RunAsync(_transaction).ConfigureAwait(false);
                 break;
             case StoreWriteKind.UpdateSocketSession:
-                await RunAsync(_updateSocketSession, write.Key, write.SessionId, write.Identity?.ChurchId, write.Identity?.PersonId,
-                    write.Identity?.DisplayName).ConfigureAwait(false);
+                await _updateSocketSession.Add(write.Key).Add(write.SessionId).Add(write.Identity?.ChurchId).Add(write.Identity?.PersonId)
+                    .Add(write.Identity?.DisplayName).RunAsync(_transaction).ConfigureAwait(false);
                 break;
             case StoreWriteKind.DeleteSocket:
-                await RunAsync(_deleteSocket, write.Key).ConfigureAwait(false);
+                await _deleteSocket.Add(write.Key).RunAsync(_transaction).ConfigureAwait(false);
                 break;
             case StoreWriteKind.None:
                 break;
@@ -359,22 +360,16 @@ internal sealed class PreparedWrites : IDisposable
 
     private void Assume(int statement, int expectedRows) => _assumptions.Add((statement, expectedRows));
 
-    /// <summary>Binds the values in parameter order and executes in the batch's transaction.</summary>
-    private Task<int> RunAsync(DbCommand command, params object?[] values)
-    {
-        for (var i = 0; i < values.Length; i++)
-        {
-            command.Parameters[i].Value = values[i] ?? DBNull.Value;
-        }
-        command.Transaction = _transaction;
-        return command.ExecuteNonQueryAsync();
-    }
+    private Task<int> InsertEventAsync(StoreWrite write) =>
+        _insertEvent.Add(write.Key).Add(write.Epoch).Add(write.Sequence).Add(write.EventId).Add(write.FirstSentAt).RunAsync(_transaction);
 
-    private DbCommand Command(string sql, params string[] parameterNames)
+    private Task<int> InsertInboxAsync(StoreWrite write) => _insertInbox.Add(write.Key).Add(write.EventId).Add(false).RunAsync(_transaction);
+
+    private WriteStatement Command(string sql, params string[] parameterNames)
     {
-        var command = SqlCommands.Create(_connection, sql, parameterNames.Select(name => (name, (object?)null)).ToArray());
-        _all.Add(command);
-        return command;
+        var statement = _dialect.PrepareWrite(_connection, sql, parameterNames);
+        _all.Add(statement);
+        return statement;
     }
 
     public void Dispose()

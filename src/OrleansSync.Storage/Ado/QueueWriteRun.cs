@@ -79,8 +79,8 @@ internal sealed class QueueWriteRun
     /// the run. Returns the index of the insert statement and how many rows it must insert (every epoch current), or
     /// (-1, 0) when there is none.
     /// </summary>
-    public (int Statement, int ExpectedRows) AppendTo(DbBatch pipeline, QueueWriteArraySql sql, DbCommand deleteEvent, DbCommand deleteInboxRow,
-        DbCommand markFirstSent)
+    public (int Statement, int ExpectedRows) AppendTo(DbBatch pipeline, QueueWriteArraySql sql, WriteStatement deleteEvent, WriteStatement deleteInboxRow,
+        WriteStatement markFirstSent)
     {
         var insert = (-1, 0);
         if (_insertSessions.Count > 0)

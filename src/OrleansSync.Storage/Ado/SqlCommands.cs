@@ -20,13 +20,13 @@ internal static class SqlCommands
     }
 
     /// <summary>Adds <paramref name="template"/>'s SQL with these values (in its parameter order) to the batch; returns its index.</summary>
-    public static int AppendToBatch(DbBatch batch, DbCommand template, params object?[] values)
+    public static int AppendToBatch(DbBatch batch, WriteStatement template, params object?[] values)
     {
         var statement = batch.CreateBatchCommand();
-        statement.CommandText = template.CommandText;
+        statement.CommandText = template.Sql;
         for (var i = 0; i < values.Length; i++)
         {
-            AddParameter(statement, template.Parameters[i].ParameterName, values[i]);
+            AddParameter(statement, "@" + template.ParameterNames[i], values[i]);
         }
         batch.BatchCommands.Add(statement);
         return batch.BatchCommands.Count - 1;

@@ -33,6 +33,10 @@ public abstract partial class SqlDialect
     /// </summary>
     public virtual bool PipelinesStatements => false;
 
+    /// <summary>Prepares one of the batch writer's statements on <paramref name="connection"/> (see <see cref="WriteStatement"/>).</summary>
+    internal virtual WriteStatement PrepareWrite(DbConnection connection, string sql, string[] parameterNames) =>
+        new AdoWriteStatement(connection, sql, parameterNames);
+
     /// <summary>
     /// A few words on what the database said, when <paramref name="exception"/> means it cannot take writes now (read-only,
     /// full, failing I/O, unreachable) and the same write may succeed later; null for anything else (a bug, a constraint).

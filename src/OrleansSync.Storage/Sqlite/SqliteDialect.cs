@@ -58,6 +58,10 @@ public sealed partial class SqliteDialect : SqlDialect
         : null;
 
     /// <inheritdoc />
+    internal override WriteStatement PrepareWrite(DbConnection connection, string sql, string[] parameterNames) =>
+        new SqliteWriteStatement((SqliteConnection)connection, sql, parameterNames);
+
+    /// <inheritdoc />
     public override void ResetConnections()
     {
         using var connection = new SqliteConnection(_connectionString);
