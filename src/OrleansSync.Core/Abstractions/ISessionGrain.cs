@@ -27,13 +27,19 @@ public interface ISessionGrain : IGrainWithStringKey
 
     /// <summary>
     /// Queues an event for the attached socket and sends it (at once if the send window has room, else once acks free
-    /// it). If <paramref name="ticket"/> names this silo's <see cref="CommitHandoff"/>, answers at once and parks the
-    /// commit there for the caller; otherwise completes when the event is durable, or acked by the tab first.
-    /// Interleaves with other calls only at their awaits (the grain guards the one that matters, the claim), so an ack
-    /// can overtake the wait for the commit: an event acked before its write commits is never written.
+    /// it); completes when the event is durable, or acked by the tab first. Interleaves with other calls only at their
+    /// awaits (the grain guards the one that matters, the claim), so an ack can overtake the wait for the commit: an
+    /// event acked before its write commits is never written.
     /// </summary>
     [AlwaysInterleave]
-    Task<EnqueueOutcome> EnqueueAsync(string eventId, Immutable<byte[]> frame, CommitTicket ticket);
+    Task<EnqueueOutcome> EnqueueAsync(string eventId, Immutable<byte[]> frame);
+
+    /// <summary>
+    /// The same as <see cref="EnqueueAsync"/>, one-way, for a caller in this grain's silo: the grain answers through
+    /// <see cref="LocalEnqueues.Answer"/> under <paramref name="ticket"/>, at once, handing over the commit to wait for.
+    /// </summary>
+    [OneWay, AlwaysInterleave]
+    Task EnqueueHere(string eventId, Immutable<byte[]> frame, CommitTicket ticket);
 
     /// <summary>Moves inbox events read by the node's drain into the queue and sends them as the send window allows; returns how many moved.</summary>
     Task<int> AcceptInboxAsync(IReadOnlyList<InboxEvent> events);

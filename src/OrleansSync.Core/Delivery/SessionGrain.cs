@@ -51,7 +51,7 @@ namespace OrleansSync.Delivery;
 [PreferLocalPlacement]
 public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<DeliveryOptions> options, TimeProvider time,
     IClusterSignals signals, ISessionListInvalidation sessionLists, AttachedSessions attached, LocalGateway localGateway,
-    CommitHandoff commits, ILogger<SessionGrain> logger, SyncMetrics metrics) : Grain, ISessionGrain
+    LocalEnqueues localEnqueues, ILogger<SessionGrain> logger, SyncMetrics metrics) : Grain, ISessionGrain
 {
     private readonly LinkedList<PendingEvent> _queue = new();
     private SessionRecord? _record;
@@ -197,49 +197,72 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     }
 
     /// <inheritdoc />
-    /// <remarks>Not async unless a claim is in flight or the caller is on another silo: this runs once per delivery.</remarks>
-    public Task<EnqueueOutcome> EnqueueAsync(string eventId, Immutable<byte[]> frame, CommitTicket ticket) =>
-        _claiming is null ? Enqueue(eventId, frame.Value, ticket) : EnqueueAfterClaimAsync(eventId, frame.Value, ticket);
+    public async Task<EnqueueOutcome> EnqueueAsync(string eventId, Immutable<byte[]> frame)
+    {
+        await WhileClaimingAsync().ConfigureAwait(true);
+        var (outcome, commit) = Enqueue(eventId, frame.Value);
+        await commit.ConfigureAwait(true);
+        return outcome;
+    }
 
-    private async Task<EnqueueOutcome> EnqueueAfterClaimAsync(string eventId, byte[] frame, CommitTicket ticket)
+    /// <inheritdoc />
+    /// <remarks>Not async unless a claim is in flight: this runs once per delivery.</remarks>
+    public Task EnqueueHere(string eventId, Immutable<byte[]> frame, CommitTicket ticket)
+    {
+        if (_claiming is not null)
+        {
+            return EnqueueHereAfterClaimAsync(eventId, frame.Value, ticket);
+        }
+        AnswerHere(eventId, frame.Value, ticket);
+        return Task.CompletedTask;
+    }
+
+    private async Task EnqueueHereAfterClaimAsync(string eventId, byte[] frame, CommitTicket ticket)
+    {
+        await WhileClaimingAsync().ConfigureAwait(true);
+        AnswerHere(eventId, frame, ticket);
+    }
+
+    private void AnswerHere(string eventId, byte[] frame, CommitTicket ticket)
+    {
+        try
+        {
+            var (outcome, commit) = Enqueue(eventId, frame);
+            localEnqueues.Answer(ticket, outcome, commit);
+        }
+        catch (Exception exception)
+        {
+            localEnqueues.Fail(ticket, exception); // a one-way call has nobody else to tell
+            throw;
+        }
+    }
+
+    /// <summary>Enqueues wait for a claim in flight, as a plain call would.</summary>
+    private async Task WhileClaimingAsync()
     {
         while (_claiming is { } claiming)
         {
             await claiming.ConfigureAwait(true);
         }
-        return await Enqueue(eventId, frame, ticket).ConfigureAwait(true);
     }
 
-    private Task<EnqueueOutcome> Enqueue(string eventId, byte[] frame, CommitTicket ticket)
+    /// <summary>The rule of <see cref="EnqueueAsync"/>: the outcome, and the commit of the queue row (completed if none).</summary>
+    private (EnqueueOutcome Outcome, Task Commit) Enqueue(string eventId, byte[] frame)
     {
         if (_socket is null || _record is null)
         {
             LeaveIfDetached();
-            return Answers.NotAttached;
+            return (EnqueueOutcome.NotAttached, Task.CompletedTask);
         }
         if (_queue.Count >= Options.MaxQueuedPerSession)
         {
             Overflow();
-            return Answers.NotQueued;
+            return (EnqueueOutcome.NotQueued, Task.CompletedTask);
         }
         var pending = NewPending(eventId, frame, sentNow: WindowOpen);
-        var durable = store.AppendEventAsync(Key, _record.Epoch, pending.Sequence, eventId, frame, pending.FirstSentAt);
+        var commit = store.AppendEventAsync(Key, _record.Epoch, pending.Sequence, eventId, frame, pending.FirstSentAt);
         SendWithinWindow();
-        return commits.TryHandOver(ticket, durable) ? Answers.Queued : QueuedWhenDurableAsync(durable);
-    }
-
-    private static async Task<EnqueueOutcome> QueuedWhenDurableAsync(Task durable)
-    {
-        await durable.ConfigureAwait(true);
-        return EnqueueOutcome.Queued;
-    }
-
-    /// <summary>The answers of <see cref="EnqueueAsync"/> that need no wait, made once.</summary>
-    private static class Answers
-    {
-        public static readonly Task<EnqueueOutcome> Queued = Task.FromResult(EnqueueOutcome.Queued);
-        public static readonly Task<EnqueueOutcome> NotQueued = Task.FromResult(EnqueueOutcome.NotQueued);
-        public static readonly Task<EnqueueOutcome> NotAttached = Task.FromResult(EnqueueOutcome.NotAttached);
+        return (EnqueueOutcome.Queued, commit);
     }
 
     /// <inheritdoc />

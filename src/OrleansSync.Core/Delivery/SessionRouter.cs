@@ -11,7 +11,7 @@ namespace OrleansSync.Delivery;
 /// its next resume replays. Used by user fan-out and by rooms, from within their grains' turns.
 /// </summary>
 public sealed class SessionRouter(IGrainFactory grains, ISessionStore store, IOptions<NodeOptions> node, AttachedSessions attached,
-    IClusterSignals signals, CommitHandoff commits)
+    IClusterSignals signals, LocalEnqueues localEnqueues)
 {
     /// <summary>This node's id.</summary>
     public string NodeId { get; } = node.Value.Id ?? throw new InvalidOperationException("Node:Id is not set.");
@@ -34,32 +34,37 @@ public sealed class SessionRouter(IGrainFactory grains, ISessionStore store, IOp
     /// </summary>
     /// <remarks>
     /// Runs once per delivery, so it keeps to one async layer, and what follows the grain's answer runs where the answer
-    /// arrives, not in a turn of the calling grain (it touches no grain state). A grain in this silo answers before its
-    /// commit and parks it in <see cref="CommitHandoff"/>; this waits for it here. A detached session's grain leaves
-    /// memory after each call; publishes that reach it meanwhile (a kept list still naming its node) are forwarded to
-    /// its next activation, and Orleans rejects a call forwarded too often without running it; a call to a silo that
-    /// just died fails until membership says so. Such a call queued nothing the tab will not get from the inbox's replay
-    /// (the grain skips an event it already holds): the inbox.
+    /// is given, not in a turn of the calling grain (it touches no grain state). A session grain attached in this silo
+    /// (nearly all: a grain is placed beside its socket, and a publish is routed in the silo that holds its user's
+    /// grain) gets the event one-way and answers through <see cref="LocalEnqueues"/> before its commit, which is then
+    /// waited for here. Others get a call answered once the event is durable. A detached session's grain leaves memory
+    /// after each call; publishes that reach it meanwhile (a kept list still naming its node) are forwarded to its next
+    /// activation, and Orleans rejects a call forwarded too often without running it; a call to a silo that just died
+    /// fails until membership says so. Such a call queued nothing the tab will not get from the inbox's replay (the
+    /// grain skips an event it already holds): the inbox.
     /// </remarks>
     public async Task<bool> RouteAsync(string sessionId, string? ownerNode, bool inboxWaiting, string eventId, byte[] frame)
     {
         if (ownerNode is not null && !inboxWaiting)
         {
-            var ticket = commits.NewTicket();
             EnqueueOutcome outcome;
             try
             {
-                outcome = await Session(sessionId).EnqueueAsync(eventId, new Immutable<byte[]>(frame), ticket).ConfigureAwait(false);
+                if (attached.TryGetReference(sessionId, out var here))
+                {
+                    var pending = localEnqueues.Expect();
+                    _ = here.EnqueueHere(eventId, new Immutable<byte[]>(frame), pending.Ticket);
+                    outcome = await pending.Task.ConfigureAwait(false);
+                    await pending.Commit.ConfigureAwait(false);
+                }
+                else
+                {
+                    outcome = await grains.GetGrain<ISessionGrain>(sessionId).EnqueueAsync(eventId, new Immutable<byte[]>(frame)).ConfigureAwait(false);
+                }
             }
             catch (Exception exception) when (exception is OrleansMessageRejectionException or TimeoutException)
             {
-                commits.Discard(ticket);
                 outcome = EnqueueOutcome.NotAttached;
-            }
-            if (outcome == EnqueueOutcome.Queued)
-            {
-                await commits.Take(ticket).ConfigureAwait(false);
-                return false;
             }
             if (outcome != EnqueueOutcome.NotAttached)
             {
