@@ -31,8 +31,10 @@ public sealed class LocalEnqueues : IDisposable
     public LocalEnqueues(TimeProvider time, IOptions<SiloMessagingOptions> messaging)
     {
         _time = time;
-        _timeout = messaging.Value.ResponseTimeout;
-        var period = _timeout / 4;
+        _timeout = messaging.Value.ResponseTimeout is { Ticks: > 0 } timeout ? timeout : TimeSpan.MaxValue; // infinite: never
+        // A quarter of the timeout, within [1 s, 1 min]: a lost wait ends at most a quarter late, and a very long (or
+        // infinite) configured timeout does not make a period the timer refuses.
+        var period = TimeSpan.FromTicks(Math.Clamp(_timeout.Ticks / 4, TimeSpan.TicksPerSecond, TimeSpan.TicksPerMinute));
         _sweep = time.CreateTimer(static state => ((LocalEnqueues)state!).TimeOutLost(), this, period, period);
     }
 

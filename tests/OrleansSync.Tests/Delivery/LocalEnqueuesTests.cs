@@ -74,6 +74,20 @@ public sealed class LocalEnqueuesTests
     }
 
     [Fact]
+    public async Task With_an_infinite_response_timeout_a_wait_never_times_out()
+    {
+        var time = new FakeTimeProvider();
+        using var enqueues = new LocalEnqueues(time, Options.Create(new SiloMessagingOptions { ResponseTimeout = Timeout.InfiniteTimeSpan }));
+        var pending = enqueues.Expect();
+
+        time.Advance(TimeSpan.FromHours(1)); // the sweep ran every minute meanwhile
+
+        Assert.False(pending.Task.IsCompleted);
+        enqueues.Answer(pending.Ticket, EnqueueOutcome.Queued, Task.CompletedTask);
+        Assert.Equal(EnqueueOutcome.Queued, await pending.Task);
+    }
+
+    [Fact]
     public async Task An_answer_with_another_silos_ticket_reaches_nobody_here()
     {
         using var enqueues = new LocalEnqueues(TimeProvider.System, Options.Create(new SiloMessagingOptions()));
