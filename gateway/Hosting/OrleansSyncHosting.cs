@@ -74,7 +74,6 @@ public static class OrleansSyncHosting
         builder.AddOrleans();
         services.AddSingleton<AttachedSessions>();
         services.AddSingleton<LocalGateway>();
-        services.AddSingleton<LocalEnqueues>();
         services.AddSingleton<SessionRouter>();
         services.AddSingleton<RoomService>();
         services.AddSingleton<SessionService>();

@@ -329,7 +329,7 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
                 }
                 else
                 {
-                    _ = _server.Sessions.Grain(SessionId).Ack(eventId); // one-way: the loop reads on (ISessionGrain.Ack)
+                    _server.Sessions.Ack(SessionId, eventId); // nothing waits: the loop reads on
                 }
                 return;
             case ClientFrameTypes.Auth:

@@ -29,17 +29,11 @@ public interface ISessionGrain : IGrainWithStringKey
     /// Queues an event for the attached socket and sends it (at once if the send window has room, else once acks free
     /// it); completes when the event is durable, or acked by the tab first. Interleaves with other calls only at their
     /// awaits (the grain guards the one that matters, the claim), so an ack can overtake the wait for the commit: an
-    /// event acked before its write commits is never written.
+    /// event acked before its write commits is never written. A caller in the grain's silo queues it on the grain
+    /// instead (<see cref="SessionGrain.EnqueueInSilo"/>).
     /// </summary>
     [AlwaysInterleave]
     Task<EnqueueOutcome> EnqueueAsync(string eventId, Immutable<byte[]> frame);
-
-    /// <summary>
-    /// The same as <see cref="EnqueueAsync"/>, one-way, for a caller in this grain's silo: the grain answers through
-    /// <see cref="LocalEnqueues.Answer"/> under <paramref name="ticket"/>, at once, handing over the commit to wait for.
-    /// </summary>
-    [OneWay, AlwaysInterleave]
-    Task EnqueueHere(string eventId, Immutable<byte[]> frame, CommitTicket ticket);
 
     /// <summary>Moves inbox events read by the node's drain into the queue and sends them as the send window allows; returns how many moved.</summary>
     Task<int> AcceptInboxAsync(IReadOnlyList<InboxEvent> events);
@@ -53,9 +47,10 @@ public interface ISessionGrain : IGrainWithStringKey
     Task<bool> AckAsync(string eventId);
 
     /// <summary>
-    /// The same as <see cref="AckAsync"/>, one-way: the socket's read loop sends its tab's acks this way and reads on.
-    /// Nothing waits for the answer, so no response message, callback or continuation is made per ack; an ack lost on
-    /// the way leaves the event in flight, and its re-send is acked again.
+    /// The same as <see cref="AckAsync"/>, one-way: the read loop of a socket whose session grain runs in another silo
+    /// sends its tab's acks this way and reads on (one in the same silo queues them on the grain,
+    /// <see cref="SessionGrain.AckInSilo"/>). Nothing waits for the answer, so no response message, callback or
+    /// continuation is made per ack; an ack lost on the way leaves the event in flight, and its re-send is acked again.
     /// </summary>
     [OneWay, AlwaysInterleave]
     Task Ack(string eventId);

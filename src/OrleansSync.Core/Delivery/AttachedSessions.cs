@@ -5,8 +5,9 @@ namespace OrleansSync.Delivery;
 /// <summary>
 /// The session grains of this process that hold an attached socket. Orleans does not answer "what do the attached
 /// sessions hold?" (the session gauges), and making a grain reference costs Orleans a type lookup each time, while the
-/// attached sessions are the ones every enqueue and ack goes to: so the grains register here, with their reference, on
-/// attach and leave on release. Read outside the grains' turns: a value may be a moment stale, which both readers tolerate.
+/// attached sessions are the ones every enqueue and ack goes to (as work queued on the grain itself when the caller runs
+/// in this silo): so the grains register here, with their reference, on attach and leave on release. Read outside the
+/// grains' turns: a value may be a moment stale, which every reader tolerates (a grain that left answers as detached).
 /// </summary>
 public sealed class AttachedSessions
 {
@@ -24,6 +25,10 @@ public sealed class AttachedSessions
         reference = _sessions.TryGetValue(sessionId, out var grain) ? grain.Reference : null;
         return reference is not null;
     }
+
+    /// <summary>The grain object of an attached session, for work queued on it from this silo (<see cref="SessionGrain.EnqueueInSilo"/>).</summary>
+    public bool TryGetGrain(string sessionId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SessionGrain? grain) =>
+        _sessions.TryGetValue(sessionId, out grain);
 
     internal void Add(string sessionId, SessionGrain grain) => _sessions[sessionId] = grain;
 

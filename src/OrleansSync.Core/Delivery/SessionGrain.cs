@@ -51,7 +51,7 @@ namespace OrleansSync.Delivery;
 [PreferLocalPlacement]
 public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<DeliveryOptions> options, TimeProvider time,
     IClusterSignals signals, ISessionListInvalidation sessionLists, AttachedSessions attached, LocalGateway localGateway,
-    LocalEnqueues localEnqueues, ILogger<SessionGrain> logger, SyncMetrics metrics) : Grain, ISessionGrain
+    ILogger<SessionGrain> logger, SyncMetrics metrics) : Grain, ISessionGrain
 {
     private readonly LinkedList<PendingEvent> _queue = new();
     private SessionRecord? _record;
@@ -106,6 +106,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     /// <inheritdoc />
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        _deactivated = true;
         StopRetryTimer();
         attached.Remove(Key, this);
         metrics.GrainDeactivated(GrainKinds.Session);
@@ -203,38 +204,6 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         var (outcome, commit) = Enqueue(eventId, frame.Value);
         await commit.ConfigureAwait(true);
         return outcome;
-    }
-
-    /// <inheritdoc />
-    /// <remarks>Not async unless a claim is in flight: this runs once per delivery.</remarks>
-    public Task EnqueueHere(string eventId, Immutable<byte[]> frame, CommitTicket ticket)
-    {
-        if (_claiming is not null)
-        {
-            return EnqueueHereAfterClaimAsync(eventId, frame.Value, ticket);
-        }
-        AnswerHere(eventId, frame.Value, ticket);
-        return Task.CompletedTask;
-    }
-
-    private async Task EnqueueHereAfterClaimAsync(string eventId, byte[] frame, CommitTicket ticket)
-    {
-        await WhileClaimingAsync().ConfigureAwait(true);
-        AnswerHere(eventId, frame, ticket);
-    }
-
-    private void AnswerHere(string eventId, byte[] frame, CommitTicket ticket)
-    {
-        try
-        {
-            var (outcome, commit) = Enqueue(eventId, frame);
-            localEnqueues.Answer(ticket, outcome, commit);
-        }
-        catch (Exception exception)
-        {
-            localEnqueues.Fail(ticket, exception); // a one-way call has nobody else to tell
-            throw;
-        }
     }
 
     /// <summary>Enqueues wait for a claim in flight, as a plain call would.</summary>

@@ -11,7 +11,7 @@ namespace OrleansSync.Delivery;
 /// its next resume replays. Used by user fan-out and by rooms, from within their grains' turns.
 /// </summary>
 public sealed class SessionRouter(IGrainFactory grains, ISessionStore store, IOptions<NodeOptions> node, AttachedSessions attached,
-    IClusterSignals signals, LocalEnqueues localEnqueues)
+    IClusterSignals signals)
 {
     /// <summary>This node's id.</summary>
     public string NodeId { get; } = node.Value.Id ?? throw new InvalidOperationException("Node:Id is not set.");
@@ -36,8 +36,8 @@ public sealed class SessionRouter(IGrainFactory grains, ISessionStore store, IOp
     /// Runs once per delivery, so it keeps to one async layer, and what follows the grain's answer runs where the answer
     /// is given, not in a turn of the calling grain (it touches no grain state). A session grain attached in this silo
     /// (nearly all: a grain is placed beside its socket, and a publish is routed in the silo that holds its user's
-    /// grain) gets the event one-way and answers through <see cref="LocalEnqueues"/> before its commit, which is then
-    /// waited for here. Others get a call answered once the event is durable. A detached session's grain leaves memory
+    /// grain) gets the enqueue as work queued on it (<see cref="SessionGrain.EnqueueInSilo"/>), not as a message, and
+    /// answers before its commit, which is then waited for here. Others get a call answered once the event is durable. A detached session's grain leaves memory
     /// after each call; publishes that reach it meanwhile (a kept list still naming its node) are forwarded to its next
     /// activation, and Orleans rejects a call forwarded too often without running it; a call to a silo that just died
     /// fails until membership says so. Such a call queued nothing the tab will not get from the inbox's replay (the
@@ -50,12 +50,11 @@ public sealed class SessionRouter(IGrainFactory grains, ISessionStore store, IOp
             EnqueueOutcome outcome;
             try
             {
-                if (attached.TryGetReference(sessionId, out var here))
+                if (attached.TryGetGrain(sessionId, out var here))
                 {
-                    var pending = localEnqueues.Expect();
-                    _ = here.EnqueueHere(eventId, new Immutable<byte[]>(frame), pending.Ticket);
-                    outcome = await pending.Task.ConfigureAwait(false);
-                    await pending.Commit.ConfigureAwait(false);
+                    var enqueue = here.EnqueueInSilo(eventId, frame);
+                    outcome = await enqueue.Task.ConfigureAwait(false);
+                    await enqueue.Commit.ConfigureAwait(false);
                 }
                 else
                 {

@@ -4,7 +4,7 @@ using OrleansSync.Storage;
 namespace OrleansSync.Delivery;
 
 /// <summary>What the gateway asks of sessions: open (new or resumed), ack, detach.</summary>
-public sealed class SessionService(SessionRouter router, IClusterSignals signals, TimeProvider time)
+public sealed class SessionService(SessionRouter router, AttachedSessions attached, IClusterSignals signals, TimeProvider time)
 {
     /// <summary>
     /// Resumes <paramref name="requestedSessionId"/> if it is a session of <paramref name="userId"/>;
@@ -62,6 +62,22 @@ public sealed class SessionService(SessionRouter router, IClusterSignals signals
 
     /// <summary>The socket <paramref name="socketId"/> of the session closed.</summary>
     public Task DetachAsync(string sessionId, string socketId) => Grain(sessionId).DetachAsync(socketId);
+
+    /// <summary>
+    /// The tab acked <paramref name="eventId"/>; nothing waits for the grain. Queued on the grain when it is attached in
+    /// this silo (<see cref="SessionGrain.AckInSilo"/>), else sent one-way (<see cref="ISessionGrain.Ack"/>).
+    /// </summary>
+    public void Ack(string sessionId, string eventId)
+    {
+        if (attached.TryGetGrain(sessionId, out var here))
+        {
+            here.AckInSilo(eventId);
+        }
+        else
+        {
+            _ = Grain(sessionId).Ack(eventId);
+        }
+    }
 
     /// <summary>The session's grain.</summary>
     public ISessionGrain Grain(string sessionId) => router.Session(sessionId);

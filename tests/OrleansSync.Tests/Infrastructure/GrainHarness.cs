@@ -33,7 +33,7 @@ public sealed class GrainHarness : IAsyncDisposable
         Grains = services.GetRequiredService<IGrainFactory>();
         Sessions = services.GetRequiredService<SessionService>();
         Publisher = services.GetRequiredService<IEventPublisher>();
-        LocalEnqueues = services.GetRequiredService<LocalEnqueues>();
+        Attached = services.GetRequiredService<AttachedSessions>();
         Gateway.Register(Grains);
     }
 
@@ -68,8 +68,7 @@ public sealed class GrainHarness : IAsyncDisposable
             services.AddSingleton(new SyncMetrics(NodeId, enabled: false, time));
             services.AddSingleton<AttachedSessions>();
             services.AddSingleton<LocalGateway>();
-            services.AddSingleton<LocalEnqueues>();
-            services.AddSingleton<SessionRouter>();
+                services.AddSingleton<SessionRouter>();
             services.AddSingleton<SessionService>();
             services.AddSingleton<IEventPublisher, EventPublisher>();
             services.AddSingleton(Unused.Of<IConversationStore>());
@@ -87,7 +86,7 @@ public sealed class GrainHarness : IAsyncDisposable
     public IGrainFactory Grains { get; }
     public SessionService Sessions { get; }
     public IEventPublisher Publisher { get; }
-    public LocalEnqueues LocalEnqueues { get; }
+    public AttachedSessions Attached { get; }
     public RecordingGateway Gateway { get; } = new();
 
     /// <summary>Opens a session for <paramref name="tab"/> (new, or resumed if <paramref name="sessionId"/> is this user's).</summary>
