@@ -14,21 +14,24 @@ public sealed class StoreOptions
 
     /// <summary>
     /// How long a group commit smaller than <see cref="CommitBatchSize"/> waits for more writes before it starts.
-    /// Unset: the provider's default (2 ms for SQLite, to gather the writes of one publish's grain turns; 10 ms for
-    /// PostgreSQL, where each transaction costs round trips and a WAL flush). Sockets get their frames before the commit either way;
+    /// Unset: the provider's default (10 ms for both: on SQLite most acks arrive within it, so their events are never
+    /// written; on PostgreSQL each transaction also costs round trips and a WAL flush). Sockets get their frames before the commit either way;
     /// the delay is added to publish answers (not to resumes, inbox moves or socket registrations, which do not wait),
     /// and an event acked within it is never written.
     /// </summary>
     public TimeSpan? CommitDelay { get; set; }
 
-    /// <summary>A group commit that reaches this many writes starts without waiting for <see cref="CommitDelay"/>.</summary>
-    public int CommitBatchSize { get; set; } = 256;
+    /// <summary>
+    /// A group commit that reaches this many writes starts without waiting for <see cref="CommitDelay"/>. Unset: the
+    /// provider's default (4096 for SQLite, so that a busy node still waits out the delay; 256 for PostgreSQL).
+    /// </summary>
+    public int? CommitBatchSize { get; set; }
 
     /// <summary>Throws if a value cannot work.</summary>
     public void Validate()
     {
         if (CommitDelay is { } delay && (delay < TimeSpan.Zero || delay > TimeSpan.FromSeconds(1)))
             throw new InvalidOperationException($"Store:CommitDelay must be between 0 and 1 second (was {delay}).");
-        if (CommitBatchSize < 1) throw new InvalidOperationException("Store:CommitBatchSize must be at least 1.");
+        if (CommitBatchSize is < 1) throw new InvalidOperationException("Store:CommitBatchSize must be at least 1.");
     }
 }

@@ -37,7 +37,8 @@ public sealed partial class AdoSessionStore : ISessionStore, ISocketLocations, I
         _faults = new StoreFaults(dialect, health);
         _logger = logger;
         var store = options?.Value ?? new StoreOptions();
-        _writer = new BatchWriter(dialect, _faults, logger, store.CommitDelay ?? dialect.DefaultCommitDelay, store.CommitBatchSize,
+        _writer = new BatchWriter(dialect, _faults, logger, store.CommitDelay ?? dialect.DefaultCommitDelay,
+            store.CommitBatchSize ?? dialect.DefaultCommitBatchSize,
             sessionLists is null ? null : () => sessionLists.ForgetEverywhereAsync(null));
         _userSessionReads = dialect.PipelinesStatements ? new(ReadSessionsOfUsersAsync) : null;
     }

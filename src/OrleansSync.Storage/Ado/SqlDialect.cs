@@ -63,6 +63,9 @@ public abstract partial class SqlDialect
     /// <summary>The group commit delay when <c>Store:CommitDelay</c> is not set (see <see cref="StoreOptions.CommitDelay"/>).</summary>
     public virtual TimeSpan DefaultCommitDelay => TimeSpan.Zero;
 
+    /// <summary>The group commit's batch size when <c>Store:CommitBatchSize</c> is not set (see <see cref="StoreOptions.CommitBatchSize"/>).</summary>
+    public virtual int DefaultCommitBatchSize => 256;
+
     /// <summary>
     /// Array statements for runs of queue and inbox writes in a pipelined batch (see <c>QueueWriteRun</c>); null: one
     /// statement per write.

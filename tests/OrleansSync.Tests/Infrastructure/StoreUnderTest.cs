@@ -13,7 +13,7 @@ public sealed class StoreUnderTest(StoreKind kind, string folder)
 {
     private string? _database;
 
-    public async Task<AdoSessionStore> OpenAsync(TimeSpan? commitDelay = null, int commitBatchSize = 256,
+    public async Task<AdoSessionStore> OpenAsync(TimeSpan? commitDelay = null, int? commitBatchSize = null,
         OrleansSync.Delivery.ISessionListInvalidation? sessionLists = null)
     {
         var options = await OptionsAsync();
