@@ -28,6 +28,12 @@ public sealed partial class NodeMaintenance
             "(their grain could not release them: it died with its silo, or the detach failed); their retention clocks run. {Claimed} others were claimed meanwhile.")]
         public static partial void StrandedSessionsReleased(ILogger logger, int released, int claimed);
 
+        [LoggerMessage(12, LogLevel.Warning, "This node's heartbeat could not be written; retrying each heartbeat interval (other nodes clean up after a node silent for Cluster:NodeTimeout).")]
+        public static partial void HeartbeatFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(13, LogLevel.Debug, "This node's heartbeat failed again: {Reason}")]
+        public static partial void HeartbeatFailedAgain(ILogger logger, string reason);
+
         [LoggerMessage(2, LogLevel.Warning, "Handling wake-ups failed; the next poll covers them.")]
         public static partial void WakeupFailed(ILogger logger, Exception exception);
     }

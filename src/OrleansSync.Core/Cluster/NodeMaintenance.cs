@@ -10,7 +10,8 @@ using OrleansSync.Storage;
 namespace OrleansSync.Cluster;
 
 /// <summary>
-/// This node's side of the cluster, each <see cref="NodeClusterOptions.HeartbeatInterval"/>: heartbeat; drain the
+/// This node's side of the cluster, each <see cref="NodeClusterOptions.HeartbeatInterval"/>: heartbeat (on a loop of its
+/// own, so that a slow round does not make the node look dead); drain the
 /// inboxes of sessions it owns and its room outbox (what a lost wake-up would have said); close sockets of
 /// sessions another node claimed, and sockets whose session's grain died with its silo; release sessions it owns with
 /// no socket here. A single node runs the same loop against SQLite, with nobody else to hear from.
@@ -59,10 +60,16 @@ public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore n
     /// <summary>A wake-up from another node (never required for correctness: the poll covers it).</summary>
     public void Wake(Wakeup wakeup) => _wakeups.Writer.TryWrite(wakeup);
 
-    /// <summary>One round of the loop (tests call it directly).</summary>
+    /// <summary>A heartbeat and one round of the loop's work (tests call it directly).</summary>
     public async Task RunOnceAsync(CancellationToken cancellationToken)
     {
         await HeartbeatAsync(cancellationToken).ConfigureAwait(false);
+        await RunRoundAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The work of one round: inboxes, the outbox, orphans, ownership, and the sweeper kept awake.</summary>
+    private async Task RunRoundAsync(CancellationToken cancellationToken)
+    {
         var sweeperAwake = WakeSweeperAsync(cancellationToken);
         await DrainOwnedInboxesAsync(fromStart: true, cancellationToken).ConfigureAwait(false);
         await DrainOutboxAsync(cancellationToken).ConfigureAwait(false);
@@ -103,12 +110,13 @@ public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore n
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var wakeups = HandleWakeupsAsync(stoppingToken);
+        var heartbeats = HeartbeatLoopAsync(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await Task.Delay(cluster.CurrentValue.HeartbeatInterval, time, stoppingToken).ConfigureAwait(false);
-                await RunOnceAsync(stoppingToken).ConfigureAwait(false);
+                await RunRoundAsync(stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -126,6 +134,43 @@ public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore n
             }
         }
         await wakeups.ConfigureAwait(false);
+        await heartbeats.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Keeps this node's row fresh on its own, apart from the rounds: a round can wait on a grain call for up to
+    /// Orleans' response timeout (the sweeper's silo leaving, a busy cluster), and other nodes clean up after a node
+    /// silent for <see cref="NodeClusterOptions.NodeTimeout"/> (its sockets' rows deleted, its sessions released) while
+    /// it still serves those sockets. Before, the heartbeat began each round and waited for the one before.
+    /// </summary>
+    private async Task HeartbeatLoopAsync(CancellationToken stoppingToken)
+    {
+        var failed = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(cluster.CurrentValue.HeartbeatInterval, time, stoppingToken).ConfigureAwait(false);
+                await HeartbeatAsync(stoppingToken).ConfigureAwait(false);
+                failed = 0;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception exception)
+            {
+                // Once per run of failures above debug; a store fault is the store health's to log.
+                if (failed++ == 0 && exception is not StoreUnavailableException)
+                {
+                    Log.HeartbeatFailed(logger, exception);
+                }
+                else
+                {
+                    Log.HeartbeatFailedAgain(logger, exception.Message);
+                }
+            }
+        }
     }
 
     /// <summary>

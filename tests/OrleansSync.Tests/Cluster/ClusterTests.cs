@@ -104,9 +104,8 @@ public sealed class ClusterTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Room_chat_and_attendance_span_nodes()
+    public Task Room_chat_and_attendance_span_nodes() => Cluster.RunAsync(output, async cluster =>
     {
-        await using var cluster = await Cluster.CreateAsync();
         var a = await cluster.StartNodeAsync("node-a", ("Admin:Key", "ops-key"));
         var b = await cluster.StartNodeAsync("node-b");
         var host = new MessagingClient(a, TestTokens.For("host", Church, "host-person", "Host"));
@@ -147,7 +146,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
 
         await memberOnB.DisposeAsync();
         await anonymousOnA.AttendanceAsync(1);
-    }
+    });
 
     [Theory]
     [InlineData(false)]
