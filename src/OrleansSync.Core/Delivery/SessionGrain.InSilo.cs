@@ -44,11 +44,7 @@ public sealed partial class SessionGrain
 
     private void RunEnqueue(LocalEnqueue work)
     {
-        if (_deactivated)
-        {
-            work.TrySetResult(EnqueueOutcome.NotAttached);
-        }
-        else if (_claiming is not null)
+        if (_claiming is not null && !_deactivated)
         {
             _ = EnqueueAfterClaimAsync(work);
         }
@@ -66,6 +62,11 @@ public sealed partial class SessionGrain
 
     private void Answer(LocalEnqueue work)
     {
+        if (_deactivated) // also after a claim's wait: the activation may have left meanwhile
+        {
+            work.TrySetResult(EnqueueOutcome.NotAttached);
+            return;
+        }
         try
         {
             var (outcome, commit) = Enqueue(work.EventId, work.Frame);
