@@ -363,6 +363,9 @@ public sealed partial class SocketConnection : ISessionObserver, IThreadPoolWork
             return;
         }
         User = user;
+        // auth_ok names this socket's id, which any node's REST routes must then find: its row is committed first. The
+        // session's claim drains the writer of the grain's silo, which is this node's only when both roles share it.
+        await AwaitRegisteredAsync().ConfigureAwait(false);
         string sessionId;
         try
         {

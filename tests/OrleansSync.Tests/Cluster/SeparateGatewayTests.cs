@@ -1,3 +1,4 @@
+using Npgsql;
 using Orleans.Runtime;
 using OrleansSync.Tests.Infrastructure;
 using Xunit;
@@ -94,5 +95,33 @@ public sealed class SeparateGatewayTests
         Assert.Equal(missed, (await back.NextAsync(TimeSpan.FromSeconds(15))).GetProperty("event_id").GetString());
         await back.AckAsync(missed);
         Assert.True(await back.NothingWithinAsync(TimeSpan.FromMilliseconds(500)));
+    }
+
+    [Fact]
+    public async Task Auth_ok_on_a_separate_gateway_comes_once_every_node_can_find_the_socket_it_names()
+    {
+        await using var cluster = await Cluster.CreateAsync();
+        var silo = await cluster.StartNodeAsync("silo-a");
+        var gateway = await cluster.StartNodeAsync("gateway-1", Cluster.GatewayOnly);
+        const string church = "church-g";
+        var conversationId = await new MessagingClient(silo, TestTokens.For("host", church, "host-person", "Host")).CreateConversationAsync(allowAnonymousPosts: true);
+
+        // The gateway cannot write the socket's row for now; the session's claim, on the silo's writer, can.
+        await using var holder = new NpgsqlConnection(cluster.ConnectionString);
+        await holder.OpenAsync();
+        var transaction = await holder.BeginTransactionAsync();
+        await using (var lockSockets = new NpgsqlCommand("LOCK TABLE sockets IN EXCLUSIVE MODE", holder, transaction))
+        {
+            await lockSockets.ExecuteNonQueryAsync();
+        }
+        await using var tab = await gateway.ConnectAsync();
+        await tab.SendJsonAsync(new { type = "auth", token = TestTokens.For("member", church, "member-person", "Member") });
+        Assert.True(await tab.NothingWithinAsync(TimeSpan.FromSeconds(1)), "auth_ok came before the socket's row could be written");
+        await transaction.RollbackAsync();
+
+        var ok = await tab.NextAsync();
+        Assert.Equal("auth_ok", ok.GetProperty("type").GetString());
+        // The silo finds the socket by the id auth_ok gave.
+        await new MessagingClient(silo).JoinAsync(church, conversationId, ok.GetProperty("socket_id").GetString()!, "Member");
     }
 }
