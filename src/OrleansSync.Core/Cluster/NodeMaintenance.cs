@@ -60,13 +60,6 @@ public sealed partial class NodeMaintenance(ISessionStore sessions, INodeStore n
     /// <summary>A wake-up from another node (never required for correctness: the poll covers it).</summary>
     public void Wake(Wakeup wakeup) => _wakeups.Writer.TryWrite(wakeup);
 
-    /// <summary>A heartbeat and one round of the loop's work (tests call it directly).</summary>
-    public async Task RunOnceAsync(CancellationToken cancellationToken)
-    {
-        await HeartbeatAsync(cancellationToken).ConfigureAwait(false);
-        await RunRoundAsync(cancellationToken).ConfigureAwait(false);
-    }
-
     /// <summary>The work of one round: inboxes, the outbox, orphans, ownership, and the sweeper kept awake.</summary>
     private async Task RunRoundAsync(CancellationToken cancellationToken)
     {

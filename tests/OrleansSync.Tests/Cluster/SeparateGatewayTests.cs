@@ -109,7 +109,7 @@ public sealed class SeparateGatewayTests
         // The gateway cannot write the socket's row for now; the session's claim, on the silo's writer, can.
         await using var holder = new NpgsqlConnection(cluster.ConnectionString);
         await holder.OpenAsync();
-        var transaction = await holder.BeginTransactionAsync();
+        await using var transaction = await holder.BeginTransactionAsync();
         await using (var lockSockets = new NpgsqlCommand("LOCK TABLE sockets IN EXCLUSIVE MODE", holder, transaction))
         {
             await lockSockets.ExecuteNonQueryAsync();

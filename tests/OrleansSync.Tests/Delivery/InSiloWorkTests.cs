@@ -53,13 +53,9 @@ public sealed class InSiloWorkTests
     public async Task An_ack_from_this_silo_frees_the_event_in_memory_and_in_the_store()
     {
         await using var harness = await GrainHarness.StartAsync();
-        var tab = harness.Gateway.Tab();
-        var sessionId = await harness.OpenAsync("u1", null, tab);
-        var published = await harness.PublishAsync("u1", Event);
-        Assert.Equal(1, harness.Store.QueuedCount(sessionId));
-        Assert.True(harness.Attached.TryGetGrain(sessionId, out var grain));
+        var (_, sessionId, eventId, grain) = await OneEventInFlightAsync(harness);
 
-        harness.Sessions.Ack(sessionId, published.EventId);
+        harness.Sessions.Ack(sessionId, eventId);
 
         await Eventually.TrueAsync(() => grain.QueuedCount == 0 && harness.Store.QueuedCount(sessionId) == 0, because: "the ack freed the event");
     }
@@ -68,20 +64,28 @@ public sealed class InSiloWorkTests
     public async Task Work_that_reaches_a_grain_after_it_left_answers_as_a_detached_session()
     {
         await using var harness = await GrainHarness.StartAsync();
-        var tab = harness.Gateway.Tab();
-        var sessionId = await harness.OpenAsync("u1", null, tab);
-        var published = await harness.PublishAsync("u1", Event);
-        Assert.True(harness.Attached.TryGetGrain(sessionId, out var grain));
+        var (tab, sessionId, eventId, grain) = await OneEventInFlightAsync(harness);
 
         // The activation goes while its socket is still attached (as when its silo stops): the router, having just
         // found it attached, queues work on it all the same.
         grain.GrainContext.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationRequested, "test"));
         await Eventually.TrueAsync(() => !harness.Attached.TryGetGrain(sessionId, out _), because: "the grain left");
         var late = grain.EnqueueInSilo("late-event", "{}"u8.ToArray());
-        grain.AckInSilo(published.EventId);
+        grain.AckInSilo(eventId);
 
         Assert.Equal(EnqueueOutcome.NotAttached, await late.Task.WaitAsync(TimeSpan.FromSeconds(10)));
         await Eventually.TrueAsync(() => harness.Store.QueuedCount(sessionId) == 0, because: "the late ack removed the durable row");
         Assert.Single(await tab.FramesAsync(1)); // the late enqueue sent nothing to the socket
+    }
+
+    /// <summary>A tab of u1 attached, one event sent to it and durable, not acked; its session grain, attached here.</summary>
+    private static async Task<(RecordingTab Tab, string SessionId, string EventId, SessionGrain Grain)> OneEventInFlightAsync(GrainHarness harness)
+    {
+        var tab = harness.Gateway.Tab();
+        var sessionId = await harness.OpenAsync("u1", null, tab);
+        var published = await harness.PublishAsync("u1", Event);
+        Assert.Equal(1, harness.Store.QueuedCount(sessionId));
+        Assert.True(harness.Attached.TryGetGrain(sessionId, out var grain));
+        return (tab, sessionId, published.EventId, grain);
     }
 }
