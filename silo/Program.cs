@@ -7,6 +7,7 @@ try
     string? inlineIo = null;
     // Node:InlineIo's process-wide part goes in before the host exists: the runtime reads it at the first socket.
     await using var app = await SiloApp.StartAsync(args, builder => inlineIo = InlineIo.ApplyToProcess(builder.Configuration));
+    app.Logger.LogInformation("Idle thread-pool workers spin: {Source}.", IdleWorkerSpin.Describe());
     if (inlineIo is not null)
     {
         app.Logger.LogInformation("Inline I/O ({Setting}): {Applied}.", InlineIo.Setting, inlineIo);

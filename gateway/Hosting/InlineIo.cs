@@ -6,9 +6,9 @@ namespace OrleansSync.Gateway.Hosting;
 
 /// <summary>
 /// <c>Node:InlineIo</c> (off by default; PostgreSQL nodes only): socket work runs on the socket engine's threads
-/// instead of being handed to the thread pool, and the pool's idle workers sleep instead of spinning. Each hand-off
-/// costs a wake-up, and spinning burns cores that the other processes of the machine (PostgreSQL, other nodes)
-/// need; on a machine shared by several busy processes they are a large part of what one delivery costs.
+/// instead of being handed to the thread pool. Each hand-off costs a wake-up, which on a machine shared by several
+/// busy processes (PostgreSQL, other nodes) is a large part of what one delivery costs. (Idle pool workers that sleep
+/// instead of spinning, which this setting also used to bring, are every node's default now: <see cref="IdleWorkerSpin"/>.)
 /// The price: anything that blocks a socket thread stalls every socket it serves. PostgreSQL's driver, called
 /// asynchronously, does not block; SQLite's calls are synchronous, so SQLite nodes refuse the setting.
 /// </summary>
@@ -19,12 +19,6 @@ public static class InlineIo
 
     /// <summary>The runtime's switch for inline socket completions, read once, when the first socket is made.</summary>
     private const string RuntimeSocketsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
-
-    /// <summary>The runtime's spin count of idle thread-pool workers, read once, when the first worker starts.</summary>
-    private const string SpinLimitSetting = "System.Threading.ThreadPool.UnfairSemaphoreSpinLimit";
-
-    /// <summary>The same spin count as an environment variable.</summary>
-    private const string SpinLimitVariable = "DOTNET_ThreadPool_UnfairSemaphoreSpinLimit";
 
     /// <summary>Whether the configuration asks for it.</summary>
     private static bool IsRequested(IConfiguration configuration) => configuration.GetValue<bool>(Setting);
@@ -49,8 +43,8 @@ public static class InlineIo
 
     /// <summary>
     /// The runtime's part, for the whole process: only the node's executable calls this, before the host is built
-    /// (the runtime reads both settings once, at the first socket and the first pool worker). Returns what was
-    /// applied, for the start-up log; nothing when the setting is off.
+    /// (the runtime reads it once, at the first socket). Returns what was applied, for the start-up log; nothing when
+    /// the setting is off.
     /// </summary>
     public static string? ApplyToProcess(IConfiguration configuration)
     {
@@ -62,21 +56,6 @@ public static class InlineIo
         {
             Environment.SetEnvironmentVariable(RuntimeSocketsVariable, "1");
         }
-        // The pool reads its spin limit when its first worker starts; an explicit setting of the operator's wins.
-        string spin;
-        if (AppContext.GetData(SpinLimitSetting) is not null || Environment.GetEnvironmentVariable(SpinLimitVariable) is not null)
-        {
-            spin = "thread-pool spin limit as configured";
-        }
-        else if (ThreadPool.ThreadCount > 0)
-        {
-            spin = $"thread-pool workers still spin (the pool had started; set {SpinLimitVariable}=0)";
-        }
-        else
-        {
-            AppContext.SetData(SpinLimitSetting, "0");
-            spin = "idle thread-pool workers sleep without spinning";
-        }
-        return $"socket continuations inline ({RuntimeSocketsVariable}={Environment.GetEnvironmentVariable(RuntimeSocketsVariable)}), {spin}";
+        return $"socket continuations inline ({RuntimeSocketsVariable}={Environment.GetEnvironmentVariable(RuntimeSocketsVariable)})";
     }
 }
