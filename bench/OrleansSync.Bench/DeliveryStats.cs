@@ -22,6 +22,12 @@ public sealed class DeliveryStats
 
     public LatencyHistogram Latency { get; private set; } = new();
 
+    /// <summary>The recorded range's latencies from the moment each request began (<see cref="RequestStartOf"/>) instead of its due time.</summary>
+    public LatencyHistogram LatencyFromRequest { get; private set; } = new();
+
+    /// <summary>When the request of a seq began (the publisher's record), or null: then only <see cref="Latency"/> is kept.</summary>
+    public Func<long, long>? RequestStartOf { get; set; }
+
     /// <summary>Publish window to release as deliveries arrive (closed-loop saturation), or null.</summary>
     public PublishWindow? Window { get; set; }
 
@@ -48,6 +54,7 @@ public sealed class DeliveryStats
     public void RecordLatencyFor(long fromSeq, long toSeq)
     {
         Latency = new LatencyHistogram();
+        LatencyFromRequest = new LatencyHistogram();
         Volatile.Write(ref _recordTo, toSeq);
         Volatile.Write(ref _recordFrom, fromSeq);
     }
@@ -58,7 +65,12 @@ public sealed class DeliveryStats
         Interlocked.Increment(ref _delivered);
         if (seq >= Volatile.Read(ref _recordFrom) && seq < Volatile.Read(ref _recordTo))
         {
-            Latency.Record((long)Stopwatch.GetElapsedTime(sentTimestamp).TotalMicroseconds);
+            var now = Stopwatch.GetTimestamp();
+            Latency.Record((long)Stopwatch.GetElapsedTime(sentTimestamp, now).TotalMicroseconds);
+            if (RequestStartOf?.Invoke(seq) is > 0 and var requestStart)
+            {
+                LatencyFromRequest.Record((long)Stopwatch.GetElapsedTime(requestStart, now).TotalMicroseconds);
+            }
         }
         Window?.OnDelivered(seq);
         if (Volatile.Read(ref _perSeq) is { } counts && (ulong)(seq - _countFrom) < (ulong)counts.Length)

@@ -56,6 +56,8 @@ public static class LoadRounds
             AchievedRate = MedianOf(rounds, r => r.AchievedRate),
             P50Milliseconds = MedianOf(rounds, r => r.P50Milliseconds),
             P99Milliseconds = MedianOf(rounds, r => r.P99Milliseconds),
+            FromRequestMilliseconds = (MedianOf(rounds, r => r.FromRequestMilliseconds.P50), MedianOf(rounds, r => r.FromRequestMilliseconds.P99)),
+            LatenessMilliseconds = (MedianOf(rounds, r => r.LatenessMilliseconds.P50), MedianOf(rounds, r => r.LatenessMilliseconds.P99)),
             FixedRateCpu = middle.FixedRateCpu,
             MissingDeliveries = rounds.Sum(r => r.MissingDeliveries),
             FailedPublishes = rounds.Sum(r => r.FailedPublishes),

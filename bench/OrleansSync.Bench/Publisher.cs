@@ -23,6 +23,8 @@ public sealed class Publisher : IDisposable
     private long _answersFrom;
     private byte[]? _answers; // per seq of the recorded range: 0 no answer yet, Accepted202 or NotAccepted
     private long _slowestAnswerTicks;
+    private long _startsFrom;
+    private long[]? _requestStarts; // per seq of the fixed-rate run: the timestamp its request began (0: not yet)
     private const byte Accepted202 = 1;
     private const byte NotAccepted = 2;
 
@@ -55,6 +57,17 @@ public sealed class Publisher : IDisposable
     /// <summary>Whether <paramref name="seq"/> (in the range given to <see cref="RecordAnswers"/>) was answered 202.</summary>
     public bool WasAccepted(long seq) => Volatile.Read(ref _answers)![seq - _answersFrom] == Accepted202;
 
+    /// <summary>
+    /// The fixed-rate run's lateness: from the moment each publish was due to the moment its request began. The
+    /// generator's own share of publish→receive (its timer, its threads, and any CPU the server takes from it).
+    /// </summary>
+    public LatencyHistogram Lateness { get; private set; } = new();
+
+    /// <summary>When the request of <paramref name="seq"/> (of the last fixed-rate run) began, or 0.</summary>
+    public long RequestStartOf(long seq) =>
+        Volatile.Read(ref _requestStarts) is { } starts && (ulong)(seq - _startsFrom) < (ulong)starts.Length
+            ? Volatile.Read(ref starts[seq - _startsFrom]) : 0;
+
     /// <summary>The longest a publish of the recorded range waited for its answer (or its failure).</summary>
     public TimeSpan SlowestAnswer => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _slowestAnswerTicks));
 
@@ -86,24 +99,40 @@ public sealed class Publisher : IDisposable
         return Interlocked.Read(ref next) + 1;
     }
 
-    /// <summary>Publishes <paramref name="count"/> events at <paramref name="perSecond"/> on a fixed schedule, at most <paramref name="maxInFlight"/> at once.</summary>
+    /// <summary>
+    /// Publishes <paramref name="count"/> events at <paramref name="perSecond"/> on a fixed schedule, at most
+    /// <paramref name="maxInFlight"/> at once. A thread of its own waits for each due time (<see cref="PreciseWait"/>)
+    /// and starts the request there, so the schedule does not depend on the timer queue or on a free pool thread.
+    /// </summary>
     public async Task RunOpenLoopAsync(long firstSeq, long count, double perSecond, int maxInFlight)
     {
         using var inFlight = new SemaphoreSlim(maxInFlight, maxInFlight);
         var pending = new List<Task>();
-        var start = Stopwatch.GetTimestamp();
-        var ticksPerEvent = Stopwatch.Frequency / perSecond;
-        for (long i = 0; i < count; i++)
+        Lateness = new LatencyHistogram();
+        _startsFrom = firstSeq;
+        Volatile.Write(ref _requestStarts, new long[count]);
+        var scheduled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        new Thread(() =>
         {
-            var due = start + (long)(i * ticksPerEvent);
-            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
-            if (wait > TimeSpan.FromMilliseconds(1))
+            try
             {
-                await Task.Delay(wait).ConfigureAwait(false);
+                var start = Stopwatch.GetTimestamp();
+                var ticksPerEvent = Stopwatch.Frequency / perSecond;
+                for (long i = 0; i < count; i++)
+                {
+                    var due = start + (long)(i * ticksPerEvent);
+                    PreciseWait.Until(due);
+                    inFlight.Wait();
+                    pending.Add(PostReleasingAsync(firstSeq + i, due, inFlight));
+                }
+                scheduled.SetResult();
             }
-            await inFlight.WaitAsync().ConfigureAwait(false);
-            pending.Add(PostReleasingAsync(firstSeq + i, due, inFlight));
-        }
+            catch (Exception exception)
+            {
+                scheduled.SetException(exception);
+            }
+        }) { IsBackground = true, Name = "fixed-rate publisher" }.Start();
+        await scheduled.Task.ConfigureAwait(false);
         await Task.WhenAll(pending).ConfigureAwait(false);
     }
 
@@ -127,6 +156,11 @@ public sealed class Publisher : IDisposable
         content.Headers.ContentType = Json;
         var accepted = false;
         var started = Stopwatch.GetTimestamp();
+        if (Volatile.Read(ref _requestStarts) is { } starts && (ulong)(seq - _startsFrom) < (ulong)starts.Length)
+        {
+            Volatile.Write(ref starts[seq - _startsFrom], started);
+            Lateness.Record((long)Stopwatch.GetElapsedTime(dueTimestamp, started).TotalMicroseconds);
+        }
         try
         {
             var server = _baseAddresses[(int)((_placeByUser ? seq % _users : seq) % _baseAddresses.Count)];

@@ -159,6 +159,7 @@ public sealed class ServerBenchmark(BenchOptions options, BenchTokens tokens, st
         // Fixed rate: latency from the moment each publish was due to the moment its socket received it.
         var count = (long)(options.LatencyRate * options.LatencyRun.TotalSeconds);
         stats.RecordLatencyFor(seq, seq + count);
+        stats.RequestStartOf = publisher.RequestStartOf;
         cpuBefore = cpu.Read();
         started = Stopwatch.GetTimestamp();
         await publisher.RunOpenLoopAsync(seq, count, options.LatencyRate, OpenLoopMaxInFlight);
@@ -169,7 +170,11 @@ public sealed class ServerBenchmark(BenchOptions options, BenchTokens tokens, st
         figures.MissingDeliveries = expected - stats.Latency.Count;
         figures.P50Milliseconds = stats.Latency.Percentile(0.50) / 1000;
         figures.P99Milliseconds = stats.Latency.Percentile(0.99) / 1000;
-        Say(name, $"at {options.LatencyRate:F0} publishes/s (achieved {figures.AchievedRate:F0}): p50 {figures.P50Milliseconds:F2} ms, p99 {figures.P99Milliseconds:F2} ms, missing {figures.MissingDeliveries}; cores used: {figures.FixedRateCpu}");
+        figures.LatenessMilliseconds = (publisher.Lateness.Percentile(0.50) / 1000, publisher.Lateness.Percentile(0.99) / 1000);
+        figures.FromRequestMilliseconds = (stats.LatencyFromRequest.Percentile(0.50) / 1000, stats.LatencyFromRequest.Percentile(0.99) / 1000);
+        Say(name, $"at {options.LatencyRate:F0} publishes/s (achieved {figures.AchievedRate:F0}): p50 {figures.P50Milliseconds:F2} ms, p99 {figures.P99Milliseconds:F2} ms, missing {figures.MissingDeliveries}; " +
+            $"from the request's start p50 {figures.FromRequestMilliseconds.P50:F2} ms, p99 {figures.FromRequestMilliseconds.P99:F2} ms; " +
+            $"generator lateness p50 {figures.LatenessMilliseconds.P50:F2} ms, p99 {figures.LatenessMilliseconds.P99:F2} ms; cores used: {figures.FixedRateCpu}");
 
         await WaitUntilAsync(() => stats.Delivered >= publisher.Accepted * sessions, TimeSpan.FromSeconds(15));
         figures.LoadDeliveriesMissing = publisher.Accepted * sessions - stats.Delivered;

@@ -17,6 +17,12 @@ public sealed class ServerFigures(string server)
     public double AchievedRate { get; set; } = double.NaN;
     public double P50Milliseconds { get; set; } = double.NaN;
     public double P99Milliseconds { get; set; } = double.NaN;
+
+    /// <summary>p50 and p99 from the moment each request began rather than was due (the generator's lateness left out).</summary>
+    public (double P50, double P99) FromRequestMilliseconds { get; set; } = (double.NaN, double.NaN);
+
+    /// <summary>p50 and p99 of the generator's lateness: due → request began.</summary>
+    public (double P50, double P99) LatenessMilliseconds { get; set; } = (double.NaN, double.NaN);
     public long MissingDeliveries { get; set; }
     public CpuSplit? FixedRateCpu { get; set; }
 
