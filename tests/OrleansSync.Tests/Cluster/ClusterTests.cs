@@ -30,12 +30,14 @@ public sealed class ClusterTests(ITestOutputHelper output)
         var b = await cluster.StartNodeAsync("node-b", settings);
         if (inlineIo)
         {
-            // The start-up line shows the runtime took the process-wide part (before any socket or pool worker).
+            // The start-up lines show the runtime took the process-wide part (before any socket or pool worker), and that
+            // the executable's runtimeconfig carries the spin limit (every node, not only inline ones). They are written
+            // once the host has started, so they may follow /readyz's first 200: waited for.
             foreach (var node in new[] { a, b })
             {
-                Assert.Contains("Inline I/O (Node:InlineIo): socket continuations inline (DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1)", node.Output);
-                // The executable's runtimeconfig carries the spin limit (every node, not only inline ones).
-                Assert.Contains("Idle thread-pool workers spin: System.Threading.ThreadPool.UnfairSemaphoreSpinLimit=0.", node.Output);
+                await Eventually.TrueAsync(() => node.Output.Contains("Inline I/O (Node:InlineIo): socket continuations inline (DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1)")
+                                                 && node.Output.Contains("Idle thread-pool workers spin: System.Threading.ThreadPool.UnfairSemaphoreSpinLimit=0."),
+                    TimeSpan.FromSeconds(10), $"the start-up lines of {node.NodeId}");
             }
         }
         await using var onA = await a.ConnectAsync();
