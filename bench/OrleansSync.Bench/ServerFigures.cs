@@ -23,6 +23,7 @@ public sealed class ServerFigures(string server)
 
     /// <summary>p50 and p99 of the generator's lateness: due → request began.</summary>
     public (double P50, double P99) LatenessMilliseconds { get; set; } = (double.NaN, double.NaN);
+
     public long MissingDeliveries { get; set; }
     public CpuSplit? FixedRateCpu { get; set; }
 
