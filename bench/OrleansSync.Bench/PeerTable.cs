@@ -45,8 +45,8 @@ public static class PeerTable
             text.AppendLine($"| each round: p99 at {options.LatencyRate:F0}/s (ms) | {string.Join(" | ", servers.Select(s => PerRound(s.P99PerRound, "F2")))} | | |");
         }
         // The p99 above counts from each publish's due time; these split off the generator's own part of it.
-        text.AppendLine($"| the generator's lateness (due → request began), p50 / p99 at {options.LatencyRate:F0}/s (ms) | {string.Join(" | ", servers.Select(s => PerRound([s.LatenessMilliseconds.P50, s.LatenessMilliseconds.P99], "F2")))} | | |");
-        text.AppendLine($"| publish→receive from the request's start, p50 / p99 at {options.LatencyRate:F0}/s (ms) | {string.Join(" | ", servers.Select(s => PerRound([s.FromRequestMilliseconds.P50, s.FromRequestMilliseconds.P99], "F2")))} | | |");
+        text.AppendLine($"| the generator's lateness (due → request began), p50 / p99 at {options.LatencyRate:F0}/s (ms) | {string.Join(" | ", servers.Select(s => P50AndP99(s.LatenessMilliseconds)))} | | |");
+        text.AppendLine($"| publish→receive from the request's start, p50 / p99 at {options.LatencyRate:F0}/s (ms) | {string.Join(" | ", servers.Select(s => P50AndP99(s.FromRequestMilliseconds)))} | | |");
         Row("achieved publish rate in that run (/s)", s => s.AchievedRate, "F0", ratios: false);
         Row("deliveries missing in that run", s => s.MissingDeliveries, "F0", "0", ratios: false);
         Row("deliveries missing after both runs (accepted publishes × sessions − acked deliveries)", s => s.LoadDeliveriesMissing, "F0", "0", ratios: false);

@@ -15,6 +15,10 @@ public static class TableCells
     public static string PerRound(double[]? values, string format) =>
         values is { Length: > 0 } ? string.Join(" / ", values.Select(v => Show(v, format))) : "-";
 
+    /// <summary>A p50 and a p99 in one cell, "p50 / p99" in ms, or "-" when not measured.</summary>
+    public static string P50AndP99((double P50, double P99)? milliseconds) =>
+        milliseconds is { } ms ? $"{Show(ms.P50, "F2")} / {Show(ms.P99, "F2")}" : "-";
+
     public static string Verdict(bool? pass) => pass switch { true => "PASS", false => "FAIL", null => "" };
 
     /// <summary>Server CPU per acked delivery in the saturation window, in µs.</summary>
