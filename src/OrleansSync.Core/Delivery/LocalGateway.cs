@@ -19,8 +19,10 @@ public sealed class LocalGateway
     public void Register(IGatewayObserver gateway, IGatewayObserver reference) => _registration = new Registration(gateway, reference);
 
     /// <summary>The gateway object itself if <paramref name="link"/> names this process's gateway, else the link's reference.</summary>
-    public IGatewayObserver Reach(SocketLink link) =>
-        _registration is { } local && link.Gateway.Equals(local.Reference) ? local.Gateway : link.Gateway;
+    public IGatewayObserver Reach(SocketLink link) => IsHere(link) ? _registration!.Gateway : link.Gateway;
+
+    /// <summary>Whether <paramref name="link"/> names this process's gateway (so <see cref="Reach"/> gives the object itself).</summary>
+    public bool IsHere(SocketLink link) => _registration is { } local && link.Gateway.Equals(local.Reference);
 
     private sealed record Registration(IGatewayObserver Gateway, IGatewayObserver Reference);
 }

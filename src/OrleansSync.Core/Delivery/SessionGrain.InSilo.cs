@@ -34,30 +34,46 @@ public sealed partial class SessionGrain
     public LocalEnqueue EnqueueInSilo(string eventId, byte[] frame)
     {
         var work = new LocalEnqueue(this, eventId, frame);
+        EnterTurn(); // from now on: no later copy goes past it directly (SessionGrain.Gate.cs)
         GrainContext.Scheduler.QueueAction(static state => ((LocalEnqueue)state).Grain.RunEnqueue((LocalEnqueue)state), work);
         return work;
     }
 
     /// <summary><see cref="ISessionGrain.Ack"/> for a caller in this silo.</summary>
-    public void AckInSilo(string eventId) =>
+    public void AckInSilo(string eventId)
+    {
+        EnterTurn();
         GrainContext.Scheduler.QueueAction(static state => ((LocalAck)state).Grain.RunAck(((LocalAck)state).EventId), new LocalAck(this, eventId));
+    }
 
     private void RunEnqueue(LocalEnqueue work)
     {
         if (_claiming is not null && !_deactivated)
         {
             _ = EnqueueAfterClaimAsync(work);
+            return;
         }
-        else
+        try
         {
             Answer(work);
+        }
+        finally
+        {
+            LeaveTurn();
         }
     }
 
     private async Task EnqueueAfterClaimAsync(LocalEnqueue work)
     {
-        await WhileClaimingAsync().ConfigureAwait(true);
-        Answer(work);
+        try
+        {
+            await WhileClaimingAsync().ConfigureAwait(true);
+            Answer(work);
+        }
+        finally
+        {
+            LeaveTurn();
+        }
     }
 
     private void Answer(LocalEnqueue work)
@@ -81,12 +97,19 @@ public sealed partial class SessionGrain
 
     private void RunAck(string eventId)
     {
-        if (_deactivated)
+        try
         {
-            _ = store.RemoveEventAsync(Key, eventId); // as a detached session does with a late ack
-            return;
+            if (_deactivated)
+            {
+                _ = store.RemoveEventAsync(Key, eventId); // as a detached session does with a late ack
+                return;
+            }
+            Acknowledge(eventId);
         }
-        Acknowledge(eventId);
+        finally
+        {
+            LeaveTurn();
+        }
     }
 
     private sealed record LocalAck(SessionGrain Grain, string EventId);

@@ -61,6 +61,9 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     /// <summary>The gateway of <see cref="_socket"/> as this grain reaches it: the object itself when it is in this process.</summary>
     private IGatewayObserver? _gateway;
 
+    /// <summary>Whether <see cref="_gateway"/> is this process's gateway object, which a direct enqueue may call from any thread.</summary>
+    private bool _gatewayHere;
+
     /// <summary>Pushes to the current socket since its attach: each push's order, for the gateway to keep.</summary>
     private long _pushes;
     private IGrainTimer? _retryTimer;
@@ -106,9 +109,17 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     /// <inheritdoc />
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        _deactivated = true;
-        StopRetryTimer();
-        attached.Remove(Key, this);
+        EnterTurn(); // not a call: the gate is taken here (a direct enqueue may be running on another thread)
+        try
+        {
+            _deactivated = true;
+            StopRetryTimer();
+            attached.Remove(Key, this);
+        }
+        finally
+        {
+            LeaveTurn();
+        }
         metrics.GrainDeactivated(GrainKinds.Session);
         return Task.CompletedTask;
     }
@@ -167,6 +178,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         LoadQueue(claimed);
         _socket = socket;
         _gateway = localGateway.Reach(socket);
+        _gatewayHere = localGateway.IsHere(socket);
         Reference ??= this.AsReference<ISessionGrain>();
         attached.Add(Key, this);
         DelayDeactivation(TimeSpan.MaxValue); // an attached session lives as long as its socket
@@ -228,10 +240,21 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
             Overflow();
             return (EnqueueOutcome.NotQueued, Task.CompletedTask);
         }
-        var pending = NewPending(eventId, frame, sentNow: WindowOpen);
-        var commit = store.AppendEventAsync(Key, _record.Epoch, pending.Sequence, eventId, frame, pending.FirstSentAt);
-        SendWithinWindow();
+        var commit = QueueAndSend(eventId, frame);
+        EnsureRetryTimer();
         return (EnqueueOutcome.Queued, commit);
+    }
+
+    /// <summary>
+    /// Queues an attached session's new event, writes its row and sends it if the window allows; the caller arms the
+    /// re-send timer. Returns the row's commit.
+    /// </summary>
+    private Task QueueAndSend(string eventId, byte[] frame)
+    {
+        var pending = NewPending(eventId, frame, sentNow: WindowOpen);
+        var commit = store.AppendEventAsync(Key, _record!.Epoch, pending.Sequence, eventId, frame, pending.FirstSentAt);
+        SendWaiting();
+        return commit;
     }
 
     /// <inheritdoc />
@@ -285,16 +308,10 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     /// <summary>The ack rule of <see cref="ISessionGrain.AckAsync"/>: true if the event was pending here.</summary>
     private bool Acknowledge(string eventId)
     {
-        for (var node = _queue.First; node is not null; node = node.Next)
+        if (RemoveAcked(eventId))
         {
-            if (string.Equals(node.Value.EventId, eventId, StringComparison.Ordinal))
-            {
-                Remove(node);
-                _ = store.RemoveEventAsync(Key, eventId);
-                metrics.EventAcked(node.Value.FirstSentTimestamp);
-                SendWithinWindow(); // the ack freed a place in the window
-                return true;
-            }
+            EnsureRetryTimer();
+            return true;
         }
         if (_socket is null && _claiming is null)
         {
@@ -373,6 +390,26 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
             var pending = NewPending(inbox.EventId, inbox.Frame, sentNow: false);
             _ = store.MoveInboxEventAsync(Key, claimed.Session.Epoch, inbox.Id, pending.Sequence, inbox.EventId, inbox.Frame, null);
         }
+    }
+
+    /// <summary>
+    /// Takes an acked event out of the queue and its row out of the store, and sends what waited for its place in the
+    /// window; the caller arms the re-send timer. False if the event is not queued here.
+    /// </summary>
+    private bool RemoveAcked(string eventId)
+    {
+        for (var node = _queue.First; node is not null; node = node.Next)
+        {
+            if (string.Equals(node.Value.EventId, eventId, StringComparison.Ordinal))
+            {
+                Remove(node);
+                _ = store.RemoveEventAsync(Key, eventId);
+                metrics.EventAcked(node.Value.FirstSentTimestamp);
+                SendWaiting();
+                return true;
+            }
+        }
+        return false;
     }
 
     private void ForgetOldHandledInbox()
@@ -480,6 +517,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     {
         _socket = null;
         _gateway = null;
+        _gatewayHere = false;
         StopRetryTimer();
         attached.Remove(Key, this);
         DelayDeactivation(TimeSpan.Zero);
@@ -488,12 +526,21 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     /// <summary>True if an event queued now goes out at once: nothing waits before it and the window has room.</summary>
     private bool WindowOpen => _unsent is null && _inFlight < Options.SendWindow;
 
-    /// <summary>Sends waiting events, in queue order, while the window has room (and a socket is attached).</summary>
+    /// <summary>Sends waiting events, in queue order, while the window has room (and a socket is attached), and arms the re-send timer.</summary>
     private void SendWithinWindow()
+    {
+        if (SendWaiting())
+        {
+            EnsureRetryTimer();
+        }
+    }
+
+    /// <summary><see cref="SendWithinWindow"/> without the timer: true if something was sent.</summary>
+    private bool SendWaiting()
     {
         if (_socket is null)
         {
-            return;
+            return false;
         }
         var window = Options.SendWindow;
         var sent = false;
@@ -504,10 +551,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
             Send(next.Value);
             sent = true;
         }
-        if (sent)
-        {
-            EnsureRetryTimer();
-        }
+        return sent;
     }
 
     /// <summary>Takes an event out of the queue, and out of the window if it was in flight.</summary>
@@ -626,11 +670,24 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         if (_retryTimer is null)
         {
             // A grain timer: each tick is a turn of this grain, so a re-send never interleaves with a call.
-            _retryTimer = this.RegisterGrainTimer(static (grain, _) => grain.ResendDueAsync(), this, due, Timeout.InfiniteTimeSpan);
+            _retryTimer = this.RegisterGrainTimer(static (grain, _) => grain.ResendDueInTurnAsync(), this, due, Timeout.InfiniteTimeSpan);
         }
         else
         {
             _retryTimer.Change(due, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private async Task ResendDueInTurnAsync()
+    {
+        EnterTurn(); // a tick is no call: the gate is taken here
+        try
+        {
+            await ResendDueAsync().ConfigureAwait(true);
+        }
+        finally
+        {
+            LeaveTurn();
         }
     }
 

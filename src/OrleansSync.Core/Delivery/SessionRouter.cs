@@ -52,6 +52,11 @@ public sealed class SessionRouter(IGrainFactory grains, ISessionStore store, IOp
             {
                 if (attached.TryGetGrain(sessionId, out var here))
                 {
+                    if (here.TryEnqueueNow(eventId, frame, out var commit))
+                    {
+                        await commit.ConfigureAwait(false);
+                        return false;
+                    }
                     var enqueue = here.EnqueueInSilo(eventId, frame);
                     outcome = await enqueue.Task.ConfigureAwait(false);
                     await enqueue.Commit.ConfigureAwait(false);

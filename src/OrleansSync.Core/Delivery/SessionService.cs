@@ -71,7 +71,10 @@ public sealed class SessionService(SessionRouter router, AttachedSessions attach
     {
         if (attached.TryGetGrain(sessionId, out var here))
         {
-            here.AckInSilo(eventId);
+            if (!here.TryAckNow(eventId))
+            {
+                here.AckInSilo(eventId);
+            }
         }
         else
         {

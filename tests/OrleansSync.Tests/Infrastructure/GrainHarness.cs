@@ -23,7 +23,8 @@ public sealed class GrainHarness : IAsyncDisposable
 
     private readonly InProcessTestCluster _cluster;
 
-    private GrainHarness(InProcessTestCluster cluster, DeliveryOptions delivery, FakeTimeProvider time, InMemorySessionStore store)
+    private GrainHarness(InProcessTestCluster cluster, DeliveryOptions delivery, FakeTimeProvider time, InMemorySessionStore store,
+        bool gatewayInProcess)
     {
         _cluster = cluster;
         Delivery = delivery;
@@ -34,14 +35,23 @@ public sealed class GrainHarness : IAsyncDisposable
         Sessions = services.GetRequiredService<SessionService>();
         Publisher = services.GetRequiredService<IEventPublisher>();
         Attached = services.GetRequiredService<AttachedSessions>();
-        Gateway.Register(Grains);
+        var reference = Gateway.Register(Grains, services.GetRequiredService<IGrainContextAccessor>());
+        if (gatewayInProcess)
+        {
+            services.GetRequiredService<LocalGateway>().Register(Gateway, reference);
+        }
     }
 
     /// <param name="delivery">Delivery options (defaults otherwise).</param>
     /// <param name="sessionListLifetime">How long user grains keep session lists (none kept otherwise).</param>
     /// <param name="announcements">Sees every forget before it goes to the user grains, and can hold it (none otherwise).</param>
+    /// <param name="gatewayInProcess">
+    /// The recording gateway is this silo's own, as a node's gateway is (<see cref="LocalGateway"/>): grains call it
+    /// directly and copies can go out on the router's thread (<see cref="SessionGrain.TryEnqueueNow"/>). Otherwise it is
+    /// reached as an observer in another process would be, through Orleans.
+    /// </param>
     public static async Task<GrainHarness> StartAsync(DeliveryOptions? delivery = null, TimeSpan? sessionListLifetime = null,
-        GatedSessionListInvalidation? announcements = null)
+        GatedSessionListInvalidation? announcements = null, bool gatewayInProcess = false)
     {
         delivery ??= new DeliveryOptions();
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow) { AutoAdvanceAmount = TimeSpan.Zero };
@@ -68,7 +78,7 @@ public sealed class GrainHarness : IAsyncDisposable
             services.AddSingleton(new SyncMetrics(NodeId, enabled: false, time));
             services.AddSingleton<AttachedSessions>();
             services.AddSingleton<LocalGateway>();
-                services.AddSingleton<SessionRouter>();
+            services.AddSingleton<SessionRouter>();
             services.AddSingleton<SessionService>();
             services.AddSingleton<IEventPublisher, EventPublisher>();
             services.AddSingleton(Unused.Of<IConversationStore>());
@@ -77,7 +87,7 @@ public sealed class GrainHarness : IAsyncDisposable
         });
         var testCluster = builder.Build();
         await testCluster.DeployAsync();
-        return new GrainHarness(testCluster, delivery, time, store);
+        return new GrainHarness(testCluster, delivery, time, store, gatewayInProcess);
     }
 
     public DeliveryOptions Delivery { get; }
