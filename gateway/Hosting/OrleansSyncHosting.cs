@@ -73,6 +73,7 @@ public static class OrleansSyncHosting
         services.AddSingleton<ISessionListInvalidation, UserGrainSessionLists>();
         builder.AddOrleans();
         services.AddSingleton<AttachedSessions>();
+        services.AddSingleton<ActiveUsers>();
         services.AddSingleton<LocalGateway>();
         services.AddSingleton<SessionRouter>();
         services.AddSingleton<RoomService>();

@@ -8,9 +8,10 @@ namespace OrleansSync.Delivery;
 /// <summary>
 /// Default <see cref="IEventPublisher"/>: builds the frame once and fans it out through the user's grain. If the silo of
 /// the user's grain dies during the publish, the publish is made again, same event id, on the grain's next activation
-/// (<see cref="SiloFailover"/>): a tab that already got the first copy drops the second by its id.
+/// (<see cref="SiloFailover"/>): a tab that already got the first copy drops the second by its id. A user's grain active
+/// in this silo and idle routes the publish on this thread instead (<see cref="UserGrain.TryFanOutNow"/>).
 /// </summary>
-public sealed class EventPublisher(IGrainFactory grains, TimeProvider time) : IEventPublisher
+public sealed class EventPublisher(IGrainFactory grains, ActiveUsers activeUsers, TimeProvider time) : IEventPublisher
 {
     /// <inheritdoc />
     public async Task<PublishResult> PublishToUserAsync(string userId, JsonElement evt, CancellationToken cancellationToken = default)
@@ -19,6 +20,11 @@ public sealed class EventPublisher(IGrainFactory grains, TimeProvider time) : IE
         var eventId = Ids.NewEventId();
         var frame = EventFrame.Build(evt, eventId);
         // Answered only once every copy is durable; a caller that stops waiting leaves the publish to finish.
+        if (activeUsers.TryGetGrain(userId, out var here) && here.TryFanOutNow(eventId, frame, out var count, out var durable))
+        {
+            await durable.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return new PublishResult(eventId, count);
+        }
         var user = grains.GetGrain<IUserGrain>(userId);
         var sessions = await SiloFailover.RetryRejectedAsync(async () =>
         {

@@ -3,7 +3,8 @@ namespace OrleansSync.Delivery;
 /// <summary>
 /// The two calls made once per delivery, enqueue and ack, as work queued on this activation's own Orleans scheduler
 /// when the caller runs in the same silo (<see cref="AttachedSessions.TryGetGrain"/>): the router of a publish, the
-/// gateway's read loop of the session's socket.
+/// gateway's read loop of the session's socket. An idle grain takes them on the caller's thread instead
+/// (SessionGrain.Gate.cs); this is the way for a grain with a turn running or queued.
 /// </summary>
 /// <remarks>
 /// Both are interleaving calls that never wait, so a grain message adds nothing to them but its cost: a message object,

@@ -22,6 +22,9 @@ public sealed class SessionRouter(IGrainFactory grains, ISessionStore store, IOp
     /// </summary>
     public Task<int> CatchUpAsync(string sessionId, IReadOnlyList<InboxEvent> waiting) => Session(sessionId).AcceptInboxAsync(waiting);
 
+    /// <summary>Whether the session's grain is attached in this silo (a copy for it can go out on the caller's thread).</summary>
+    public bool IsAttachedHere(string sessionId) => attached.TryGetGrain(sessionId, out _);
+
     /// <summary>The session's grain: an attached session's kept reference, or a new one.</summary>
     public ISessionGrain Session(string sessionId) =>
         attached.TryGetReference(sessionId, out var reference) ? reference : grains.GetGrain<ISessionGrain>(sessionId);

@@ -22,8 +22,8 @@ namespace OrleansSync.Delivery;
 /// Copies for sessions with events waiting in their inbox queue behind them there (and the node holding the socket is
 /// woken to move them), except for sessions held on this node, which take the waiting events first.
 /// </summary>
-public sealed class UserGrain(ISessionStore store, SessionRouter router, IOptions<NodeClusterOptions> cluster, TimeProvider time,
-    SyncMetrics metrics) : Grain, IUserGrain
+public sealed partial class UserGrain(ISessionStore store, SessionRouter router, IOptions<NodeClusterOptions> cluster, TimeProvider time,
+    SyncMetrics metrics, ActiveUsers active) : Grain, IUserGrain
 {
     private string _userId = "";
 
@@ -39,6 +39,7 @@ public sealed class UserGrain(ISessionStore store, SessionRouter router, IOption
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _userId = this.GetPrimaryKeyString();
+        active.Add(_userId, this);
         metrics.GrainActivated(GrainKinds.User);
         return Task.CompletedTask;
     }
@@ -46,6 +47,10 @@ public sealed class UserGrain(ISessionStore store, SessionRouter router, IOption
     /// <inheritdoc />
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        EnterTurn(); // not a call: the gate is taken here (a direct fan-out may be running on another thread)
+        _deactivated = true;
+        active.Remove(_userId, this);
+        LeaveTurn();
         metrics.GrainDeactivated(GrainKinds.User);
         return Task.CompletedTask;
     }
@@ -132,10 +137,18 @@ public sealed class UserGrain(ISessionStore store, SessionRouter router, IOption
         // _pending for WhenDurableAsync (a publisher whose request ended between its two calls leaves it there until the
         // grain is collected: a rare, small leftover).
         var viaInbox = await Task.WhenAll(copies);
-        _pending.Remove(eventId);
-        if (Array.IndexOf(viaInbox, true) >= 0)
+        EnterTurn(); // a continuation, not a call: the gate is taken here
+        try
         {
-            DropList();
+            _pending.Remove(eventId);
+            if (Array.IndexOf(viaInbox, true) >= 0)
+            {
+                DropList();
+            }
+        }
+        finally
+        {
+            LeaveTurn();
         }
     }
 

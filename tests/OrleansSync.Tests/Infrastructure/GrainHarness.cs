@@ -77,6 +77,7 @@ public sealed class GrainHarness : IAsyncDisposable
             services.AddSingleton<IClusterSignals, NoClusterSignals>();
             services.AddSingleton(new SyncMetrics(NodeId, enabled: false, time));
             services.AddSingleton<AttachedSessions>();
+            services.AddSingleton<ActiveUsers>();
             services.AddSingleton<LocalGateway>();
             services.AddSingleton<SessionRouter>();
             services.AddSingleton<SessionService>();

@@ -98,14 +98,21 @@ public sealed class InMemorySessionStore : ISessionStore
     /// <summary>How many times a user's sessions were read (publishes that found no copy of the list).</summary>
     public int UserSessionReads { get; private set; }
 
-    public Task<IReadOnlyList<UserSession>> LoadUserSessionsAsync(string userId, string nodeId, CancellationToken cancellationToken = default)
+    /// <summary>When set, reads of a user's sessions complete only after this task (a slow read).</summary>
+    public Task? UserSessionRead { get; set; }
+
+    public async Task<IReadOnlyList<UserSession>> LoadUserSessionsAsync(string userId, string nodeId, CancellationToken cancellationToken = default)
     {
         lock (_gate) UserSessionReads++;
-        lock (_gate) return Task.FromResult<IReadOnlyList<UserSession>>(_sessions.Values.Where(s => s.UserId == userId)
+        if (UserSessionRead is { } slow)
+        {
+            await slow;
+        }
+        lock (_gate) return _sessions.Values.Where(s => s.UserId == userId)
             .Select(s => new UserSession(s.SessionId, s.OwnerNode,
                 _inbox.Where(i => i.SessionId == s.SessionId).OrderBy(i => i.Id).Select(i => i.Event).Take(s.OwnerNode == nodeId ? int.MaxValue : 1)
                     .ToList() is { Count: > 0 } waiting ? waiting : null))
-            .ToList());
+            .ToList();
     }
 
     public Task<IReadOnlyList<OwnedInboxEvent>> LoadOwnedInboxAsync(string nodeId, long afterId, int limit, CancellationToken cancellationToken = default)
