@@ -51,7 +51,7 @@ namespace OrleansSync.Delivery;
 [PreferLocalPlacement]
 public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<DeliveryOptions> options, TimeProvider time,
     IClusterSignals signals, ISessionListInvalidation sessionLists, AttachedSessions attached, LocalGateway localGateway,
-    ILogger<SessionGrain> logger, SyncMetrics metrics) : Grain, ISessionGrain
+    ILogger<SessionGrain> logger, SyncMetrics metrics) : GatedGrain, ISessionGrain
 {
     private readonly LinkedList<PendingEvent> _queue = new();
     private SessionRecord? _record;

@@ -11,54 +11,17 @@ namespace OrleansSync.Delivery;
 /// on the thread that read the request.
 /// </summary>
 /// <remarks>
-/// The same gate as the session grain's (SessionGrain.Gate.cs): every turn of this grain (each call, through this
-/// grain's call filter; the continuation that settles a publish's durability and the deactivation, by hand) counts
-/// itself under <see cref="_gate"/> from its start to its end, and the direct fan-out runs under the gate only while
-/// none does. So the user's publishes still pass one at a time, in the order they take the grain or the gate, and every
-/// session gets them in that order: a publish routed by a turn has sent or queued all its copies before its turn ends.
+/// The gate and its rules are <see cref="GatedGrain"/>'s: the user's publishes still pass one at a time, in the order
+/// they take the grain or the gate, and every session gets them in that order, because a publish routed by a turn has
+/// sent or queued all its copies before its turn ends.
 /// <para>Only the plain case goes direct: a kept list (no store read, no inbox waiting), every session's grain attached
 /// here (a copy for a grain elsewhere is a grain call, which must leave from the grain's own context to keep its order
 /// with the calls of its turns). A copy that went to an inbox after all drops the list in a turn of its own.</para>
 /// </remarks>
-public sealed partial class UserGrain : IIncomingGrainCallFilter
+public sealed partial class UserGrain
 {
-    private readonly object _gate = new();
-
-    /// <summary>Turns running (under <see cref="_gate"/>).</summary>
-    private int _turns;
-
     /// <summary>Set when the activation leaves: a direct fan-out must not use it any more.</summary>
     private bool _deactivated;
-
-    /// <summary>Every call is a turn: counted from its start to its end.</summary>
-    async Task IIncomingGrainCallFilter.Invoke(IIncomingGrainCallContext context)
-    {
-        EnterTurn();
-        try
-        {
-            await context.Invoke().ConfigureAwait(true);
-        }
-        finally
-        {
-            LeaveTurn();
-        }
-    }
-
-    private void EnterTurn()
-    {
-        lock (_gate)
-        {
-            _turns++;
-        }
-    }
-
-    private void LeaveTurn()
-    {
-        lock (_gate)
-        {
-            _turns--;
-        }
-    }
 
     /// <summary>
     /// Routes the event to every session now, on the caller's thread, if the grain is idle and the case is plain
@@ -67,25 +30,23 @@ public sealed partial class UserGrain : IIncomingGrainCallFilter
     /// </summary>
     public bool TryFanOutNow(string eventId, byte[] frame, out int sessions, out Task durable)
     {
-        lock (_gate)
+        sessions = 0;
+        durable = Task.CompletedTask;
+        using var idle = WhenIdle();
+        if (!idle.Held || _deactivated || KeptList() is not { } kept || !AllAttachedHere(kept))
         {
-            sessions = 0;
-            durable = Task.CompletedTask;
-            if (_turns > 0 || _deactivated || KeptList() is not { } kept || !AllAttachedHere(kept))
-            {
-                return false;
-            }
-            _fannedOut = true;
-            metrics.SessionListLookup(fromCopy: true);
-            var copies = new Task<bool>[kept.Count];
-            for (var i = 0; i < copies.Length; i++)
-            {
-                copies[i] = router.RouteAsync(kept[i].SessionId, kept[i].OwnerNode, inboxWaiting: false, eventId, frame);
-            }
-            sessions = copies.Length;
-            durable = copies.Length == 0 ? Task.CompletedTask : DurableNowAsync(copies);
-            return true;
+            return false;
         }
+        _fannedOut = true;
+        metrics.SessionListLookup(fromCopy: true);
+        var copies = new Task<bool>[kept.Count];
+        for (var i = 0; i < copies.Length; i++)
+        {
+            copies[i] = router.RouteAsync(kept[i].SessionId, kept[i].OwnerNode, inboxWaiting: false, eventId, frame);
+        }
+        sessions = copies.Length;
+        durable = copies.Length == 0 ? Task.CompletedTask : DurableNowAsync(copies);
+        return true;
     }
 
     private bool AllAttachedHere(IReadOnlyList<UserSession> sessions)

@@ -23,7 +23,7 @@ namespace OrleansSync.Delivery;
 /// woken to move them), except for sessions held on this node, which take the waiting events first.
 /// </summary>
 public sealed partial class UserGrain(ISessionStore store, SessionRouter router, IOptions<NodeClusterOptions> cluster, TimeProvider time,
-    SyncMetrics metrics, ActiveUsers active) : Grain, IUserGrain
+    SyncMetrics metrics, ActiveUsers active) : GatedGrain, IUserGrain
 {
     private string _userId = "";
 

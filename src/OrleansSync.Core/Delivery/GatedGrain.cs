@@ -1,0 +1,76 @@
+namespace OrleansSync.Delivery;
+
+/// <summary>
+/// A grain whose idle moments callers in its silo may use on their own thread, without a grain call or a work item
+/// (the direct paths of <see cref="SessionGrain"/> and <see cref="UserGrain"/>). Orleans runs the grain's turns one at
+/// a time but knows nothing of those paths, so both share a gate: every turn counts itself under it from its start to
+/// its end, awaits included (each call through this grain's own call filter; what Orleans runs without a call, a timer
+/// tick, a work item, a continuation, the deactivation, with <see cref="EnterTurn"/> and <see cref="LeaveTurn"/>), and
+/// a direct path holds the gate (<see cref="WhenIdle"/>) only while the count is 0. So a direct path never runs during
+/// a turn, not even at one of its awaits, and a turn that starts meanwhile waits for the microseconds it takes.
+/// </summary>
+public abstract class GatedGrain : Grain, IIncomingGrainCallFilter
+{
+    private readonly object _gate = new();
+    private int _turns; // under _gate
+
+    /// <summary>Every call is a turn: counted from its start to its end.</summary>
+    async Task IIncomingGrainCallFilter.Invoke(IIncomingGrainCallContext context)
+    {
+        EnterTurn();
+        try
+        {
+            await context.Invoke().ConfigureAwait(true);
+        }
+        finally
+        {
+            LeaveTurn();
+        }
+    }
+
+    /// <summary>A turn that is not a call begins (or work is queued that must not be overtaken): no direct path until <see cref="LeaveTurn"/>.</summary>
+    protected void EnterTurn()
+    {
+        lock (_gate)
+        {
+            _turns++;
+        }
+    }
+
+    /// <summary>The end of what <see cref="EnterTurn"/> began.</summary>
+    protected void LeaveTurn()
+    {
+        lock (_gate)
+        {
+            _turns--;
+        }
+    }
+
+    /// <summary>Holds the gate if no turn runs (or is queued): the direct path runs while the returned scope is held.</summary>
+    protected IdleGate WhenIdle()
+    {
+        Monitor.Enter(_gate);
+        if (_turns == 0)
+        {
+            return new IdleGate(_gate);
+        }
+        Monitor.Exit(_gate);
+        return default;
+    }
+
+    /// <summary>The gate held by <see cref="WhenIdle"/>, if <see cref="Held"/>; disposing releases it.</summary>
+    protected readonly struct IdleGate(object? gate) : IDisposable
+    {
+        /// <summary>False: a turn runs, so nothing is held and the caller takes the grain's usual way.</summary>
+        public bool Held => gate is not null;
+
+        /// <inheritdoc />
+        public void Dispose()
+        {
+            if (gate is not null)
+            {
+                Monitor.Exit(gate);
+            }
+        }
+    }
+}
