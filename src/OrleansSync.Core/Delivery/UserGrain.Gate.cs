@@ -17,6 +17,9 @@ namespace OrleansSync.Delivery;
 /// <para>Only the plain case goes direct: a kept list (no store read, no inbox waiting), every session's grain attached
 /// here (a copy for a grain elsewhere is a grain call, which must leave from the grain's own context to keep its order
 /// with the calls of its turns). A copy that went to an inbox after all drops the list in a turn of its own.</para>
+/// <para>Orleans sees no call for a direct fan-out, so a user grain that only gets direct publishes leaves memory after
+/// <c>Grains:IdleTimeout</c> like an idle one (its deactivation takes the gate); the next publish is a call again, which
+/// activates it and reads the list once.</para>
 /// </remarks>
 public sealed partial class UserGrain
 {
