@@ -75,7 +75,7 @@ public sealed class DirectEnqueueTests
 
         harness.Sessions.Ack(sessionId, published.EventId);
         await Eventually.TrueAsync(() => harness.Store.QueuedCount(sessionId) == 0, because: "the ack removed the row");
-        harness.Time.Advance(harness.Delivery.RetryInterval * 3);
+        await harness.AdvanceAsync(harness.Delivery.RetryInterval * 3);
         Assert.Equal(2, tab.Frames.Count);
     }
 

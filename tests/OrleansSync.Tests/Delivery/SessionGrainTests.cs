@@ -26,15 +26,15 @@ public sealed class SessionGrainTests
 
         for (var resend = 1; resend <= 40; resend++)
         {
-            harness.Time.Advance(TimeSpan.FromSeconds(2.9));
+            await harness.AdvanceAsync(TimeSpan.FromSeconds(2.9));
             Assert.Equal(resend, tab.Frames.Count); // not yet: no timer was due
-            harness.Time.Advance(TimeSpan.FromSeconds(0.1));
+            await harness.AdvanceAsync(TimeSpan.FromSeconds(0.1));
             var frames = await tab.FramesAsync(resend + 1);
             Assert.Equal(resend + 1, frames.Count);
             Assert.Equal(first, frames[^1]);
         }
         Assert.Empty(tab.Closes);
-        harness.Time.Advance(TimeSpan.FromSeconds(3));
+        await harness.AdvanceAsync(TimeSpan.FromSeconds(3));
         Assert.Equal([SessionCloseReason.MaxAttemptsReached], await tab.ClosesAsync());
         Assert.Equal(41, tab.Frames.Count);
         Assert.Null(harness.Store.Session(sessionId));
@@ -54,11 +54,11 @@ public sealed class SessionGrainTests
         var first = (await tab.FramesAsync(1)).Single();
         for (var resend = 1; resend <= 10; resend++)
         {
-            harness.Time.Advance(TimeSpan.FromSeconds(3));
+            await harness.AdvanceAsync(TimeSpan.FromSeconds(3));
             Assert.Equal(resend + 1, (await tab.FramesAsync(resend + 1)).Count);
         }
         await harness.DetachAsync(sessionId, tab); // t0+30 s
-        harness.Time.Advance(TimeSpan.FromSeconds(30));
+        await harness.AdvanceAsync(TimeSpan.FromSeconds(30));
 
         var back = harness.Gateway.Tab("socket-2");
         Assert.Equal(sessionId, await harness.OpenAsync("u1", sessionId, back)); // t0+60 s
@@ -66,14 +66,14 @@ public sealed class SessionGrainTests
         Assert.Equal(first, (await back.FramesAsync(1)).Single());
         for (var resend = 1; resend <= 20; resend++) // t0+63 s … t0+120 s
         {
-            harness.Time.Advance(TimeSpan.FromSeconds(3));
+            await harness.AdvanceAsync(TimeSpan.FromSeconds(3));
             var frames = await back.FramesAsync(resend + 1);
             Assert.Equal(resend + 1, frames.Count);
             Assert.Equal(first, frames[^1]);
         }
-        harness.Time.Advance(TimeSpan.FromSeconds(2.9));
+        await harness.AdvanceAsync(TimeSpan.FromSeconds(2.9));
         Assert.Empty(back.Closes);
-        harness.Time.Advance(TimeSpan.FromSeconds(0.1)); // t0+123 s
+        await harness.AdvanceAsync(TimeSpan.FromSeconds(0.1)); // t0+123 s
         Assert.Equal([SessionCloseReason.MaxAttemptsReached], await back.ClosesAsync());
         Assert.Equal(21, back.Frames.Count);
         Assert.Null(harness.Store.Session(sessionId));
@@ -92,7 +92,7 @@ public sealed class SessionGrainTests
         Assert.True(await harness.Sessions.Grain(sessionId).AckAsync(first.EventId));
         Assert.False(await harness.Sessions.Grain(sessionId).AckAsync(first.EventId));
         Assert.False(await harness.Sessions.Grain(sessionId).AckAsync("unknown"));
-        harness.Time.Advance(TimeSpan.FromSeconds(3));
+        await harness.AdvanceAsync(TimeSpan.FromSeconds(3));
         var frames = await tab.FramesAsync(3);
         Assert.Equal(3, frames.Count);
         Assert.Contains(second.EventId, frames[2]);
@@ -110,7 +110,7 @@ public sealed class SessionGrainTests
         var missed = await harness.PublishAsync("u1", """{"type":"b"}"""); // detached: waits in the inbox
         Assert.Equal(1, harness.Store.InboxCount(sessionId));
 
-        harness.Time.Advance(TimeSpan.FromSeconds(119));
+        await harness.AdvanceAsync(TimeSpan.FromSeconds(119));
         var back = harness.Gateway.Tab("socket-2");
         Assert.Equal(sessionId, await harness.OpenAsync("u1", sessionId, back));
         Assert.False((await back.OpenedAsync()).NeedFullSync);
@@ -122,7 +122,7 @@ public sealed class SessionGrainTests
         Assert.Equal(0, harness.Store.InboxCount(sessionId));
 
         await harness.DetachAsync(sessionId, back);
-        harness.Time.Advance(TimeSpan.FromSeconds(120));
+        await harness.AdvanceAsync(TimeSpan.FromSeconds(120));
         await harness.PublishAsync("u1", """{"type":"c"}""");
         var late = harness.Gateway.Tab("socket-3");
         Assert.Equal(sessionId, await harness.OpenAsync("u1", sessionId, late));
@@ -142,7 +142,7 @@ public sealed class SessionGrainTests
         await harness.DetachAsync(sessionId, tab);
 
         Assert.Equal(0, await harness.Store.ExpireSessionsAsync(harness.Time.GetUtcNow()));
-        harness.Time.Advance(TimeSpan.FromMinutes(2));
+        await harness.AdvanceAsync(TimeSpan.FromMinutes(2));
         Assert.Equal(1, await harness.Store.ExpireSessionsAsync(harness.Time.GetUtcNow()));
         Assert.Equal(0, harness.Store.QueuedCount(sessionId));
         Assert.True(harness.Store.Session(sessionId)!.NeedFullSync);
@@ -156,7 +156,7 @@ public sealed class SessionGrainTests
         var tab = harness.Gateway.Tab();
         var sessionId = await harness.OpenAsync("u1", null, tab);
         await harness.DetachAsync(sessionId, tab);
-        harness.Time.Advance(TimeSpan.FromMinutes(2));
+        await harness.AdvanceAsync(TimeSpan.FromMinutes(2));
         Assert.Equal(1, await harness.Store.ExpireSessionsAsync(harness.Time.GetUtcNow()));
         var frame = "{\"type\":\"x\",\"event_id\":\"stale\"}"u8.ToArray();
         var racedId = harness.Store.InsertInboxRacingTheFlag(sessionId, "stale", frame);
@@ -167,7 +167,7 @@ public sealed class SessionGrainTests
         Assert.Equal(0, harness.Store.InboxCount(sessionId));
         // A drain that read the row before the drop committed (the node's poll) does not deliver it either.
         Assert.Equal(0, await harness.Sessions.AcceptInboxAsync(sessionId, [new InboxEvent(racedId, "stale", frame)]));
-        harness.Time.Advance(TimeSpan.FromSeconds(3)); // nothing left to re-send either
+        await harness.AdvanceAsync(TimeSpan.FromSeconds(3)); // nothing left to re-send either
         // A marker published now is the first frame this socket ever gets: nothing stale went before it.
         var marker = await harness.PublishAsync("u1", """{"type":"marker"}""");
         Assert.Contains(marker.EventId, (await back.FramesAsync(1)).Single());
@@ -333,7 +333,7 @@ public sealed class SessionGrainTests
         Assert.Equal(3, harness.Store.FirstSentTimes(sessionId).Count(t => t is not null));
 
         // A re-send tick re-sends what is in flight, and nothing that waits.
-        harness.Time.Advance(TimeSpan.FromSeconds(3));
+        await harness.AdvanceAsync(TimeSpan.FromSeconds(3));
         Assert.Equal(published[..3], (await back.FramesAsync(6)).Skip(3).Select(EventIdOf));
         Assert.Equal(3, harness.Store.FirstSentTimes(sessionId).Count(t => t is not null));
 
@@ -345,7 +345,7 @@ public sealed class SessionGrainTests
         var frames = await back.FramesAsync(13);
         Assert.Equal(published[3..], frames.Skip(6).Select(EventIdOf));
         Assert.Equal(0, harness.Store.QueuedCount(sessionId));
-        harness.Time.Advance(TimeSpan.FromSeconds(3)); // nothing in flight: no re-send
+        await harness.AdvanceAsync(TimeSpan.FromSeconds(3)); // nothing in flight: no re-send
         var marker = await harness.PublishAsync("u1", """{"type":"marker"}""");
         Assert.Equal(marker.EventId, EventIdOf((await back.FramesAsync(14))[13]));
     }
@@ -388,12 +388,12 @@ public sealed class SessionGrainTests
         var e1 = (await harness.PublishAsync("u1", """{"type":"a"}""")).EventId;
         var e2 = (await harness.PublishAsync("u1", """{"type":"b"}""")).EventId;
         Assert.Equal(e1, EventIdOf((await tab.FramesAsync(1)).Single()));
-        harness.Time.Advance(TimeSpan.FromSeconds(3));
+        await harness.AdvanceAsync(TimeSpan.FromSeconds(3));
         Assert.Equal(e1, EventIdOf((await tab.FramesAsync(2))[1])); // the re-send of e1, not e2
         await harness.DetachAsync(sessionId, tab);
         Assert.Equal([Millis(t0), null], harness.Store.FirstSentTimes(sessionId));
 
-        harness.Time.Advance(TimeSpan.FromSeconds(9)); // t0+12 s
+        await harness.AdvanceAsync(TimeSpan.FromSeconds(9)); // t0+12 s
         var back = harness.Gateway.Tab("socket-2");
         await harness.OpenAsync("u1", sessionId, back);
         Assert.Equal(e1, EventIdOf((await back.FramesAsync(1)).Single()));
@@ -403,11 +403,11 @@ public sealed class SessionGrainTests
 
         for (var resend = 1; resend <= 5; resend++) // t0+15 s … t0+27 s: past e1's deadline, e2 keeps its five re-sends
         {
-            harness.Time.Advance(TimeSpan.FromSeconds(3));
+            await harness.AdvanceAsync(TimeSpan.FromSeconds(3));
             Assert.Equal(e2, EventIdOf((await back.FramesAsync(2 + resend))[1 + resend]));
         }
         Assert.Empty(back.Closes);
-        harness.Time.Advance(TimeSpan.FromSeconds(3)); // t0+30 s
+        await harness.AdvanceAsync(TimeSpan.FromSeconds(3)); // t0+30 s
         Assert.Equal([SessionCloseReason.MaxAttemptsReached], await back.ClosesAsync());
         Assert.Equal(7, back.Frames.Count);
     }

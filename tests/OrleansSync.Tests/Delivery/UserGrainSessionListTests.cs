@@ -72,7 +72,7 @@ public sealed class UserGrainSessionListTests
 
         await harness.PublishAsync("u1", Event);
         Assert.Equal(readsBefore, harness.Store.UserSessionReads);
-        harness.Time.Advance(TimeSpan.FromSeconds(2));
+        await harness.AdvanceAsync(TimeSpan.FromSeconds(2));
         await harness.PublishAsync("u1", Event);
 
         Assert.Equal(readsBefore + 1, harness.Store.UserSessionReads);

@@ -100,6 +100,24 @@ public sealed class GrainHarness : IAsyncDisposable
     public AttachedSessions Attached { get; }
     public RecordingGateway Gateway { get; } = new();
 
+    /// <summary>
+    /// Moves the grains' clock on by <paramref name="by"/>, once every attached session grain has finished the turn it is
+    /// in. A re-send tick changes its timer for the next re-send, and Orleans applies a change made during a tick when
+    /// the tick ends, counting from then: a tab can see the tick's frame before that, and a clock moved in between would
+    /// push the next re-send back by as much. A call answered by each grain is the sign its turn ended.
+    /// </summary>
+    public async Task AdvanceAsync(TimeSpan by)
+    {
+        foreach (var grain in Attached.Grains)
+        {
+            if (grain.Reference is { } session)
+            {
+                await session.HoldsSocketAsync("");
+            }
+        }
+        Time.Advance(by);
+    }
+
     /// <summary>Opens a session for <paramref name="tab"/> (new, or resumed if <paramref name="sessionId"/> is this user's).</summary>
     public Task<string> OpenAsync(string userId, string? sessionId, RecordingTab tab) => Sessions.OpenAsync(userId, sessionId, tab.Link);
 
