@@ -76,6 +76,7 @@ public sealed class DirectEnqueueTests
         harness.Sessions.Ack(sessionId, published.EventId);
         await Eventually.TrueAsync(() => harness.Store.QueuedCount(sessionId) == 0, because: "the ack removed the row");
         await harness.AdvanceAsync(harness.Delivery.RetryInterval * 3);
+        await harness.SettleAsync(); // a tick the clock fired has run
         Assert.Equal(2, tab.Frames.Count);
     }
 

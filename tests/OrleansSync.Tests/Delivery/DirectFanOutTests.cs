@@ -18,7 +18,7 @@ public sealed class DirectFanOutTests
     [Fact]
     public async Task A_publish_to_an_idle_user_with_a_kept_list_is_routed_on_the_publishing_thread()
     {
-        await using var harness = await GrainHarness.StartAsync(sessionListLifetime: KeepLists, gatewayInProcess: true);
+        await using var harness = await StartAsync();
         var tab = harness.Gateway.Tab();
         await harness.OpenAsync("u1", null, tab);
 
@@ -32,10 +32,8 @@ public sealed class DirectFanOutTests
     [Fact]
     public async Task A_direct_publish_is_answered_only_after_its_copies_commit()
     {
-        await using var harness = await GrainHarness.StartAsync(sessionListLifetime: KeepLists, gatewayInProcess: true);
-        var tab = harness.Gateway.Tab();
-        await harness.OpenAsync("u1", null, tab);
-        await harness.PublishAsync("u1", Event(1));
+        await using var harness = await StartAsync();
+        var tab = await TabWhoseListIsKeptAsync(harness);
         var commit = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         harness.Store.QueueCommit = commit.Task;
 
@@ -51,10 +49,8 @@ public sealed class DirectFanOutTests
     [Fact]
     public async Task A_direct_publish_whose_commit_fails_fails()
     {
-        await using var harness = await GrainHarness.StartAsync(sessionListLifetime: KeepLists, gatewayInProcess: true);
-        var tab = harness.Gateway.Tab();
-        await harness.OpenAsync("u1", null, tab);
-        await harness.PublishAsync("u1", Event(1));
+        await using var harness = await StartAsync();
+        var tab = await TabWhoseListIsKeptAsync(harness);
         harness.Store.QueueCommit = Task.FromException(new StoreUnavailableException("the store cannot write"));
 
         await Assert.ThrowsAsync<StoreUnavailableException>(() => harness.PublishAsync("u1", Event(2)).WaitAsync(TimeSpan.FromSeconds(10)));
@@ -66,10 +62,8 @@ public sealed class DirectFanOutTests
     [Fact]
     public async Task Publishes_made_while_the_users_grain_reads_its_list_keep_their_order()
     {
-        await using var harness = await GrainHarness.StartAsync(sessionListLifetime: KeepLists, gatewayInProcess: true);
-        var tab = harness.Gateway.Tab();
-        await harness.OpenAsync("u1", null, tab);
-        await harness.PublishAsync("u1", Event(1)); // the grain keeps the list from here on
+        await using var harness = await StartAsync();
+        var tab = await TabWhoseListIsKeptAsync(harness);
         var read = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         harness.Store.UserSessionRead = read.Task;
         await harness.Grains.GetGrain<IUserGrain>("u1").ForgetSessionListAsync();
@@ -111,6 +105,17 @@ public sealed class DirectFanOutTests
         Assert.Equal(publishers * each, firstOrder.Distinct().Count());
         Assert.Equal(firstOrder, secondOrder);
         Assert.Contains(null, first.Senders); // some went directly
+    }
+
+    private static Task<GrainHarness> StartAsync() => GrainHarness.StartAsync(sessionListLifetime: KeepLists, gatewayInProcess: true);
+
+    /// <summary>A tab of u1, and one publish to it, after which u1's grain keeps the list (the next publish can go direct).</summary>
+    private static async Task<RecordingTab> TabWhoseListIsKeptAsync(GrainHarness harness)
+    {
+        var tab = harness.Gateway.Tab();
+        await harness.OpenAsync("u1", null, tab);
+        await harness.PublishAsync("u1", Event(1));
+        return tab;
     }
 
     private static string Event(int number) => $$"""{"type":"added","n":{{number}}}""";

@@ -27,6 +27,7 @@ public sealed class SessionGrainTests
         for (var resend = 1; resend <= 40; resend++)
         {
             await harness.AdvanceAsync(TimeSpan.FromSeconds(2.9));
+            await harness.SettleAsync();
             Assert.Equal(resend, tab.Frames.Count); // not yet: no timer was due
             await harness.AdvanceAsync(TimeSpan.FromSeconds(0.1));
             var frames = await tab.FramesAsync(resend + 1);
@@ -72,6 +73,7 @@ public sealed class SessionGrainTests
             Assert.Equal(first, frames[^1]);
         }
         await harness.AdvanceAsync(TimeSpan.FromSeconds(2.9));
+        await harness.SettleAsync();
         Assert.Empty(back.Closes);
         await harness.AdvanceAsync(TimeSpan.FromSeconds(0.1)); // t0+123 s
         Assert.Equal([SessionCloseReason.MaxAttemptsReached], await back.ClosesAsync());

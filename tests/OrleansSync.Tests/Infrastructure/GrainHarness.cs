@@ -102,11 +102,21 @@ public sealed class GrainHarness : IAsyncDisposable
 
     /// <summary>
     /// Moves the grains' clock on by <paramref name="by"/>, once every attached session grain has finished the turn it is
-    /// in. A re-send tick changes its timer for the next re-send, and Orleans applies a change made during a tick when
-    /// the tick ends, counting from then: a tab can see the tick's frame before that, and a clock moved in between would
-    /// push the next re-send back by as much. A call answered by each grain is the sign its turn ended.
+    /// in (<see cref="SettleAsync"/>). A re-send tick changes its timer for the next re-send, and Orleans applies a change
+    /// made during a tick when the tick ends, counting from then: a tab can see the tick's frame before that, and a clock
+    /// moved in between would push the next re-send back by as much.
     /// </summary>
     public async Task AdvanceAsync(TimeSpan by)
+    {
+        await SettleAsync();
+        Time.Advance(by);
+    }
+
+    /// <summary>
+    /// Returns once every attached session grain has finished what was queued on it so far (a tick its timer fired,
+    /// say): a call answered by each grain is the sign. Before a test asserts that something did not happen.
+    /// </summary>
+    public async Task SettleAsync()
     {
         foreach (var grain in Attached.Grains)
         {
@@ -115,7 +125,6 @@ public sealed class GrainHarness : IAsyncDisposable
                 await session.HoldsSocketAsync("");
             }
         }
-        Time.Advance(by);
     }
 
     /// <summary>Opens a session for <paramref name="tab"/> (new, or resumed if <paramref name="sessionId"/> is this user's).</summary>
