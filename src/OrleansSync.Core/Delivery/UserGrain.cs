@@ -48,9 +48,15 @@ public sealed partial class UserGrain(ISessionStore store, SessionRouter router,
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         EnterTurn(); // not a call: the gate is taken here (a direct fan-out may be running on another thread)
-        _deactivated = true;
-        active.Remove(_userId, this);
-        LeaveTurn();
+        try
+        {
+            _deactivated = true;
+            active.Remove(_userId, this);
+        }
+        finally
+        {
+            LeaveTurn();
+        }
         metrics.GrainDeactivated(GrainKinds.User);
         return Task.CompletedTask;
     }
