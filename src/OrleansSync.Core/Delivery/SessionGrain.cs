@@ -68,6 +68,9 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     private long _pushes;
     private IGrainTimer? _retryTimer;
 
+    /// <summary>Something was sent since the re-send timer was last set: a tick that finds nothing in flight keeps the timer then.</summary>
+    private bool _sentSinceTick;
+
     /// <summary>The first queued event this attachment has not sent yet (null: none waits). Every event before it is in flight.</summary>
     private LinkedListNode<PendingEvent>? _unsent;
 
@@ -582,6 +585,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     private void Send(PendingEvent pending, bool retry = false)
     {
         pending.LastSentAt = time.GetUtcNow();
+        _sentSinceTick = true;
         if (pending.FirstSentAt is null)
         {
             pending.FirstSentAt = pending.LastSentAt;
@@ -647,8 +651,18 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         }
     }
 
-    private void ScheduleRetry()
+    /// <summary>
+    /// Sets the re-send timer's next tick to the due time of the oldest event in flight. With none in flight, a tick
+    /// (<paramref name="fromTick"/>) that followed a send keeps the timer one <see cref="DeliveryOptions.RetryInterval"/>
+    /// on; otherwise the timer goes. A busy session (a user's events every few hundred milliseconds, each acked at once)
+    /// thus keeps one timer that ticks once per interval, instead of a new timer (a registration and a work item to
+    /// arm it) after every tick. Every event sent after a tick is due no earlier than that tick plus the interval, so
+    /// the kept timer is never late; a session with no sends since its last tick stops ticking.
+    /// </summary>
+    private void ScheduleRetry(bool fromTick = false)
     {
+        var sentSinceTick = _sentSinceTick;
+        _sentSinceTick = false;
         DateTimeOffset? oldest = null;
         foreach (var pending in _queue)
         {
@@ -659,6 +673,11 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         }
         if (oldest is null)
         {
+            if (fromTick && sentSinceTick && _retryTimer is not null)
+            {
+                _retryTimer.Change(Options.RetryInterval, Timeout.InfiniteTimeSpan);
+                return;
+            }
             StopRetryTimer();
             return;
         }
@@ -714,7 +733,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
             pending.Resends++;
             Send(pending, retry: true);
         }
-        ScheduleRetry();
+        ScheduleRetry(fromTick: true);
     }
 
     /// <summary>The attempt budget rule at the top of the class, for an event whose re-send is due.</summary>
