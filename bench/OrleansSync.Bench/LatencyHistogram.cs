@@ -42,6 +42,10 @@ public sealed class LatencyHistogram
         return UpperEdge(_counts.Length - 1);
     }
 
+    /// <summary>p90, p95, p99, p99.9 and the largest sample, in milliseconds, for the log.</summary>
+    public string Tail() => FormattableString.Invariant(
+        $"p90 {Percentile(0.90) / 1000:F2}, p95 {Percentile(0.95) / 1000:F2}, p99 {Percentile(0.99) / 1000:F2}, p99.9 {Percentile(0.999) / 1000:F2}, max {Percentile(1.0) / 1000:F2}");
+
     private static int IndexOf(long value)
     {
         if (value < SubBuckets)

@@ -175,6 +175,7 @@ public sealed class ServerBenchmark(BenchOptions options, BenchTokens tokens, st
         Say(name, $"at {options.LatencyRate:F0} publishes/s (achieved {figures.AchievedRate:F0}): p50 {figures.P50Milliseconds:F2} ms, p99 {figures.P99Milliseconds:F2} ms, missing {figures.MissingDeliveries}; " +
             $"from the request's start p50 {figures.FromRequestMilliseconds.P50:F2} ms, p99 {figures.FromRequestMilliseconds.P99:F2} ms; " +
             $"generator lateness p50 {figures.LatenessMilliseconds.P50:F2} ms, p99 {figures.LatenessMilliseconds.P99:F2} ms; cores used: {figures.FixedRateCpu}");
+        Say(name, $"at {options.LatencyRate:F0} publishes/s, the tail (ms): {stats.Latency.Tail()}; from the request's start: {stats.LatencyFromRequest.Tail()}");
 
         await WaitUntilAsync(() => stats.Delivered >= publisher.Accepted * sessions, TimeSpan.FromSeconds(15));
         figures.LoadDeliveriesMissing = publisher.Accepted * sessions - stats.Delivered;
