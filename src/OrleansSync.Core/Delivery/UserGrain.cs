@@ -34,6 +34,7 @@ public sealed partial class UserGrain(ISessionStore store, SessionRouter router,
     private long _keptReadStarted; // timestamp
     private long _drops;           // bumped by every drop: a read that began before one is not kept
     private bool _fannedOut;       // this activation routed a publish (else it was activated only to drop a list it never had)
+    private IGrainTimer? _leaveTimer; // set while a grain activated by claims alone waits to leave (LeaveSoon)
 
     /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -67,9 +68,47 @@ public sealed partial class UserGrain(ISessionStore store, SessionRouter router,
         DropList();
         if (!_fannedOut)
         {
-            DeactivateOnIdle(); // activated by a session's claim alone: it kept nothing, so it need not stay for the idle timeout
+            LeaveSoon();
         }
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// How long a grain activated by sessions' claims alone stays after the last one. It kept nothing, so it need not
+    /// stay for the idle timeout; but leaving at once made the next claims of a burst (a user's tabs opening together)
+    /// reach an activation on its way out, where Orleans forwards a call at most twice and then refuses it, and a
+    /// refused claim waits out the list lifetime before its <c>auth_ok</c>.
+    /// </summary>
+    public static readonly TimeSpan ClaimOnlyStay = TimeSpan.FromSeconds(5);
+
+    /// <summary>Leaves <see cref="ClaimOnlyStay"/> after the last claim, unless a publish came meanwhile.</summary>
+    private void LeaveSoon()
+    {
+        if (_leaveTimer is null)
+        {
+            _leaveTimer = this.RegisterGrainTimer(static grain => grain.LeaveIfOnlyClaimed(), this, ClaimOnlyStay, Timeout.InfiniteTimeSpan);
+        }
+        else
+        {
+            _leaveTimer.Change(ClaimOnlyStay, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private Task LeaveIfOnlyClaimed()
+    {
+        EnterTurn(); // a tick is no call: the gate is taken here
+        try
+        {
+            if (!_fannedOut)
+            {
+                DeactivateOnIdle();
+            }
+            return Task.CompletedTask;
+        }
+        finally
+        {
+            LeaveTurn();
+        }
     }
 
     /// <inheritdoc />

@@ -1,3 +1,4 @@
+using OrleansSync.Delivery;
 using OrleansSync.Storage;
 using OrleansSync.Tests.Infrastructure;
 using Xunit;
@@ -77,6 +78,61 @@ public sealed class UserGrainSessionListTests
 
         Assert.Equal(readsBefore + 1, harness.Store.UserSessionReads);
     }
+
+    /// <summary>
+    /// Tabs of a user without an active grain opening together (a browser restoring its tabs): each claim asks the
+    /// user's grain to drop its list. The grain activated by the first used to leave at once, so the next claims reached
+    /// an activation on its way out and were forwarded, twice at most, then refused; each refused claim then waited out the
+    /// list lifetime (2 s by default) before its <c>auth_ok</c>. Here the lifetime is on the test's clock, which does not move.
+    /// </summary>
+    [Fact]
+    public async Task Tabs_of_one_user_opening_together_do_not_wait_for_the_list_lifetime()
+    {
+        const int tabs = 20;
+        await using var harness = await GrainHarness.StartAsync(sessionListLifetime: TimeSpan.FromMinutes(1));
+        for (var round = 0; round < 10; round++)
+        {
+            var user = "burst-" + round;
+            var opening = Enumerable.Range(0, tabs).Select(n => harness.OpenAsync(user, null, harness.Gateway.Tab($"{user}-{n}"))).ToArray();
+
+            await Task.WhenAll(opening).WaitAsync(TimeSpan.FromSeconds(10));
+        }
+    }
+
+    [Fact]
+    public async Task A_users_grain_activated_by_claims_alone_leaves_soon_after_the_last()
+    {
+        await using var harness = await GrainHarness.StartAsync(sessionListLifetime: TimeSpan.FromMinutes(1));
+        await harness.OpenAsync("u1", null, harness.Gateway.Tab("socket-1"));
+        Assert.True(harness.ActiveUsers.TryGetGrain("u1", out _));
+        await harness.AdvanceAsync(UserGrain.ClaimOnlyStay / 2);
+        await harness.OpenAsync("u1", null, harness.Gateway.Tab("socket-2")); // the stay counts from the last claim
+        await harness.AdvanceAsync(UserGrain.ClaimOnlyStay / 2);
+        await TickedAsync(harness, "u1");
+        Assert.True(harness.ActiveUsers.TryGetGrain("u1", out _));
+
+        await harness.AdvanceAsync(UserGrain.ClaimOnlyStay / 2);
+
+        await Eventually.TrueAsync(() => !harness.ActiveUsers.TryGetGrain("u1", out _), because: "the grain left");
+    }
+
+    [Fact]
+    public async Task A_users_grain_that_routed_a_publish_stays_past_the_claim_only_stay()
+    {
+        await using var harness = await GrainHarness.StartAsync(sessionListLifetime: TimeSpan.FromMinutes(1));
+        await harness.OpenAsync("u1", null, harness.Gateway.Tab());
+        await harness.PublishAsync("u1", Event);
+        Assert.True(harness.ActiveUsers.TryGetGrain("u1", out var grain));
+
+        await harness.AdvanceAsync(UserGrain.ClaimOnlyStay * 2);
+        await TickedAsync(harness, "u1");
+
+        Assert.True(harness.ActiveUsers.TryGetGrain("u1", out var after));
+        Assert.Same(grain, after);
+    }
+
+    /// <summary>A call to the user's grain, answered after any timer tick the clock fired before it (ticks and calls take turns in order).</summary>
+    private static Task TickedAsync(GrainHarness harness, string userId) => harness.Grains.GetGrain<IUserGrain>(userId).WhenDurableAsync("none");
 
     [Fact]
     public async Task A_tab_hears_auth_ok_only_once_its_users_grain_dropped_the_list()

@@ -35,6 +35,7 @@ public sealed class GrainHarness : IAsyncDisposable
         Sessions = services.GetRequiredService<SessionService>();
         Publisher = services.GetRequiredService<IEventPublisher>();
         Attached = services.GetRequiredService<AttachedSessions>();
+        ActiveUsers = services.GetRequiredService<ActiveUsers>();
         var reference = Gateway.Register(Grains, services.GetRequiredService<IGrainContextAccessor>());
         if (gatewayInProcess)
         {
@@ -98,6 +99,7 @@ public sealed class GrainHarness : IAsyncDisposable
     public SessionService Sessions { get; }
     public IEventPublisher Publisher { get; }
     public AttachedSessions Attached { get; }
+    public ActiveUsers ActiveUsers { get; }
     public RecordingGateway Gateway { get; } = new();
 
     /// <summary>
