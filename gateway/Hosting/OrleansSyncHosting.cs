@@ -70,7 +70,15 @@ public static class OrleansSyncHosting
         {
             services.AddSingleton<IClusterSignals, NoClusterSignals>();
         }
-        services.AddSingleton<ISessionListInvalidation, UserGrainSessionLists>();
+        services.AddSingleton<UserGrainSessionLists>();
+        if (postgres)
+        {
+            services.AddSingleton<ISessionListInvalidation>(sp => sp.GetRequiredService<UserGrainSessionLists>());
+        }
+        else
+        {
+            services.AddSingleton<ISessionListInvalidation, SingleSiloSessionLists>(); // a SQLite node is a cluster of its own
+        }
         builder.AddOrleans();
         services.AddSingleton<AttachedSessions>();
         services.AddSingleton<ActiveUsers>();
