@@ -23,6 +23,7 @@ public sealed class DirectFanOutTests
         await harness.OpenAsync("u1", null, tab);
 
         await harness.PublishAsync("u1", Event(1)); // reads the list from the store, in a turn of the user's grain
+        await harness.SettleAsync();
         await harness.PublishAsync("u1", Event(2)); // the kept list: no turn at all
 
         await tab.FramesAsync(2);
@@ -109,12 +110,16 @@ public sealed class DirectFanOutTests
 
     private static Task<GrainHarness> StartAsync() => GrainHarness.StartAsync(sessionListLifetime: KeepLists, gatewayInProcess: true);
 
-    /// <summary>A tab of u1, and one publish to it, after which u1's grain keeps the list (the next publish can go direct).</summary>
+    /// <summary>
+    /// A tab of u1, and one publish to it, after which u1's grain keeps the list and the tab's session grain is idle: the
+    /// next publish can go direct all the way.
+    /// </summary>
     private static async Task<RecordingTab> TabWhoseListIsKeptAsync(GrainHarness harness)
     {
         var tab = harness.Gateway.Tab();
         await harness.OpenAsync("u1", null, tab);
         await harness.PublishAsync("u1", Event(1));
+        await harness.SettleAsync(); // the session grain's work after that send (arming its re-send timer) is done: it is idle
         return tab;
     }
 
