@@ -5,7 +5,8 @@ namespace OrleansSync.Delivery;
 /// (the direct paths of <see cref="SessionGrain"/> and <see cref="UserGrain"/>). Orleans runs the grain's turns one at
 /// a time but knows nothing of those paths, so both share a gate: every turn counts itself under it from its start to
 /// its end, awaits included (each call through this grain's own call filter; what Orleans runs without a call, a timer
-/// tick, a work item, a continuation, the deactivation, with <see cref="EnterTurn"/> and <see cref="LeaveTurn"/>), and
+/// tick, a work item, a continuation, the deactivation, with <see cref="InTurn"/>; work queued for later, from
+/// <see cref="EnterTurn"/> when queued to <see cref="LeaveTurn"/> when done), and
 /// a direct path holds the gate (<see cref="WhenIdle"/>) only while the count is 0. So a direct path never runs during
 /// a turn, not even at one of its awaits, and a turn that starts meanwhile waits for the microseconds it takes.
 /// </summary>
@@ -17,14 +18,9 @@ public abstract class GatedGrain : Grain, IIncomingGrainCallFilter
     /// <summary>Every call is a turn: counted from its start to its end.</summary>
     async Task IIncomingGrainCallFilter.Invoke(IIncomingGrainCallContext context)
     {
-        EnterTurn();
-        try
+        using (InTurn())
         {
             await context.Invoke().ConfigureAwait(true);
-        }
-        finally
-        {
-            LeaveTurn();
         }
     }
 
@@ -44,6 +40,23 @@ public abstract class GatedGrain : Grain, IIncomingGrainCallFilter
         {
             _turns--;
         }
+    }
+
+    /// <summary>
+    /// Counts a turn that is not a call (a timer tick, a work item, a continuation, the deactivation) until the returned
+    /// scope is disposed: <c>using (InTurn()) { ... }</c>, awaits included.
+    /// </summary>
+    protected TurnScope InTurn()
+    {
+        EnterTurn();
+        return new TurnScope(this);
+    }
+
+    /// <summary>A turn counted by <see cref="InTurn"/>; disposing ends it.</summary>
+    protected readonly struct TurnScope(GatedGrain grain) : IDisposable
+    {
+        /// <inheritdoc />
+        public void Dispose() => grain.LeaveTurn();
     }
 
     /// <summary>Holds the gate if no turn runs (or is queued): the direct path runs while the returned scope is held.</summary>

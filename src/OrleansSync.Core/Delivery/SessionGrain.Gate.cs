@@ -68,18 +68,13 @@ public sealed partial class SessionGrain
 
     private void ArmRetryTimer()
     {
-        EnterTurn();
-        try
+        using (InTurn())
         {
             _timerArmQueued = false; // a turn: no direct enqueue runs now
             if (!_deactivated)
             {
                 EnsureRetryTimer();
             }
-        }
-        finally
-        {
-            LeaveTurn();
         }
     }
 }

@@ -112,16 +112,11 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     /// <inheritdoc />
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        EnterTurn(); // not a call: the gate is taken here (a direct enqueue may be running on another thread)
-        try
+        using (InTurn()) // not a call: the gate is taken here (a direct enqueue may be running on another thread)
         {
             _deactivated = true;
             StopRetryTimer();
             attached.Remove(Key, this);
-        }
-        finally
-        {
-            LeaveTurn();
         }
         metrics.GrainDeactivated(GrainKinds.Session);
         return Task.CompletedTask;
@@ -699,14 +694,9 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
 
     private async Task ResendDueInTurnAsync()
     {
-        EnterTurn(); // a tick is no call: the gate is taken here
-        try
+        using (InTurn()) // a tick is no call: the gate is taken here
         {
             await ResendDueAsync().ConfigureAwait(true);
-        }
-        finally
-        {
-            LeaveTurn();
         }
     }
 

@@ -76,14 +76,9 @@ public sealed partial class UserGrain
 
     private void DropListInTurn()
     {
-        EnterTurn();
-        try
+        using (InTurn())
         {
             DropList();
-        }
-        finally
-        {
-            LeaveTurn();
         }
     }
 }

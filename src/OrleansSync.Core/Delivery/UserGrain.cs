@@ -48,15 +48,10 @@ public sealed partial class UserGrain(ISessionStore store, SessionRouter router,
     /// <inheritdoc />
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        EnterTurn(); // not a call: the gate is taken here (a direct fan-out may be running on another thread)
-        try
+        using (InTurn()) // not a call: the gate is taken here (a direct fan-out may be running on another thread)
         {
             _deactivated = true;
             active.Remove(_userId, this);
-        }
-        finally
-        {
-            LeaveTurn();
         }
         metrics.GrainDeactivated(GrainKinds.User);
         return Task.CompletedTask;
@@ -96,18 +91,13 @@ public sealed partial class UserGrain(ISessionStore store, SessionRouter router,
 
     private Task LeaveIfOnlyClaimed()
     {
-        EnterTurn(); // a tick is no call: the gate is taken here
-        try
+        using (InTurn()) // a tick is no call: the gate is taken here
         {
             if (!_fannedOut)
             {
                 DeactivateOnIdle();
             }
             return Task.CompletedTask;
-        }
-        finally
-        {
-            LeaveTurn();
         }
     }
 
@@ -182,18 +172,13 @@ public sealed partial class UserGrain(ISessionStore store, SessionRouter router,
         // _pending for WhenDurableAsync (a publisher whose request ended between its two calls leaves it there until the
         // grain is collected: a rare, small leftover).
         var viaInbox = await Task.WhenAll(copies);
-        EnterTurn(); // a continuation, not a call: the gate is taken here
-        try
+        using (InTurn()) // a continuation, not a call: the gate is taken here
         {
             _pending.Remove(eventId);
             if (Array.IndexOf(viaInbox, true) >= 0)
             {
                 DropList();
             }
-        }
-        finally
-        {
-            LeaveTurn();
         }
     }
 
