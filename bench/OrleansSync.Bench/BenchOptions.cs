@@ -35,6 +35,15 @@ public sealed class BenchOptions
     /// <summary>Only measure what each wire protocol's client code costs per delivery, in this process (no servers).</summary>
     public bool WireCostOnly { get; set; }
     public string? ResultsFile { get; set; }
+
+    /// <summary>
+    /// Writes every delivery of each fixed-rate window to a CSV file (<see cref="LatencySamples"/>): this path, with the
+    /// target's name and the time of day before the extension.
+    /// </summary>
+    public string? SamplesFile { get; set; }
+
+    /// <summary>The fixed-rate run publishes at even intervals instead of at a random moment of each slot (the schedule before 2026-12-07's sixth session).</summary>
+    public bool EvenSchedule { get; set; }
     public bool RunLoad { get; set; } = true;
     public bool RunIdle { get; set; } = true;
 
@@ -139,6 +148,8 @@ public sealed class BenchOptions
                 case "--signalr-dll": options.SignalRDll = Next(); break;
                 case "--socketio-script": options.SocketIoScript = Next(); break;
                 case "--results": options.ResultsFile = Next(); break;
+                case "--samples": options.SamplesFile = Next(); break;
+                case "--even-schedule": options.EvenSchedule = true; break;
                 case "--phases":
                     var phases = Next().Split(',');
                     options.RunLoad = phases.Contains("load");

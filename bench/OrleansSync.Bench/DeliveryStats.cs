@@ -28,6 +28,9 @@ public sealed class DeliveryStats
     /// <summary>When the request of a seq began (the publisher's record), or null: then only <see cref="Latency"/> is kept.</summary>
     public Func<long, long>? RequestStartOf { get; set; }
 
+    /// <summary>Every delivery of the recorded range, when asked for (<c>--samples</c>), or null.</summary>
+    public LatencySamples? Samples { get; set; }
+
     /// <summary>Publish window to release as deliveries arrive (closed-loop saturation), or null.</summary>
     public PublishWindow? Window { get; set; }
 
@@ -67,10 +70,12 @@ public sealed class DeliveryStats
         {
             var now = Stopwatch.GetTimestamp();
             Latency.Record((long)Stopwatch.GetElapsedTime(sentTimestamp, now).TotalMicroseconds);
-            if (RequestStartOf?.Invoke(seq) is > 0 and var requestStart)
+            var requestStart = RequestStartOf?.Invoke(seq) ?? 0;
+            if (requestStart > 0)
             {
                 LatencyFromRequest.Record((long)Stopwatch.GetElapsedTime(requestStart, now).TotalMicroseconds);
             }
+            Samples?.Record(seq, sentTimestamp, requestStart, now);
         }
         Window?.OnDelivered(seq);
         if (Volatile.Read(ref _perSeq) is { } counts && (ulong)(seq - _countFrom) < (ulong)counts.Length)

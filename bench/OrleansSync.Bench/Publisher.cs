@@ -103,9 +103,17 @@ public sealed class Publisher : IDisposable
     /// Publishes <paramref name="count"/> events at <paramref name="perSecond"/> on a fixed schedule, at most
     /// <paramref name="maxInFlight"/> at once. A thread of its own waits for each due time (<see cref="PreciseWait"/>)
     /// and starts the request there, so the schedule does not depend on the timer queue or on a free pool thread.
+    /// <para>
+    /// Each publish is due at a random moment of its slot (1 ms at 1000/s), unless <paramref name="evenSchedule"/>: an
+    /// even schedule puts every publish at one of four phases of the kernel's 4 ms tick (HZ=250), and on this machine
+    /// the time to the first copy depends on that phase (about 0.15 ms more in half of the period, for every target),
+    /// so a run's p99 depended on where its schedule happened to fall (bench/README.md, 2026-12-07, sixth session).
+    /// A fixed seed: every run and target draws the same offsets.
+    /// </para>
     /// </summary>
-    public async Task RunOpenLoopAsync(long firstSeq, long count, double perSecond, int maxInFlight)
+    public async Task RunOpenLoopAsync(long firstSeq, long count, double perSecond, int maxInFlight, bool evenSchedule = false)
     {
+        var offsets = new Random(17);
         using var inFlight = new SemaphoreSlim(maxInFlight, maxInFlight);
         var pending = new List<Task>();
         Lateness = new LatencyHistogram();
@@ -120,7 +128,7 @@ public sealed class Publisher : IDisposable
                 var ticksPerEvent = Stopwatch.Frequency / perSecond;
                 for (long i = 0; i < count; i++)
                 {
-                    var due = start + (long)(i * ticksPerEvent);
+                    var due = start + (long)((i + (evenSchedule ? 0 : offsets.NextDouble())) * ticksPerEvent);
                     PreciseWait.Until(due);
                     inFlight.Wait();
                     pending.Add(PostReleasingAsync(firstSeq + i, due, inFlight));

@@ -158,11 +158,13 @@ public sealed class ServerBenchmark(BenchOptions options, BenchTokens tokens, st
 
         // Fixed rate: latency from the moment each publish was due to the moment its socket received it.
         var count = (long)(options.LatencyRate * options.LatencyRun.TotalSeconds);
+        stats.Samples = options.SamplesFile is null ? null : new LatencySamples(checked((int)(count * sessions)));
         stats.RecordLatencyFor(seq, seq + count);
         stats.RequestStartOf = publisher.RequestStartOf;
+        var listsBefore = await NodeStoreMetrics.ReadAsync(baseAddresses);
         cpuBefore = cpu.Read();
         started = Stopwatch.GetTimestamp();
-        await publisher.RunOpenLoopAsync(seq, count, options.LatencyRate, OpenLoopMaxInFlight);
+        await publisher.RunOpenLoopAsync(seq, count, options.LatencyRate, OpenLoopMaxInFlight, options.EvenSchedule);
         figures.AchievedRate = count / Stopwatch.GetElapsedTime(started).TotalSeconds;
         figures.FixedRateCpu = CpuSampler.Between(cpuBefore, cpu.Read());
         var expected = count * sessions;
@@ -176,6 +178,17 @@ public sealed class ServerBenchmark(BenchOptions options, BenchTokens tokens, st
             $"from the request's start p50 {figures.FromRequestMilliseconds.P50:F2} ms, p99 {figures.FromRequestMilliseconds.P99:F2} ms; " +
             $"generator lateness p50 {figures.LatenessMilliseconds.P50:F2} ms, p99 {figures.LatenessMilliseconds.P99:F2} ms; cores used: {figures.FixedRateCpu}");
         Say(name, $"at {options.LatencyRate:F0} publishes/s, the tail (ms): {stats.Latency.Tail()}; from the request's start: {stats.LatencyFromRequest.Tail()}");
+        if (stats.Samples is { } samples)
+        {
+            var path = Path.ChangeExtension(options.SamplesFile!, null) + $"-{name}-{DateTime.Now:HHmmss}" + Path.GetExtension(options.SamplesFile);
+            await samples.WriteAsync(path);
+            stats.Samples = null;
+            Say(name, $"every delivery of the {options.LatencyRate:F0}/s window written to {path}");
+        }
+        if (listsBefore is { } listsStart && await NodeStoreMetrics.ReadAsync(baseAddresses) is { } listsEnd)
+        {
+            Say(name, $"at {options.LatencyRate:F0} publishes/s, {listsEnd.ListReadShare(listsStart):P1} of the publishes read their user's session list from the store (the others used the list the user's grain keeps)");
+        }
 
         await WaitUntilAsync(() => stats.Delivered >= publisher.Accepted * sessions, TimeSpan.FromSeconds(15));
         figures.LoadDeliveriesMissing = publisher.Accepted * sessions - stats.Delivered;
