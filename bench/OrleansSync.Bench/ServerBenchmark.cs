@@ -215,16 +215,29 @@ public sealed class ServerBenchmark(BenchOptions options, BenchTokens tokens, st
         var sessions = options.SessionsPerUser;
         try
         {
-            await fleet.ConnectAsync(0, options.IdleBase / sessions, sessions, CancellationToken.None);
-            await Task.Delay(options.Settle);
-            figures.ResidentAtBase = process.ResidentBytes();
+            // RSS read at IdleSteps + 1 socket counts from IdleBase to IdleTarget, after a settle each; the figure is the
+            // least-squares slope, so one reading raised by garbage not yet collected moves it less than it moved a
+            // difference of two readings (the figure before 2026-12-07 18:30, still logged beside it).
+            var counts = new List<double>();
+            var readings = new List<double>();
+            var connectedUsers = 0;
             var started = Stopwatch.GetTimestamp();
-            await fleet.ConnectAsync(options.IdleBase / sessions, (options.IdleTarget - options.IdleBase) / sessions, sessions, CancellationToken.None);
-            Say(server.Name, $"{fleet.Count} idle clients authenticated ({Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s for the last {options.IdleTarget - options.IdleBase})");
-            await Task.Delay(options.Settle);
-            figures.ResidentAtTarget = process.ResidentBytes();
-            figures.BytesPerIdleConnection = (double)(figures.ResidentAtTarget - figures.ResidentAtBase) / (options.IdleTarget - options.IdleBase);
-            Say(server.Name, $"RSS {figures.ResidentAtBase / 1048576.0:F1} MiB at {options.IdleBase}, {figures.ResidentAtTarget / 1048576.0:F1} MiB at {options.IdleTarget}: {figures.BytesPerIdleConnection / 1024:F1} KiB per idle connection");
+            for (var step = 0; step <= IdleSteps; step++)
+            {
+                var socketsNow = options.IdleBase + (options.IdleTarget - options.IdleBase) * step / IdleSteps;
+                await fleet.ConnectAsync(connectedUsers, socketsNow / sessions - connectedUsers, sessions, CancellationToken.None);
+                connectedUsers = socketsNow / sessions;
+                await Task.Delay(options.Settle);
+                counts.Add(socketsNow);
+                readings.Add(process.ResidentBytes());
+            }
+            Say(server.Name, $"{fleet.Count} idle clients authenticated ({Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s with {IdleSteps + 1} settles)");
+            figures.ResidentAtBase = (long)readings[0];
+            figures.ResidentAtTarget = (long)readings[^1];
+            figures.BytesPerIdleConnection = Slope(counts, readings);
+            var twoPoint = (readings[^1] - readings[0]) / (options.IdleTarget - options.IdleBase);
+            Say(server.Name, $"RSS (MiB) {string.Join(", ", counts.Select((c, i) => FormattableString.Invariant($"{readings[i] / 1048576.0:F1} at {c}")))}: " +
+                $"{figures.BytesPerIdleConnection / 1024:F1} KiB per idle connection (slope; first to last reading {twoPoint / 1024:F1})");
 
             // Held: after the hold time every socket is still open and receives one event published to its user.
             await Task.Delay(options.Hold);
@@ -243,6 +256,23 @@ public sealed class ServerBenchmark(BenchOptions options, BenchTokens tokens, st
             figures.IdleOpened = Math.Max(figures.IdleOpened, 0);
             await fleet.AbortAllAsync();
         }
+    }
+
+    /// <summary>RSS readings in the idle phase: at the base, then after each of this many equal steps up to the target.</summary>
+    private const int IdleSteps = 3;
+
+    /// <summary>Least-squares slope of <paramref name="y"/> over <paramref name="x"/>.</summary>
+    private static double Slope(IReadOnlyList<double> x, IReadOnlyList<double> y)
+    {
+        var meanX = x.Average();
+        var meanY = y.Average();
+        double covariance = 0, variance = 0;
+        for (var i = 0; i < x.Count; i++)
+        {
+            covariance += (x[i] - meanX) * (y[i] - meanY);
+            variance += (x[i] - meanX) * (x[i] - meanX);
+        }
+        return covariance / variance;
     }
 
     internal static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
