@@ -78,5 +78,6 @@ def report(path):
           "  ".join(f"{pct(by_phase[k], .5)/1000:.2f}/{pct(by_phase[k], .99)/1000:.2f}" if len(by_phase[k]) * 100 >= len(copies)
                     else "-" for k in range(8)) + " (-: under 1 % of the publishes)")
 
+
 for file in sys.argv[1:]:
     report(file)
