@@ -27,8 +27,6 @@ public static class LoadRounds
             foreach (var (server, figures) in servers.Zip(merged))
             {
                 var idle = await benchmark.RunAsync(server, load: false, idle: true);
-                figures.ResidentAtBase = idle.ResidentAtBase;
-                figures.ResidentAtTarget = idle.ResidentAtTarget;
                 figures.BytesPerIdleConnection = idle.BytesPerIdleConnection;
                 figures.IdleOpened = idle.IdleOpened;
                 figures.IdleDelivered = idle.IdleDelivered;

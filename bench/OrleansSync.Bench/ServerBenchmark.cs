@@ -232,8 +232,6 @@ public sealed class ServerBenchmark(BenchOptions options, BenchTokens tokens, st
                 readings.Add(process.ResidentBytes());
             }
             Say(server.Name, $"{fleet.Count} idle clients authenticated ({Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s with {IdleSteps + 1} settles)");
-            figures.ResidentAtBase = (long)readings[0];
-            figures.ResidentAtTarget = (long)readings[^1];
             figures.BytesPerIdleConnection = Slope(counts, readings);
             var twoPoint = (readings[^1] - readings[0]) / (options.IdleTarget - options.IdleBase);
             Say(server.Name, $"RSS (MiB) {string.Join(", ", counts.Select((c, i) => FormattableString.Invariant($"{readings[i] / 1048576.0:F1} at {c}")))}: " +

@@ -37,8 +37,6 @@ public sealed class ServerFigures(string server)
     public long SlowConsumerCloses { get; set; }
 
     // Idle connections.
-    public long ResidentAtBase { get; set; }
-    public long ResidentAtTarget { get; set; }
     public double BytesPerIdleConnection { get; set; } = double.NaN;
     public int IdleOpened { get; set; }
     public long IdleDelivered { get; set; }
