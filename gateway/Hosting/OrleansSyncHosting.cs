@@ -80,7 +80,7 @@ public static class OrleansSyncHosting
             services.AddSingleton<ISessionListInvalidation, SingleSiloSessionLists>(); // a SQLite node is a cluster of its own
         }
         builder.AddOrleans();
-        services.AddSingleton<AttachedSessions>();
+        services.AddSingleton(new AttachedSessions { ParkingPossible = !postgres }); // parking needs a silo alone in its cluster
         services.AddSingleton<ActiveUsers>();
         services.AddSingleton<LocalGateway>();
         services.AddSingleton<SessionRouter>();

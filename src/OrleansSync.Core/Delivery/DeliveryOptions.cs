@@ -43,6 +43,13 @@ public sealed class DeliveryOptions
     /// </summary>
     public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// Whether an attached session with nothing to send or re-send parks: its grain leaves memory while its socket stays
+    /// open, and comes back (without a store read) at the session's next event, ack or close. Applies on a SQLite node
+    /// (a silo alone in its cluster); on PostgreSQL sessions never park. Default true.
+    /// </summary>
+    public bool ParkIdleSessions { get; set; } = true;
+
     /// <summary>Throws if a value cannot work.</summary>
     public void Validate()
     {

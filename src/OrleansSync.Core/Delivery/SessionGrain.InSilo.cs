@@ -31,20 +31,28 @@ public sealed partial class SessionGrain
     /// <summary>
     /// <see cref="ISessionGrain.EnqueueAsync"/> for a caller in this silo: the returned work completes with the outcome
     /// as soon as the grain has queued (and sent) the event, and then holds the commit of its queue row to wait for.
+    /// Null if the grain has just parked (SessionGrain.Parking.cs): call it instead.
     /// </summary>
-    public LocalEnqueue EnqueueInSilo(string eventId, byte[] frame)
+    public LocalEnqueue? EnqueueInSilo(string eventId, byte[] frame)
     {
+        if (!TryEnterTurn()) // from now on: no later copy goes past it directly (SessionGrain.Gate.cs)
+        {
+            return null;
+        }
         var work = new LocalEnqueue(this, eventId, frame);
-        EnterTurn(); // from now on: no later copy goes past it directly (SessionGrain.Gate.cs)
         GrainContext.Scheduler.QueueAction(static state => ((LocalEnqueue)state).Grain.RunEnqueue((LocalEnqueue)state), work);
         return work;
     }
 
-    /// <summary><see cref="ISessionGrain.Ack"/> for a caller in this silo.</summary>
-    public void AckInSilo(string eventId)
+    /// <summary><see cref="ISessionGrain.Ack"/> for a caller in this silo. False if the grain has just parked: call it instead.</summary>
+    public bool AckInSilo(string eventId)
     {
-        EnterTurn();
+        if (!TryEnterTurn())
+        {
+            return false;
+        }
         GrainContext.Scheduler.QueueAction(static state => ((LocalAck)state).Grain.RunAck(((LocalAck)state).EventId), new LocalAck(this, eventId));
+        return true;
     }
 
     private void RunEnqueue(LocalEnqueue work)

@@ -28,5 +28,8 @@ public sealed partial class SessionGrain
         [LoggerMessage(8, LogLevel.Information,
             "User {UserId} went over Delivery:MaxSessionsPerUser ({Limit}): deleted {Count} of the user's oldest sessions ({Attached} attached, their sockets are closed).")]
         public static partial void SessionsOverLimitRemoved(ILogger logger, string userId, int count, int attached, int limit);
+
+        [LoggerMessage(20, LogLevel.Trace, "Session {SessionId} parked: idle, its grain leaves memory while its socket stays open.")]
+        public static partial void SessionParked(ILogger logger, string sessionId);
     }
 }

@@ -106,6 +106,10 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     {
         Key = this.GetPrimaryKeyString();
         metrics.GrainActivated(GrainKinds.Session);
+        if (attached.TryUnpark(Key, out var parked))
+        {
+            Unpark(parked);
+        }
         return Task.CompletedTask;
     }
 
@@ -149,7 +153,8 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         {
             _claiming = null;
             claiming.SetResult();
-            LeaveIfDetached(); // refused (unknown, or another user's session)
+            ParkIfIdle(); // attached with nothing to replay
+            LeaveIfDetached(); // refused (unknown, or another user's session), or parked
         }
     }
 
@@ -174,12 +179,8 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         }
         _record = claimed.Session;
         LoadQueue(claimed);
-        _socket = socket;
-        _gateway = localGateway.Reach(socket);
-        _gatewayHere = localGateway.IsHere(socket);
         Reference ??= this.AsReference<ISessionGrain>();
-        attached.Add(Key, this);
-        DelayDeactivation(TimeSpan.MaxValue); // an attached session lives as long as its socket
+        Hold(socket);
         if (_record.RetentionDeadline is { } deadline && time.GetUtcNow() >= deadline)
         {
             Log.RetentionExpired(logger, Key, _queue.Count);
@@ -318,6 +319,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
             // here is bounded by what it was sent (its ack credit) and its flood budget.
             _ = store.RemoveEventAsync(Key, eventId);
         }
+        ParkIfIdle(); // a stray ack that brought a parked session back
         LeaveIfDetached();
         return false;
     }
@@ -326,6 +328,7 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
     public Task<bool> HoldsSocketAsync(string socketId)
     {
         var holds = _socket?.SocketId == socketId || _claiming is not null; // a claim in flight is about to hold it
+        ParkIfIdle(); // the question alone does not keep a parked session in memory
         LeaveIfDetached();
         return Task.FromResult(holds);
     }
@@ -471,6 +474,16 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         await _gateway!.SessionOpened(socket.SocketId, new SessionOpened(Key, record.UserId, record.NeedFullSync)).ConfigureAwait(true);
         Log.SessionAttached(logger, Key, record.UserId, Ids.LogTag(socket.SocketId), record.NeedFullSync, _queue.Count);
         SendWithinWindow(); // the replay: the rest follows the tab's acks
+    }
+
+    /// <summary>Holds the socket: the grain is attached in this process, and stays in memory until it parks or the socket goes.</summary>
+    private void Hold(SocketLink socket)
+    {
+        _socket = socket;
+        _gateway = localGateway.Reach(socket);
+        _gatewayHere = localGateway.IsHere(socket);
+        attached.Add(Key, this);
+        DelayDeactivation(TimeSpan.MaxValue);
     }
 
     /// <summary>The socket is gone: release the session with its retention clock running (unless it needs a full sync anyway).</summary>
@@ -684,19 +697,12 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
         if (_retryTimer is null)
         {
             // A grain timer: each tick is a turn of this grain, so a re-send never interleaves with a call.
-            _retryTimer = this.RegisterGrainTimer(static (grain, _) => grain.ResendDueInTurnAsync(), this, due, Timeout.InfiniteTimeSpan);
+            // A tick is an Orleans message to this grain, so the call filter counts it as a turn.
+            _retryTimer = this.RegisterGrainTimer(static (grain, _) => grain.ResendDueAsync(), this, due, Timeout.InfiniteTimeSpan);
         }
         else
         {
             _retryTimer.Change(due, Timeout.InfiniteTimeSpan);
-        }
-    }
-
-    private async Task ResendDueInTurnAsync()
-    {
-        using (InTurn()) // a tick is no call: the gate is taken here
-        {
-            await ResendDueAsync().ConfigureAwait(true);
         }
     }
 
@@ -724,6 +730,10 @@ public sealed partial class SessionGrain(ISessionStore store, IOptionsMonitor<De
             Send(pending, retry: true);
         }
         ScheduleRetry(fromTick: true);
+        if (_retryTimer is null)
+        {
+            ParkIfIdle(); // nothing in flight, nothing sent for a whole interval
+        }
     }
 
     /// <summary>The attempt budget rule at the top of the class, for an event whose re-send is due.</summary>

@@ -53,20 +53,20 @@ public sealed class SessionRouter(IGrainFactory grains, ISessionStore store, IOp
             EnqueueOutcome outcome;
             try
             {
-                if (attached.TryGetGrain(sessionId, out var here))
+                if (attached.TryGetGrain(sessionId, out var here) && here.TryEnqueueNow(eventId, frame, out var commit))
                 {
-                    if (here.TryEnqueueNow(eventId, frame, out var commit))
-                    {
-                        await commit.ConfigureAwait(false);
-                        return false;
-                    }
-                    var enqueue = here.EnqueueInSilo(eventId, frame);
+                    await commit.ConfigureAwait(false);
+                    return false;
+                }
+                if (here?.EnqueueInSilo(eventId, frame) is { } enqueue)
+                {
                     outcome = await enqueue.Task.ConfigureAwait(false);
                     await enqueue.Commit.ConfigureAwait(false);
                 }
                 else
                 {
-                    outcome = await grains.GetGrain<ISessionGrain>(sessionId).EnqueueAsync(eventId, new Immutable<byte[]>(frame)).ConfigureAwait(false);
+                    // Not attached here, or parked (its grain comes back for the call): a grain call.
+                    outcome = await Session(sessionId).EnqueueAsync(eventId, new Immutable<byte[]>(frame)).ConfigureAwait(false);
                 }
             }
             catch (Exception exception) when (exception is OrleansMessageRejectionException or TimeoutException)

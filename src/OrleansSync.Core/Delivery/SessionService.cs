@@ -64,22 +64,17 @@ public sealed class SessionService(SessionRouter router, AttachedSessions attach
     public Task DetachAsync(string sessionId, string socketId) => Grain(sessionId).DetachAsync(socketId);
 
     /// <summary>
-    /// The tab acked <paramref name="eventId"/>; nothing waits for the grain. Queued on the grain when it is attached in
-    /// this silo (<see cref="SessionGrain.AckInSilo"/>), else sent one-way (<see cref="ISessionGrain.Ack"/>).
+    /// The tab acked <paramref name="eventId"/>; nothing waits for the grain. Taken at once or queued on the grain when
+    /// it is attached in this silo (<see cref="SessionGrain.TryAckNow"/>, <see cref="SessionGrain.AckInSilo"/>), else
+    /// sent one-way (<see cref="ISessionGrain.Ack"/>; a parked session's grain comes back for it).
     /// </summary>
     public void Ack(string sessionId, string eventId)
     {
-        if (attached.TryGetGrain(sessionId, out var here))
+        if (attached.TryGetGrain(sessionId, out var here) && (here.TryAckNow(eventId) || here.AckInSilo(eventId)))
         {
-            if (!here.TryAckNow(eventId))
-            {
-                here.AckInSilo(eventId);
-            }
+            return;
         }
-        else
-        {
-            _ = Grain(sessionId).Ack(eventId);
-        }
+        _ = Grain(sessionId).Ack(eventId);
     }
 
     /// <summary>The session's grain.</summary>

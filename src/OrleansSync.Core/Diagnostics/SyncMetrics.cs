@@ -22,6 +22,7 @@ public sealed class SyncMetrics : IDisposable
         public const string SocketsOpen = "orleanssync.sockets.open";
         /// <summary>Gauge: sessions with an attached socket.</summary>
         public const string SessionsAttached = "orleanssync.sessions.attached";
+        public const string SessionsParked = "orleanssync.sessions.parked";
         /// <summary>Gauge: grain activations in memory, by <c>type</c>.</summary>
         public const string GrainsActive = "orleanssync.grains.active";
         /// <summary>Counter: grain activations started, by <c>type</c> (with the gauge above: churn from idle collection).</summary>
@@ -126,7 +127,9 @@ public sealed class SyncMetrics : IDisposable
         meter.CreateObservableGauge(Names.SocketsOpen, () => new Measurement<int>(_openSockets?.Invoke() ?? 0, _node),
             "{socket}", "Open WebSockets on this node.");
         meter.CreateObservableGauge(Names.SessionsAttached, () => new Measurement<int>(Scan().Attached, _node),
-            "{session}", "Sessions with an attached socket on this node.");
+            "{session}", "Sessions with an attached socket on this node, parked ones included.");
+        meter.CreateObservableGauge(Names.SessionsParked, () => new Measurement<int>(_sessions?.ParkedCount ?? 0, _node),
+            "{session}", "Attached sessions parked on this node: idle, their grain out of memory while their socket stays open.");
         meter.CreateObservableGauge(Names.GrainsActive, () => ObserveGrains(static counts => Volatile.Read(ref counts.Active)),
             "{grain}", "Grain activations in memory, by grain type.");
         meter.CreateObservableCounter(Names.GrainsActivated, () => ObserveGrains(static counts => Volatile.Read(ref counts.Started)),
@@ -338,6 +341,7 @@ public sealed class SyncMetrics : IDisposable
             long oldest = 0;
             if (_sessions is { } sessions)
             {
+                attached = sessions.ParkedCount; // nothing queued: a session parks only with an empty queue
                 foreach (var session in sessions.Grains)
                 {
                     attached++;

@@ -51,8 +51,9 @@ public sealed class GrainHarness : IAsyncDisposable
     /// directly and copies can go out on the router's thread (<see cref="SessionGrain.TryEnqueueNow"/>). Otherwise it is
     /// reached as an observer in another process would be, through Orleans.
     /// </param>
+    /// <param name="parking">Idle sessions may park, as on a SQLite node (<see cref="AttachedSessions.ParkingPossible"/>); off otherwise.</param>
     public static async Task<GrainHarness> StartAsync(DeliveryOptions? delivery = null, TimeSpan? sessionListLifetime = null,
-        GatedSessionListInvalidation? announcements = null, bool gatewayInProcess = false)
+        GatedSessionListInvalidation? announcements = null, bool gatewayInProcess = false, bool parking = false)
     {
         delivery ??= new DeliveryOptions();
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow) { AutoAdvanceAmount = TimeSpan.Zero };
@@ -77,7 +78,7 @@ public sealed class GrainHarness : IAsyncDisposable
             services.AddSingleton(Options.Create(new NodeOptions { Id = NodeId }));
             services.AddSingleton<IClusterSignals, NoClusterSignals>();
             services.AddSingleton(new SyncMetrics(NodeId, enabled: false, time));
-            services.AddSingleton<AttachedSessions>();
+            services.AddSingleton(new AttachedSessions { ParkingPossible = parking });
             services.AddSingleton<ActiveUsers>();
             services.AddSingleton<LocalGateway>();
             services.AddSingleton<SessionRouter>();

@@ -1,0 +1,163 @@
+using System.Text.Json;
+using OrleansSync.Delivery;
+using OrleansSync.Tests.Infrastructure;
+using Xunit;
+
+namespace OrleansSync.Tests.Delivery;
+
+/// <summary>
+/// An attached session with nothing to send or re-send parks: its grain leaves memory, its socket stays attached, and
+/// its next call brings it back as it was (SessionGrain.Parking.cs). The node suite runs it over real sockets
+/// (<c>Gateway/SessionParkingNodeTests</c>).
+/// </summary>
+public sealed class SessionParkingTests
+{
+    [Fact]
+    public async Task A_session_attached_with_nothing_to_replay_parks_and_its_next_event_brings_it_back()
+    {
+        await using var harness = await StartAsync();
+        var tab = harness.Gateway.Tab();
+        var sessionId = await harness.OpenAsync("u1", null, tab);
+
+        await Eventually.TrueAsync(() => harness.Attached.ParkedCount == 1, because: "the session parks after its attach");
+        Assert.False(harness.Attached.TryGetGrain(sessionId, out _));
+        Assert.Equal(1, harness.Attached.Count);
+
+        var published = await harness.PublishAsync("u1", Event(1));
+
+        Assert.Equal([1], (await tab.FramesAsync(1)).Select(Number));
+        Assert.True(harness.Attached.TryGetGrain(sessionId, out var grain), "the event brought the grain back");
+        Assert.Equal(0, harness.Attached.ParkedCount);
+        Assert.Equal(1, grain.QueuedCount);
+        Assert.Equal(1, harness.Store.QueuedCount(sessionId));
+        Assert.Equal(published.EventId, JsonDocument.Parse(tab.Frames[0]).RootElement.GetProperty("event_id").GetString());
+    }
+
+    [Fact]
+    public async Task A_session_parks_again_once_its_events_are_acked_and_a_re_send_interval_passed_without_sends()
+    {
+        await using var harness = await StartAsync();
+        var tab = harness.Gateway.Tab();
+        var sessionId = await harness.OpenAsync("u1", null, tab);
+        await Eventually.TrueAsync(() => harness.Attached.ParkedCount == 1, because: "parked after the attach");
+        var first = await harness.PublishAsync("u1", Event(1));
+        await tab.FramesAsync(1);
+        harness.Sessions.Ack(sessionId, first.EventId);
+        await Eventually.TrueAsync(() => harness.Store.QueuedCount(sessionId) == 0, because: "the ack removed the row");
+
+        await StepUntilAsync(harness, () => harness.Attached.ParkedCount == 1, because: "the tick that stops the re-send timer parks the session");
+
+        // Back again for the next event, with the order of pushes and the queue's sequence carried over.
+        await harness.PublishAsync("u1", Event(2));
+        Assert.Equal([1, 2], (await tab.FramesAsync(2)).Select(Number));
+        Assert.Equal(2, tab.Frames.Count);
+    }
+
+    [Fact]
+    public async Task Events_queued_after_an_unpark_are_durable_under_the_sessions_claim_and_replay_in_order()
+    {
+        await using var harness = await StartAsync();
+        var tab = harness.Gateway.Tab("socket-1");
+        var sessionId = await harness.OpenAsync("u1", null, tab);
+        await Eventually.TrueAsync(() => harness.Attached.ParkedCount == 1, because: "parked after the attach");
+        var epoch = harness.Store.Session(sessionId)!.Epoch;
+
+        await harness.PublishAsync("u1", Event(1)); // PublishAsync waits until the copy is durable
+        await harness.PublishAsync("u1", Event(2));
+        Assert.Equal(2, harness.Store.QueuedCount(sessionId)); // written with the parked claim's epoch: not fenced out
+        Assert.Equal(epoch, harness.Store.Session(sessionId)!.Epoch);
+        await harness.DetachAsync(sessionId, tab);
+
+        var back = harness.Gateway.Tab("socket-2");
+        Assert.Equal(sessionId, await harness.OpenAsync("u1", sessionId, back));
+        Assert.False((await back.OpenedAsync()).NeedFullSync);
+        Assert.Equal([1, 2], (await back.FramesAsync(2)).Select(Number));
+    }
+
+    [Fact]
+    public async Task A_parked_sessions_socket_close_releases_it_with_its_retention_clock_started()
+    {
+        await using var harness = await StartAsync();
+        var tab = harness.Gateway.Tab();
+        var sessionId = await harness.OpenAsync("u1", null, tab);
+        await Eventually.TrueAsync(() => harness.Attached.ParkedCount == 1, because: "parked after the attach");
+
+        await harness.DetachAsync(sessionId, tab);
+
+        Assert.Equal(0, harness.Attached.Count);
+        await Eventually.TrueAsync(() => harness.Store.Session(sessionId) is { OwnerNode: null, RetentionDeadline: not null },
+            because: "the close released the session");
+    }
+
+    [Fact]
+    public async Task A_resume_by_another_socket_closes_the_parked_sessions_old_socket()
+    {
+        await using var harness = await StartAsync();
+        var old = harness.Gateway.Tab("socket-1");
+        var sessionId = await harness.OpenAsync("u1", null, old);
+        await Eventually.TrueAsync(() => harness.Attached.ParkedCount == 1, because: "parked after the attach");
+
+        var other = harness.Gateway.Tab("socket-2");
+        Assert.Equal(sessionId, await harness.OpenAsync("u1", sessionId, other));
+
+        Assert.Equal([SessionCloseReason.Replaced], await old.ClosesAsync());
+        await harness.PublishAsync("u1", Event(1));
+        Assert.Equal([1], (await other.FramesAsync(1)).Select(Number));
+        Assert.Empty(old.Frames);
+    }
+
+    [Fact]
+    public async Task A_session_with_an_event_in_flight_does_not_park()
+    {
+        await using var harness = await StartAsync();
+        var tab = harness.Gateway.Tab();
+        var sessionId = await harness.OpenAsync("u1", null, tab);
+        await Eventually.TrueAsync(() => harness.Attached.ParkedCount == 1, because: "parked after the attach");
+        await harness.PublishAsync("u1", Event(1)); // never acked
+
+        // Re-sends go on, from the grain in memory.
+        await StepUntilAsync(harness, () => tab.Frames.Count >= 4, because: "three re-sends");
+        Assert.Equal(0, harness.Attached.ParkedCount);
+        Assert.True(harness.Attached.TryGetGrain(sessionId, out _));
+    }
+
+    [Fact]
+    public async Task Sessions_do_not_park_when_turned_off_or_where_parking_is_not_possible()
+    {
+        await using var off = await StartAsync(new DeliveryOptions { ParkIdleSessions = false });
+        await using var cluster = await GrainHarness.StartAsync(gatewayInProcess: true, parking: false); // as on PostgreSQL
+        foreach (var harness in new[] { off, cluster })
+        {
+            var tab = harness.Gateway.Tab();
+            var sessionId = await harness.OpenAsync("u1", null, tab);
+            var first = await harness.PublishAsync("u1", Event(1));
+            await tab.FramesAsync(1);
+            harness.Sessions.Ack(sessionId, first.EventId);
+            await Eventually.TrueAsync(() => harness.Store.QueuedCount(sessionId) == 0, because: "the ack removed the row");
+            await harness.AdvanceAsync(harness.Delivery.RetryInterval * 3);
+            await harness.SettleAsync(); // the ticks ran
+
+            Assert.Equal(0, harness.Attached.ParkedCount);
+            Assert.True(harness.Attached.TryGetGrain(sessionId, out _));
+        }
+    }
+
+    private static Task<GrainHarness> StartAsync(DeliveryOptions? delivery = null) =>
+        GrainHarness.StartAsync(delivery, gatewayInProcess: true, parking: true);
+
+    /// <summary>Moves the grains' clock on a quarter interval at a time until <paramref name="condition"/> holds.</summary>
+    private static Task StepUntilAsync(GrainHarness harness, Func<bool> condition, string because) =>
+        Eventually.TrueAsync(() =>
+        {
+            if (condition())
+            {
+                return true;
+            }
+            harness.Time.Advance(harness.Delivery.RetryInterval / 4);
+            return condition();
+        }, because: because);
+
+    private static string Event(int number) => $$"""{"type":"added","n":{{number}}}""";
+
+    private static int Number(string frame) => JsonDocument.Parse(frame).RootElement.GetProperty("n").GetInt32();
+}
