@@ -142,6 +142,58 @@ public sealed class SessionParkingTests
         }
     }
 
+    [Fact]
+    public async Task A_copy_queued_on_the_grain_during_its_claim_keeps_it_from_parking()
+    {
+        var announcements = new GatedSessionListInvalidation();
+        await using var harness = await GrainHarness.StartAsync(announcements: announcements, gatewayInProcess: true, parking: true);
+        var first = harness.Gateway.Tab("socket-1");
+        var sessionId = await harness.OpenAsync("u1", null, first);
+        await Eventually.TrueAsync(() => harness.Attached.ParkedCount == 1, because: "parked after the attach");
+
+        // The tab reconnects: its resume brings the grain back, and the claim waits at the announcement. A copy then
+        // finds the grain attached in the silo and is queued on it behind the claim, with nothing in its queue yet.
+        announcements.Close();
+        var second = harness.Gateway.Tab("socket-2");
+        var callsBefore = announcements.Calls.Count;
+        var resume = harness.OpenAsync("u1", sessionId, second);
+        await Eventually.TrueAsync(() => announcements.Calls.Count > callsBefore, because: "the claim reached the announcement");
+        var reads = harness.Store.UserSessionReads;
+        var queued = harness.PublishAsync("u1", Event(1));
+        await Eventually.TrueAsync(() => harness.Store.UserSessionReads > reads, because: "the publish was routed");
+        announcements.Open();
+        Assert.Equal(sessionId, await resume);
+        await queued;
+
+        Assert.Equal([1], (await second.FramesAsync(1)).Select(Number)); // not left to an activation on its way out
+        Assert.Equal(0, harness.Store.InboxCount(sessionId));
+        Assert.Equal(1, harness.Store.QueuedCount(sessionId));
+    }
+
+    [Fact]
+    public async Task Work_offered_to_a_parked_sessions_old_activation_is_refused_and_goes_as_a_call()
+    {
+        await using var harness = await StartAsync();
+        var tab = harness.Gateway.Tab();
+        var sessionId = await harness.OpenAsync("u1", null, tab);
+        await Eventually.TrueAsync(() => harness.Attached.ParkedCount == 1, because: "parked after the attach");
+        var first = await harness.PublishAsync("u1", Event(1));
+        await tab.FramesAsync(1);
+        // The grain object as a router or a read loop holds it a moment before it parks.
+        Assert.True(harness.Attached.TryGetGrain(sessionId, out var found));
+        harness.Sessions.Ack(sessionId, first.EventId);
+        await Eventually.TrueAsync(() => harness.Store.QueuedCount(sessionId) == 0, because: "the ack removed the row");
+        await StepUntilAsync(harness, () => harness.Attached.ParkedCount == 1, because: "parked again");
+
+        Assert.False(found.TryEnqueueNow("late", "{}"u8.ToArray(), out _));
+        Assert.Null(found.EnqueueInSilo("late", "{}"u8.ToArray()));
+        Assert.False(found.TryAckNow("late"));
+        Assert.False(found.AckInSilo("late"));
+
+        await harness.PublishAsync("u1", Event(2));
+        Assert.Equal([1, 2], (await tab.FramesAsync(2)).Select(Number));
+    }
+
     private static Task<GrainHarness> StartAsync(DeliveryOptions? delivery = null) =>
         GrainHarness.StartAsync(delivery, gatewayInProcess: true, parking: true);
 
