@@ -8,7 +8,7 @@ namespace OrleansSync.Bench;
 /// </summary>
 public sealed class CpuSampler(IReadOnlyList<int> serverPids, int? postgresPid)
 {
-    private const double TicksPerSecond = 100; // USER_HZ on Linux
+    public const double TicksPerSecond = 100; // USER_HZ on Linux
 
     public CpuReading Read() => new(
         MachineBusyTicks(),

@@ -242,8 +242,15 @@ public sealed class ServerBenchmark(BenchOptions options, BenchTokens tokens, st
             figures.IdleOpened = fleet.OpenCount;
             var users = options.IdleTarget / sessions;
             using var publisher = new Publisher([process.BaseAddress], apiKey, users, options.HttpConnections);
+            // The server's CPU for these deliveries: each reaches a socket idle since it authenticated (on a node, a
+            // parked session whose grain comes back for it), what a node of mostly idle tabs pays per event.
+            var cpu = new CpuSampler([process.ProcessId], null);
+            var cpuBefore = cpu.Read();
             await publisher.RunOpenLoopAsync(0, users, 1000, OpenLoopMaxInFlight);
             await WaitUntilAsync(() => stats.Delivered >= options.IdleTarget, TimeSpan.FromSeconds(30));
+            var serverSeconds = (cpu.Read().Servers - cpuBefore.Servers) / CpuSampler.TicksPerSecond;
+            Say(server.Name, FormattableString.Invariant(
+                $"check events: {stats.Delivered} deliveries to idle sockets, server CPU {serverSeconds * 1e6 / Math.Max(1, stats.Delivered):F1} µs per delivery"));
             figures.IdleDelivered = stats.Delivered;
             figures.IdleHeld = figures.IdleOpened == options.IdleTarget && stats.Delivered == options.IdleTarget
                 && stats.ServerClosed == 0 && stats.Lost == 0 && publisher.Failed == 0;
