@@ -6,8 +6,10 @@ namespace OrleansSync.Delivery;
 /// The session grains of this process that hold an attached socket. Orleans does not answer "what do the attached
 /// sessions hold?" (the session gauges), and making a grain reference costs Orleans a type lookup each time, while the
 /// attached sessions are the ones every enqueue and ack goes to (as work queued on the grain itself when the caller runs
-/// in this silo): so the grains register here, with their reference, on attach and leave on release. Read outside the
-/// grains' turns: a value may be a moment stale, which every reader tolerates (a grain that left answers as detached).
+/// in this silo): so the grains register here, with their reference, on attach and leave on release. A parked session
+/// (SessionGrain.Parking.cs) is kept here without a grain, with what its next activation needs to come back attached.
+/// Read outside the grains' turns: a value may be a moment stale, which every reader tolerates (a grain that left
+/// answers as detached; a grain that parked refuses work from this silo, which then calls it).
 /// </summary>
 public sealed class AttachedSessions
 {

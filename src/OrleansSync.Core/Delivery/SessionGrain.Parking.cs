@@ -47,8 +47,7 @@ public sealed partial class SessionGrain
         Forget();
         _record = null;
         Log.SessionParked(logger, Key);
-        // The caller's LeaveIfDetached (or this call) deactivates the grain once the turn ends.
-        DeactivateOnIdle();
+        DeactivateOnIdle(); // once this turn ends; calls arriving meanwhile wait for the next activation
     }
 
     /// <summary>A new activation of a parked session: attached again, as it was.</summary>

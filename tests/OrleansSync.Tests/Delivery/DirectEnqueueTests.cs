@@ -36,14 +36,9 @@ public sealed class DirectEnqueueTests
         var sessionId = await harness.OpenAsync("u1", null, first);
 
         // The tab reconnects; its claim waits at the announcement, so the session grain has a turn running.
-        announcements.Close();
         var second = harness.Gateway.Tab("socket-2");
-        var callsBefore = announcements.Calls.Count;
-        var resume = harness.OpenAsync("u1", sessionId, second);
-        await Eventually.TrueAsync(() => announcements.Calls.Count > callsBefore, because: "the claim reached the announcement");
-        var reads = harness.Store.UserSessionReads;
-        var queued = harness.PublishAsync("u1", Event(1));
-        await Eventually.TrueAsync(() => harness.Store.UserSessionReads > reads, because: "the publish was routed (its copy then waits for the claim)");
+        var resume = await harness.ResumeHeldAtAnnouncementAsync(announcements, "u1", sessionId, second);
+        var queued = await harness.PublishUntilReadAsync("u1", Event(1), because: "the publish was routed (its copy then waits for the claim)");
         Assert.False(queued.IsCompleted);
         Assert.True(harness.Attached.TryGetGrain(sessionId, out var grain));
         Assert.False(grain.TryEnqueueNow("probe", "{}"u8.ToArray(), out _), "a copy went out directly while the grain's claim ran");

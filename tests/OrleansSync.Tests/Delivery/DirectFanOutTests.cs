@@ -69,9 +69,7 @@ public sealed class DirectFanOutTests
         harness.Store.UserSessionRead = read.Task;
         await harness.Grains.GetGrain<IUserGrain>("u1").ForgetSessionListAsync();
 
-        var reads = harness.Store.UserSessionReads;
-        var slow = harness.PublishAsync("u1", Event(2)); // its turn waits for the read
-        await Eventually.TrueAsync(() => harness.Store.UserSessionReads > reads, because: "the publish's turn reads the list");
+        var slow = await harness.PublishUntilReadAsync("u1", Event(2), because: "the publish's turn reads the list"); // and waits for the read
         var next = harness.PublishAsync("u1", Event(3)); // the list is gone: a call, queued behind that turn
         read.SetResult();
         await Task.WhenAll(slow, next).WaitAsync(TimeSpan.FromSeconds(10));

@@ -38,12 +38,8 @@ public sealed class SessionParkingTests
     {
         await using var harness = await StartAsync();
         var tab = harness.Gateway.Tab();
-        var sessionId = await harness.OpenAsync("u1", null, tab);
-        await Eventually.TrueAsync(() => harness.Attached.ParkedCount == 1, because: "parked after the attach");
-        var first = await harness.PublishAsync("u1", Event(1));
-        await tab.FramesAsync(1);
-        harness.Sessions.Ack(sessionId, first.EventId);
-        await Eventually.TrueAsync(() => harness.Store.QueuedCount(sessionId) == 0, because: "the ack removed the row");
+        var sessionId = await OpenParkedAsync(harness, tab);
+        await DeliverAndAckAsync(harness, sessionId, tab, 1);
 
         await StepUntilAsync(harness, () => harness.Attached.ParkedCount == 1, because: "the tick that stops the re-send timer parks the session");
 
@@ -58,8 +54,7 @@ public sealed class SessionParkingTests
     {
         await using var harness = await StartAsync();
         var tab = harness.Gateway.Tab("socket-1");
-        var sessionId = await harness.OpenAsync("u1", null, tab);
-        await Eventually.TrueAsync(() => harness.Attached.ParkedCount == 1, because: "parked after the attach");
+        var sessionId = await OpenParkedAsync(harness, tab);
         var epoch = harness.Store.Session(sessionId)!.Epoch;
 
         await harness.PublishAsync("u1", Event(1)); // PublishAsync waits until the copy is durable
@@ -79,8 +74,7 @@ public sealed class SessionParkingTests
     {
         await using var harness = await StartAsync();
         var tab = harness.Gateway.Tab();
-        var sessionId = await harness.OpenAsync("u1", null, tab);
-        await Eventually.TrueAsync(() => harness.Attached.ParkedCount == 1, because: "parked after the attach");
+        var sessionId = await OpenParkedAsync(harness, tab);
 
         await harness.DetachAsync(sessionId, tab);
 
@@ -94,8 +88,7 @@ public sealed class SessionParkingTests
     {
         await using var harness = await StartAsync();
         var old = harness.Gateway.Tab("socket-1");
-        var sessionId = await harness.OpenAsync("u1", null, old);
-        await Eventually.TrueAsync(() => harness.Attached.ParkedCount == 1, because: "parked after the attach");
+        var sessionId = await OpenParkedAsync(harness, old);
 
         var other = harness.Gateway.Tab("socket-2");
         Assert.Equal(sessionId, await harness.OpenAsync("u1", sessionId, other));
@@ -111,8 +104,7 @@ public sealed class SessionParkingTests
     {
         await using var harness = await StartAsync();
         var tab = harness.Gateway.Tab();
-        var sessionId = await harness.OpenAsync("u1", null, tab);
-        await Eventually.TrueAsync(() => harness.Attached.ParkedCount == 1, because: "parked after the attach");
+        var sessionId = await OpenParkedAsync(harness, tab);
         await harness.PublishAsync("u1", Event(1)); // never acked
 
         // Re-sends go on, from the grain in memory.
@@ -130,10 +122,7 @@ public sealed class SessionParkingTests
         {
             var tab = harness.Gateway.Tab();
             var sessionId = await harness.OpenAsync("u1", null, tab);
-            var first = await harness.PublishAsync("u1", Event(1));
-            await tab.FramesAsync(1);
-            harness.Sessions.Ack(sessionId, first.EventId);
-            await Eventually.TrueAsync(() => harness.Store.QueuedCount(sessionId) == 0, because: "the ack removed the row");
+            await DeliverAndAckAsync(harness, sessionId, tab, 1);
             await harness.AdvanceAsync(harness.Delivery.RetryInterval * 3);
             await harness.SettleAsync(); // the ticks ran
 
@@ -148,19 +137,13 @@ public sealed class SessionParkingTests
         var announcements = new GatedSessionListInvalidation();
         await using var harness = await GrainHarness.StartAsync(announcements: announcements, gatewayInProcess: true, parking: true);
         var first = harness.Gateway.Tab("socket-1");
-        var sessionId = await harness.OpenAsync("u1", null, first);
-        await Eventually.TrueAsync(() => harness.Attached.ParkedCount == 1, because: "parked after the attach");
+        var sessionId = await OpenParkedAsync(harness, first);
 
         // The tab reconnects: its resume brings the grain back, and the claim waits at the announcement. A copy then
         // finds the grain attached in the silo and is queued on it behind the claim, with nothing in its queue yet.
-        announcements.Close();
         var second = harness.Gateway.Tab("socket-2");
-        var callsBefore = announcements.Calls.Count;
-        var resume = harness.OpenAsync("u1", sessionId, second);
-        await Eventually.TrueAsync(() => announcements.Calls.Count > callsBefore, because: "the claim reached the announcement");
-        var reads = harness.Store.UserSessionReads;
-        var queued = harness.PublishAsync("u1", Event(1));
-        await Eventually.TrueAsync(() => harness.Store.UserSessionReads > reads, because: "the publish was routed");
+        var resume = await harness.ResumeHeldAtAnnouncementAsync(announcements, "u1", sessionId, second);
+        var queued = await harness.PublishUntilReadAsync("u1", Event(1), because: "the publish was routed");
         announcements.Open();
         Assert.Equal(sessionId, await resume);
         await queued;
@@ -175,16 +158,13 @@ public sealed class SessionParkingTests
     {
         await using var harness = await StartAsync();
         var tab = harness.Gateway.Tab();
-        var sessionId = await harness.OpenAsync("u1", null, tab);
-        await Eventually.TrueAsync(() => harness.Attached.ParkedCount == 1, because: "parked after the attach");
-        var first = await harness.PublishAsync("u1", Event(1));
-        await tab.FramesAsync(1);
+        var sessionId = await OpenParkedAsync(harness, tab);
         // The grain object as a router or a read loop holds it a moment before it parks.
-        Assert.True(harness.Attached.TryGetGrain(sessionId, out var found));
-        harness.Sessions.Ack(sessionId, first.EventId);
-        await Eventually.TrueAsync(() => harness.Store.QueuedCount(sessionId) == 0, because: "the ack removed the row");
+        SessionGrain? found = null;
+        await DeliverAndAckAsync(harness, sessionId, tab, 1, whileInFlight: () => Assert.True(harness.Attached.TryGetGrain(sessionId, out found)));
         await StepUntilAsync(harness, () => harness.Attached.ParkedCount == 1, because: "parked again");
 
+        Assert.NotNull(found);
         Assert.False(found.TryEnqueueNow("late", "{}"u8.ToArray(), out _));
         Assert.Null(found.EnqueueInSilo("late", "{}"u8.ToArray()));
         Assert.False(found.TryAckNow("late"));
@@ -192,6 +172,24 @@ public sealed class SessionParkingTests
 
         await harness.PublishAsync("u1", Event(2));
         Assert.Equal([1, 2], (await tab.FramesAsync(2)).Select(Number));
+    }
+
+    /// <summary>Opens a new session for <paramref name="tab"/> and waits until it has parked.</summary>
+    private static async Task<string> OpenParkedAsync(GrainHarness harness, RecordingTab tab)
+    {
+        var sessionId = await harness.OpenAsync("u1", null, tab);
+        await Eventually.TrueAsync(() => harness.Attached.ParkedCount == 1, because: "parked after the attach");
+        return sessionId;
+    }
+
+    /// <summary>Publishes event <paramref name="number"/>, waits for the tab to get it, acks it and waits until its row is gone.</summary>
+    private static async Task DeliverAndAckAsync(GrainHarness harness, string sessionId, RecordingTab tab, int number, Action? whileInFlight = null)
+    {
+        var published = await harness.PublishAsync("u1", Event(number));
+        await Eventually.TrueAsync(() => tab.Frames.Any(frame => Number(frame) == number), because: $"the tab got event {number}");
+        whileInFlight?.Invoke();
+        harness.Sessions.Ack(sessionId, published.EventId);
+        await Eventually.TrueAsync(() => harness.Store.QueuedCount(sessionId) == 0, because: "the ack removed the row");
     }
 
     private static Task<GrainHarness> StartAsync(DeliveryOptions? delivery = null) =>

@@ -139,5 +139,29 @@ public sealed class GrainHarness : IAsyncDisposable
     public Task<PublishResult> PublishAsync(string userId, string json) =>
         Publisher.PublishToUserAsync(userId, JsonDocument.Parse(json).RootElement);
 
+    /// <summary>Starts a publish and returns it once its turn has read the user's sessions from the store.</summary>
+    public async Task<Task<PublishResult>> PublishUntilReadAsync(string userId, string json, string because)
+    {
+        var reads = Store.UserSessionReads;
+        var publish = PublishAsync(userId, json);
+        await Eventually.TrueAsync(() => Store.UserSessionReads > reads, because: because);
+        return publish;
+    }
+
+    /// <summary>
+    /// Resumes <paramref name="sessionId"/> on <paramref name="tab"/> with its claim held by
+    /// <paramref name="announcements"/> (closed here; the caller opens it): returns the resume once the claim waits there,
+    /// so the session's grain has a turn running.
+    /// </summary>
+    public async Task<Task<string>> ResumeHeldAtAnnouncementAsync(GatedSessionListInvalidation announcements, string userId, string sessionId,
+        RecordingTab tab)
+    {
+        announcements.Close();
+        var callsBefore = announcements.Calls.Count;
+        var resume = OpenAsync(userId, sessionId, tab);
+        await Eventually.TrueAsync(() => announcements.Calls.Count > callsBefore, because: "the claim reached the announcement");
+        return resume;
+    }
+
     public async ValueTask DisposeAsync() => await _cluster.DisposeAsync();
 }
