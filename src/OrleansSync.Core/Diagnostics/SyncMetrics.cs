@@ -22,6 +22,7 @@ public sealed class SyncMetrics : IDisposable
         public const string SocketsOpen = "orleanssync.sockets.open";
         /// <summary>Gauge: sessions with an attached socket.</summary>
         public const string SessionsAttached = "orleanssync.sessions.attached";
+        /// <summary>Gauge: attached sessions parked (their grain out of memory while the socket stays open).</summary>
         public const string SessionsParked = "orleanssync.sessions.parked";
         /// <summary>Gauge: grain activations in memory, by <c>type</c>.</summary>
         public const string GrainsActive = "orleanssync.grains.active";
